@@ -1,0 +1,44 @@
+import { compileProject } from '../../model/project.js';
+import { countBySeverity } from '../../spec/diagnostics.js';
+import { formatGithub, formatJson, formatText, summarize, summaryLine } from '../../spec/format.js';
+import { colorEnabled, createColors } from '../color.js';
+import type { Io } from '../io.js';
+import { findSpecFiles, readSources } from '../sources.js';
+
+export type DiagnosticFormat = 'text' | 'json' | 'github';
+
+export interface ValidateOptions {
+  readonly format: DiagnosticFormat;
+  readonly strict: boolean;
+}
+
+/** `groundwork validate`: exit 0 when valid, 1 on findings (warnings count with --strict). */
+export function validateCommand(io: Io, paths: readonly string[], options: ValidateOptions): number {
+  const sources = readSources(io.cwd, findSpecFiles(io.cwd, paths));
+  const { diagnostics } = compileProject(sources);
+  const { errors, warnings } = countBySeverity(diagnostics);
+  const failed = errors > 0 || (options.strict && warnings > 0);
+  const files = sources.map((s) => s.file);
+
+  switch (options.format) {
+    case 'json':
+      io.stdout(formatJson(diagnostics, files, !failed));
+      break;
+    case 'github':
+      io.stdout(formatGithub(diagnostics));
+      break;
+    case 'text': {
+      const colors = createColors(colorEnabled(io.env, io.stdoutIsTTY));
+      const text = new Map(sources.map((s) => [s.file, s.text]));
+      if (diagnostics.length > 0) io.stdout(`${formatText(diagnostics, text, colors)}\n`);
+      io.stdout(`${summaryLine(summarize(diagnostics, files.length), colors)}\n`);
+      if (failed) io.stderr(nextStep(errors, warnings, options.strict));
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+function nextStep(errors: number, warnings: number, strict: boolean): string {
+  if (errors > 0) return 'Fix the errors above and run `groundwork validate` again.\n';
+  return strict && warnings > 0 ? 'Warnings fail the check under --strict: fix them, or drop --strict.\n' : '';
+}

@@ -1,0 +1,74 @@
+/** The `groundwork` command line. Commands are thin: they parse flags and call the compiler. */
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { createColors, colorEnabled } from './color.js';
+import { schemaCommand } from './commands/schema.js';
+import { validateCommand, type DiagnosticFormat } from './commands/validate.js';
+import { CliError } from './errors.js';
+import { processIo, type Io } from './io.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('groundwork')
+    .description('Generate typed, auditable event-sourced TypeScript from *.groundwork.yaml specs.')
+    .version(version(), '-v, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+
+  program
+    .command('validate')
+    .description('check spec files: every finding, sorted by file and position')
+    .argument('[paths...]', 'spec files or folders (default: every *.groundwork.yaml under the current folder)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .option('--json', 'same as --format json')
+    .option('--strict', 'fail on warnings too')
+    .action((paths: string[], opts: { format: DiagnosticFormat; json?: boolean; strict?: boolean }) => {
+      setExit(validateCommand(io, paths, { format: opts.json === true ? 'json' : opts.format, strict: opts.strict === true }));
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the spec format, or write it with --out')
+    .option('--out <file>', 'write the schema to this file')
+    .action((opts: { out?: string }) => {
+      setExit(schemaCommand(io, opts.out === undefined ? {} : { out: opts.out }));
+    });
+
+  return program;
+}
+
+/** Runs the CLI and resolves to its exit code; never throws for a user mistake. */
+export async function run(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportFailure(error, io);
+  }
+}
+
+function reportFailure(error: unknown, io: Io): number {
+  const c = createColors(colorEnabled(io.env, io.stderrIsTTY));
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+    io.stderr(`${c.dim('GW9001')} run \`groundwork --help\` for usage\n`);
+    return 2;
+  }
+  if (error instanceof CliError) {
+    io.stderr(`${c.red('error')} ${c.dim(error.code)} ${error.message}\n`);
+    if (error.hint !== undefined) io.stderr(`  ${c.cyan('hint:')} ${error.hint}\n`);
+    return error.exitCode;
+  }
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  io.stderr(`${c.red('error')} ${c.dim('GW9999')} internal error: this is a bug in groundwork\n${stack}\n`);
+  return 2;
+}
