@@ -44,6 +44,8 @@ function checkContexts(files: readonly SpecFile[], out: Finding[]): void {
 
 interface Declaration {
   readonly name: string;
+  /** What the name declares, such as `event`; `what` adds the quoted name. */
+  readonly noun: string;
   readonly what: string;
   readonly file: string;
   readonly path: Path;
@@ -54,24 +56,30 @@ function declarations(files: readonly SpecFile[]): { declared: Declaration[]; de
   const declared: Declaration[] = [];
   const derived: Declaration[] = [];
   for (const { file, spec } of files) {
-    for (const name of Object.keys(spec.types ?? {})) declared.push({ name, what: `type ${quote(name)}`, file, path: ['types', name] });
+    const declare = (name: string, noun: string, path: Path) => declared.push({ name, noun, what: `${noun} ${quote(name)}`, file, path });
+    const derive = (name: string, what: string, path: Path) => derived.push({ name, noun: 'generated type', what, file, path });
+    for (const name of Object.keys(spec.types ?? {})) declare(name, 'type', ['types', name]);
     for (const [a, aggregate] of Object.entries(spec.aggregates ?? {})) {
-      declared.push({ name: a, what: `aggregate ${quote(a)}`, file, path: ['aggregates', a] });
+      declare(a, 'aggregate', ['aggregates', a]);
       for (const suffix of ['Id', 'State', 'Event', 'Command']) {
-        derived.push({ name: a + suffix, what: `the ${suffix === 'Id' ? 'id' : suffix.toLowerCase()} type generated for aggregate ${quote(a)}`, file, path: ['aggregates', a] });
+        derive(a + suffix, `the ${suffix === 'Id' ? 'id' : suffix.toLowerCase()} type generated for aggregate ${quote(a)}`, ['aggregates', a]);
       }
-      for (const e of Object.keys(aggregate.events)) declared.push({ name: e, what: `event ${quote(e)}`, file, path: ['aggregates', a, 'events', e] });
+      for (const e of Object.keys(aggregate.events)) declare(e, 'event', ['aggregates', a, 'events', e]);
       for (const c of Object.keys(aggregate.commands)) {
-        declared.push({ name: c, what: `command ${quote(c)}`, file, path: ['aggregates', a, 'commands', c] });
-        derived.push({ name: `${c}Input`, what: `the input type generated for command ${quote(c)}`, file, path: ['aggregates', a, 'commands', c] });
+        declare(c, 'command', ['aggregates', a, 'commands', c]);
+        derive(`${c}Input`, `the input type generated for command ${quote(c)}`, ['aggregates', a, 'commands', c]);
       }
     }
     for (const p of Object.keys(spec.projections ?? {})) {
-      declared.push({ name: p, what: `projection ${quote(p)}`, file, path: ['projections', p] });
-      derived.push({ name: `${p}Row`, what: `the row type generated for projection ${quote(p)}`, file, path: ['projections', p] });
+      declare(p, 'projection', ['projections', p]);
+      derive(`${p}Row`, `the row type generated for projection ${quote(p)}`, ['projections', p]);
     }
   }
   return { declared, derived };
+}
+
+function elsewhere(first: Declaration, second: Declaration): string {
+  return first.file === second.file ? '' : ` in ${first.file}`;
 }
 
 function checkDeclarations(files: readonly SpecFile[], out: Finding[]): void {
@@ -79,13 +87,13 @@ function checkDeclarations(files: readonly SpecFile[], out: Finding[]): void {
   const exact = new Map<string, Declaration>();
   const folded = new Map<string, Declaration>();
   for (const d of declared) {
-    if (!checkName(out, d.file, d.path, d.name, 'pascal', 'key', d.what)) continue;
+    if (!checkName(out, d.file, d.path, d.name, 'pascal', 'key', d.noun)) continue;
     const same = exact.get(d.name);
     const twin = folded.get(d.name.toLowerCase());
     if (same !== undefined) {
-      out.push(finding('GW1034', d.file, d.path, `${d.what} has the same name as ${same.what} in ${same.file}`, { at: 'key', hint: 'names are unique across a project: rename one of them' }));
+      out.push(finding('GW1034', d.file, d.path, `${d.what} has the same name as ${same.what}${elsewhere(same, d)}`, { at: 'key', hint: 'names are unique across a project: rename one of them' }));
     } else if (twin !== undefined) {
-      out.push(finding('GW1035', d.file, d.path, `${d.what} differs only in letter case from ${twin.what} in ${twin.file}`, { at: 'key', hint: 'the two would collide as file names on macOS and Windows: rename one' }));
+      out.push(finding('GW1035', d.file, d.path, `${d.what} differs only in letter case from ${twin.what}${elsewhere(twin, d)}`, { at: 'key', hint: 'the two would collide as file names on macOS and Windows: rename one' }));
     } else {
       exact.set(d.name, d);
       folded.set(d.name.toLowerCase(), d);
@@ -109,7 +117,7 @@ function checkFile(f: SpecFile, files: readonly SpecFile[], out: Finding[]): voi
   checkTypeCycles(f, out);
   for (const [a, aggregate] of Object.entries(spec.aggregates ?? {})) {
     const base = ['aggregates', a] as const;
-    checkName(out, file, [...base, 'id'], aggregate.id, 'camel', 'value', `id of aggregate ${quote(a)}:`);
+    checkName(out, file, [...base, 'id'], aggregate.id, 'camel', 'value', 'aggregate id');
     checkFieldMap(ctx, [...base, 'state'], aggregate.state ?? {});
     for (const [e, event] of Object.entries(aggregate.events)) checkStructure(ctx, [...base, 'events', e], event);
     checkSubjectAndId(f, a, out);
@@ -379,7 +387,7 @@ function checkProjection(f: SpecFile, files: readonly SpecFile[], p: string, ctx
   const projection = f.spec.projections![p]!;
   const path = ['projections', p];
   const out = ctx.out;
-  checkName(out, f.file, [...path, 'key'], projection.key, 'camel', 'value', `key of projection ${quote(p)}:`);
+  checkName(out, f.file, [...path, 'key'], projection.key, 'camel', 'value', 'projection key');
   checkFieldMap(ctx, [...path, 'columns'], projection.columns);
   const local = new Map<string, { aggregateId: string; fields: FieldMapSpec }>();
   for (const aggregate of Object.values(f.spec.aggregates ?? {})) {

@@ -52,7 +52,7 @@ export function parseSpec(source: SpecSource): ParseResult {
     const start = extra.range[0];
     findings.push({ ...finding('GW0007', file, [], 'a spec file holds exactly one YAML document', { hint: 'remove the `---` separator and move the second document to its own file' }), offsets: [start, start + 3] });
   }
-  for (const error of doc.errors) findings.push(yamlErrorFinding(file, error.code, error.message, error.pos));
+  for (const error of doc.errors) findings.push(yamlErrorFinding(file, text, error.code, error.message, error.pos));
   if (doc.errors.length > 0) return { parsed: { source, doc, lines, value: undefined }, findings };
 
   const deep = firstTooDeep(doc.contents);
@@ -79,10 +79,14 @@ export function parseSpec(source: SpecSource): ParseResult {
   return { parsed: { source, doc, lines, value }, findings };
 }
 
-function yamlErrorFinding(file: string, code: string, message: string, pos: [number, number]): Finding {
+function yamlErrorFinding(file: string, source: string, code: string, message: string, pos: [number, number]): Finding {
   const text = (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
   if (code === 'DUPLICATE_KEY') {
-    return { ...finding('GW0002', file, [], 'duplicate key: a mapping may hold each key only once', { hint: 'remove or rename one of the two keys' }), offsets: pos };
+    const key = /^[^:\n]*/.exec(source.slice(pos[0]))![0].trimEnd();
+    return {
+      ...finding('GW0002', file, [], `duplicate key ${JSON.stringify(key)}: a mapping may hold each key only once`, { hint: 'remove or rename one of the two keys' }),
+      offsets: [pos[0], pos[0] + Math.max(1, key.length)],
+    };
   }
   if (/call stack/i.test(text)) {
     return { ...finding('GW0004', file, [], `the YAML nests deeper than ${MAX_DEPTH} levels`, { hint: 'flatten the structure; no valid spec nests this deep' }), offsets: pos };

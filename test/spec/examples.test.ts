@@ -1,0 +1,59 @@
+/**
+ * The shared examples are our compatibility contract: they must validate unmodified. The copies
+ * in fixtures/examples differ only by the leading yaml-language-server line.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileProject } from '../../src/model/project.js';
+
+const fixtures = join(import.meta.dirname, '../../fixtures/examples');
+const shared = join(import.meta.dirname, '../../../shared/examples');
+const SCHEMA_LINE = '# yaml-language-server: $schema=../../schemas/groundwork.schema.json\n';
+const names = readdirSync(fixtures).filter((f) => f.endsWith('.groundwork.yaml')).sort();
+
+describe('the example specs', () => {
+  it('include bank and subscriptions', () => {
+    expect(names).toEqual(['bank.groundwork.yaml', 'subscriptions.groundwork.yaml']);
+  });
+
+  it.each(names)('%s validates with no findings', (name) => {
+    const text = readFileSync(join(fixtures, name), 'utf8');
+    const { diagnostics, project } = compileProject([{ file: name, text }]);
+    expect(diagnostics).toEqual([]);
+    expect(project?.contexts).toHaveLength(1);
+  });
+
+  it('both validate together as one project', () => {
+    const sources = names.map((name) => ({ file: name, text: readFileSync(join(fixtures, name), 'utf8') }));
+    const { diagnostics, project } = compileProject(sources);
+    expect(diagnostics).toEqual([]);
+    expect(project?.contexts.map((c) => c.name)).toEqual(['banking', 'billing']);
+  });
+
+  it.runIf(existsSync(shared)).each(names)('%s equals shared/examples apart from the schema line', (name) => {
+    const original = readFileSync(join(shared, name), 'utf8');
+    expect(readFileSync(join(fixtures, name), 'utf8')).toBe(SCHEMA_LINE + original);
+    expect(compileProject([{ file: name, text: original }]).diagnostics).toEqual([]);
+  });
+
+  it('normalizes the subscriptions example into the model the generator reads', () => {
+    const text = readFileSync(join(fixtures, 'subscriptions.groundwork.yaml'), 'utf8');
+    const billing = compileProject([{ file: 'subscriptions.groundwork.yaml', text }]).project!.contexts[0]!;
+    const subscription = billing.aggregates.find((a) => a.name === 'Subscription')!;
+    expect(subscription.id).toBe('subscriptionId');
+    expect(subscription.subject).toBe('customerId');
+    const cancel = subscription.commands.find((c) => c.name === 'CancelSubscription')!;
+    expect(cancel).toMatchObject({ creates: false, emits: ['SubscriptionCancelled'], allow: ['customer', 'support'], actors: ['human', 'agent'], undo: 'ReinstateSubscription' });
+    const start = subscription.commands.find((c) => c.name === 'StartSubscription')!;
+    expect(start.actors).toEqual(['human', 'agent', 'service', 'job']);
+    expect(start.input.find((f) => f.name === 'email')).toMatchObject({ pii: true, type: { kind: 'email' } });
+    expect(start.input.find((f) => f.name === 'plan')).toMatchObject({ type: { kind: 'string', constraints: { minLength: 1, maxLength: 64 } } });
+    expect(start.input.find((f) => f.name === 'price')).toMatchObject({ type: { kind: 'named', name: 'Money' } });
+    expect(billing.types.map((t) => t.name)).toEqual(['Money']);
+    expect(billing.types[0]!.description).toBe('An amount in minor units (cents) of one currency.');
+    const status = subscription.state.find((f) => f.name === 'status')!;
+    expect(status.type).toEqual({ kind: 'enum', values: ['active', 'cancelled'] });
+    expect(billing.projections.map((p) => p.name)).toEqual(['CustomerAccount', 'EmailLog']);
+  });
+});
