@@ -57,3 +57,20 @@ describe('the example specs', () => {
     expect(billing.projections.map((p) => p.name)).toEqual(['CustomerAccount', 'EmailLog']);
   });
 });
+
+describe('the README', () => {
+  const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+
+  it('quick-start spec validates', () => {
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(yaml).toBeDefined();
+    expect(compileProject([{ file: 'billing.groundwork.yaml', text: yaml! }]).diagnostics).toEqual([]);
+  });
+
+  it('shows the real output for the typos fixture', () => {
+    const golden = readFileSync(join(import.meta.dirname, '../../fixtures/invalid/typos.expected.txt'), 'utf8');
+    const shown = /\$ npx groundwork validate fixtures\/invalid\/typos.groundwork.yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(shown).toBeDefined();
+    expect(golden).toContain(shown!.trimEnd());
+  });
+});
