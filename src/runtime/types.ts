@@ -1,0 +1,67 @@
+/** Shared types of the Groundwork runtime. */
+
+/** A string that the type system keeps apart from other strings, such as an aggregate id. */
+export type Brand<T, B extends string> = T & { readonly __brand: B };
+
+/** What decide sees of the state: nothing it could change. */
+export type DeepReadonly<T> = T extends (infer I)[]
+  ? readonly DeepReadonly<I>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+export const ACTOR_KINDS = ['human', 'agent', 'service', 'job'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
+export interface Actor {
+  readonly id: string;
+  readonly kind: ActorKind;
+  readonly roles: readonly string[];
+}
+
+/** Who asks, for whom, and where the request comes from. Ids only, never personal data. */
+export interface CommandContext {
+  readonly actor: Actor;
+  /** The data subject (such as a customer id) an agent or service acts for. */
+  readonly onBehalfOf?: string | undefined;
+  readonly tenant: string;
+  /** Unique per command; a retry with the same id returns the original result. */
+  readonly commandId?: string | undefined;
+  readonly idempotencyKey?: string | undefined;
+  readonly correlationId?: string | undefined;
+  readonly causationId?: string | undefined;
+}
+
+/** An event as decide returns it and evolve receives it. */
+export interface DomainEvent {
+  readonly type: string;
+  readonly data: object;
+}
+
+/** An event as stored: the domain event plus where and when it was recorded. One shape for all. */
+export interface StoredEvent<E extends DomainEvent = DomainEvent> {
+  readonly position: number;
+  readonly bucket: number;
+  readonly bseq: number;
+  readonly streamId: string;
+  readonly version: number;
+  readonly type: E['type'];
+  readonly schemaVersion: number;
+  readonly recordedAt: string;
+  readonly data: E['data'];
+  readonly metadata: EventMetadata;
+}
+
+/** The audit context recorded with every event. */
+export interface EventMetadata {
+  readonly commandId: string;
+  readonly command: string;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  readonly actorId: string;
+  readonly actorKind: ActorKind;
+  readonly onBehalfOf: string | null;
+  readonly tenant: string;
+}
+
+export type Stored<E extends DomainEvent> = E extends DomainEvent ? StoredEvent<E> & { readonly type: E['type']; readonly data: E['data'] } : never;

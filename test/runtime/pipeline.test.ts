@@ -1,0 +1,178 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CommandPipeline, SqliteEventStore, SqliteProjections, type AuditRecord, type ProjectionDefinition, type StoredEvent } from '../../src/runtime/index.js';
+import { counter, human, increment, openCounter } from './counter.js';
+
+let dir: string;
+let store: SqliteEventStore;
+let pipeline: CommandPipeline;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gw-pipeline-'));
+  store = SqliteEventStore.open(join(dir, 'p.db'), { synchronous: 'NORMAL' });
+  let tick = 0;
+  pipeline = new CommandPipeline(store, { clock: () => new Date(Date.UTC(2026, 0, 1, 0, 0, tick++)) });
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function audits(): AuditRecord[] {
+  return (store.db.prepare('SELECT audit FROM gw_commands ORDER BY id').all() as Array<{ audit: string }>).map((r) => JSON.parse(r.audit) as AuditRecord);
+}
+function eventCount(): number {
+  return (store.db.prepare('SELECT COUNT(*) AS n FROM gw_events').get() as { n: number }).n;
+}
+
+const agentForAlice = { actor: { id: 'agent-7', kind: 'agent', roles: ['owner'] }, onBehalfOf: 'alice', tenant: 't1', correlationId: 'corr-1', causationId: 'cause-1' } as const;
+
+describe('the command pipeline', () => {
+  it('records who acted, for whom, and the decision, apart from the events', async () => {
+    await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 10 }, human);
+    const result = await pipeline.execute(increment, { counterId: 'c1', by: 3 }, { ...agentForAlice, commandId: 'cmd-42' });
+    expect(result).toMatchObject({ ok: true, commandId: 'cmd-42', streamId: 'c1', version: 2, duplicate: false });
+    const audit = audits()[1]!;
+    expect(audit).toEqual({
+      commandId: 'cmd-42', command: 'Increment', streamId: 'c1', tenant: 't1',
+      actor: { id: 'agent-7', kind: 'agent', roles: ['owner'] }, onBehalfOf: 'alice',
+      correlationId: 'corr-1', causationId: 'cause-1', idempotencyKey: null, payloadHash: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown as string,
+      decision: 'allowed', reason: null, outcome: 'accepted', error: null, versions: { from: 2, to: 2 },
+    });
+    if (result.ok) expect(result.events[0]!.metadata).toEqual({ commandId: 'cmd-42', command: 'Increment', correlationId: 'corr-1', causationId: 'cause-1', actorId: 'agent-7', actorKind: 'agent', onBehalfOf: 'alice', tenant: 't1' });
+  });
+
+  it('denies a missing role and a wrong actor kind, audits the denial, and records no event', async () => {
+    await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 10 }, human);
+    const noRole = await pipeline.execute(increment, { counterId: 'c1', by: 1 }, { actor: { id: 'u2', kind: 'human', roles: ['viewer'] }, tenant: 't1' });
+    expect(noRole).toMatchObject({ ok: false, error: { code: 'forbidden', reason: 'role' } });
+    const wrongKind = await pipeline.execute(increment, { counterId: 'c1', by: 1 }, { actor: { id: 's1', kind: 'service', roles: ['owner'] }, tenant: 't1' });
+    expect(wrongKind).toMatchObject({ ok: false, error: { code: 'forbidden', reason: 'actor-kind' } });
+    expect(eventCount()).toBe(1);
+    expect(audits().slice(1).map((a) => [a.outcome, a.decision, a.reason?.split(':')[0]])).toEqual([['denied', 'denied', 'role'], ['denied', 'denied', 'actor-kind']]);
+  });
+
+  it('denies a confused deputy: an agent acting for alice cannot touch bob\'s counter', async () => {
+    await pipeline.execute(openCounter, { counterId: 'bobs', owner: 'bob', limit: 10 }, human);
+    const result = await pipeline.execute(increment, { counterId: 'bobs', by: 1 }, agentForAlice);
+    expect(result).toMatchObject({ ok: false, error: { code: 'forbidden', reason: 'subject' } });
+    const created = await pipeline.execute(openCounter, { counterId: 'sneaky', owner: 'bob', limit: 1 }, agentForAlice);
+    expect(created).toMatchObject({ ok: false, error: { code: 'forbidden', reason: 'subject' } });
+    expect(eventCount()).toBe(1);
+    expect(audits().slice(1).map((a) => [a.outcome, a.onBehalfOf, a.actor.id])).toEqual([['denied', 'alice', 'agent-7'], ['denied', 'alice', 'agent-7']]);
+  });
+
+  it('returns validation errors with field paths, rejects unknown keys, and audits them', async () => {
+    const result = await pipeline.execute(openCounter, { counterId: 'c1', owner: '', limit: 0, extra: 1 }, human);
+    expect(result.ok).toBe(false);
+    if (!result.ok && result.error.code === 'validation') {
+      expect(result.error.issues.map((i) => i.path.join('.')).sort()).toEqual(['', 'limit', 'owner']);
+    } else throw new Error('expected a validation error');
+    expect(audits()[0]).toMatchObject({ outcome: 'invalid', streamId: 'c1', payloadHash: null });
+  });
+
+  it('rejects prototype-polluting payloads and pollutes nothing', async () => {
+    const payload = JSON.parse('{"counterId":"c9","owner":"x","limit":1,"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}') as unknown;
+    const result = await pipeline.execute(openCounter, payload, human);
+    expect(result).toMatchObject({ ok: false, error: { code: 'validation' } });
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('knows not-found, already-exists and domain rules', async () => {
+    expect(await pipeline.execute(increment, { counterId: 'none', by: 1 }, human)).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 2 }, human);
+    expect(await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 2 }, human)).toMatchObject({ ok: false, error: { code: 'already-exists' } });
+    expect(await pipeline.execute(increment, { counterId: 'c1', by: 5 }, human)).toMatchObject({ ok: false, error: { code: 'domain', rule: 'limit' } });
+    expect(audits().map((a) => a.outcome)).toEqual(['rejected', 'accepted', 'rejected', 'rejected']);
+  });
+
+  it('deduplicates retries by command id, sequential and concurrent, and refuses a changed payload', async () => {
+    await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
+    const context = { ...human, commandId: 'retry-1' };
+    const first = await pipeline.execute(increment, { counterId: 'c1', by: 1 }, context);
+    const again = await Promise.all(Array.from({ length: 9 }, () => pipeline.execute(increment, { counterId: 'c1', by: 1 }, context)));
+    expect(first).toMatchObject({ ok: true, duplicate: false, version: 2 });
+    for (const r of again) expect(r).toMatchObject({ ok: true, duplicate: true, version: 2, commandId: 'retry-1' });
+    if (first.ok && again[0]!.ok) expect(again[0]!.events).toEqual(first.events);
+    expect(eventCount()).toBe(2);
+    console.log(`duplicate command: 10 calls with one command id, 9 dedupe hits, ${eventCount() - 1} set of events`);
+    const changed = await pipeline.execute(increment, { counterId: 'c1', by: 2 }, context);
+    expect(changed).toMatchObject({ ok: false, error: { code: 'idempotency-mismatch' } });
+    const byKey = { ...human, idempotencyKey: 'k-1' };
+    await pipeline.execute(increment, { counterId: 'c1', by: 1 }, byKey);
+    expect(await pipeline.execute(increment, { counterId: 'c1', by: 1 }, byKey)).toMatchObject({ ok: true, duplicate: true });
+    expect(eventCount()).toBe(3);
+  });
+
+  it('writes snapshots every N events and ignores them when the state shape changes', async () => {
+    await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
+    for (let i = 0; i < 4; i++) await pipeline.execute(increment, { counterId: 'c1', by: 1 }, human);
+    const snapshot = await store.loadSnapshot('c1');
+    expect(snapshot).toMatchObject({ version: 3, stateVersion: 'counter-v1', state: { owner: 'alice', value: 2, limit: 100 } });
+    store.db.prepare(`UPDATE gw_snapshots SET state = '{"owner":"alice","value":1000,"limit":100}'`).run();
+    expect((await pipeline.load(counter, 'c1')).state.value).toBe(1002);
+    const reshaped = { ...counter, stateVersion: 'counter-v2' };
+    expect(await pipeline.load(reshaped, 'c1')).toEqual({ state: { owner: 'alice', value: 4, limit: 100 }, version: 5 });
+  });
+
+  it('turns an exception in decide into a typed internal error with a failed audit record', async () => {
+    await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
+    const broken = { ...increment, decide: () => { throw new Error('boom'); } };
+    expect(await pipeline.execute(broken, { counterId: 'c1', by: 1 }, human)).toMatchObject({ ok: false, error: { code: 'internal', message: 'Error: boom' } });
+    expect(audits()[1]).toMatchObject({ outcome: 'failed', error: { code: 'internal' } });
+  });
+});
+
+describe('projections', () => {
+  interface TotalRow { counterId: string; owner: string | null; total: number | null; events: number | null }
+  const totals: ProjectionDefinition<TotalRow> = {
+    name: 'Totals',
+    table: 'p_totals',
+    key: 'counterId',
+    columns: [{ name: 'owner', kind: 'text' }, { name: 'total', kind: 'integer' }, { name: 'events', kind: 'integer' }],
+    apply(event: StoredEvent, rows) {
+      const row = rows.get(event.streamId);
+      const events = (row?.events ?? 0) + 1;
+      switch (event.type) {
+        case 'CounterOpened':
+          rows.merge(event.streamId, { owner: (event.data as { owner: string }).owner, total: 0, events });
+          return;
+        case 'CounterIncremented':
+          rows.merge(event.streamId, { total: (row?.total ?? 0) + (event.data as { by: number }).by, events });
+          return;
+      }
+    },
+  };
+
+  it('apply every event once, keep a checkpoint, and rebuild to the same rows', async () => {
+    const projections = new SqliteProjections(store, [totals as unknown as ProjectionDefinition<object>]);
+    await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
+    await pipeline.execute(increment, { counterId: 'c1', by: 4 }, human);
+    expect(projections.catchUp()).toBe(2);
+    expect(projections.catchUp()).toBe(0);
+    await pipeline.execute(increment, { counterId: 'c1', by: 1 }, human);
+    expect(projections.catchUp()).toBe(1);
+    const rows = projections.rows<TotalRow>('Totals');
+    expect(rows.get('c1')).toEqual({ counterId: 'c1', owner: 'alice', total: 5, events: 3 });
+    expect(projections.checkpointOf('Totals')).toBe(3);
+    expect(projections.rebuild('Totals')).toBe(3);
+    expect(rows.get('c1')).toEqual({ counterId: 'c1', owner: 'alice', total: 5, events: 3 });
+    expect(rows.findBy('owner', 'alice')).toHaveLength(1);
+  });
+
+  it('a crash in a handler applies nothing of the batch and keeps the checkpoint', async () => {
+    let fail = true;
+    const flaky: ProjectionDefinition<TotalRow> = { ...totals, apply: (event, rows) => { if (fail && event.version === 2) throw new Error('crash'); totals.apply(event, rows); } };
+    const projections = new SqliteProjections(store, [flaky as unknown as ProjectionDefinition<object>]);
+    await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
+    await pipeline.execute(increment, { counterId: 'c1', by: 4 }, human);
+    expect(() => projections.catchUp()).toThrow('crash');
+    expect(projections.checkpointOf('Totals')).toBe(0);
+    expect(projections.rows<TotalRow>('Totals').get('c1')).toBeUndefined();
+    fail = false;
+    expect(projections.catchUp()).toBe(2);
+    expect(projections.rows<TotalRow>('Totals').get('c1')).toMatchObject({ total: 4, events: 2 });
+  });
+});
