@@ -1,16 +1,13 @@
 /** The `groundwork` command line. Commands are thin: they parse flags and call the compiler. */
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import { createColors, colorEnabled } from './color.js';
+import { genCommand } from './commands/gen.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand, type DiagnosticFormat } from './commands/validate.js';
 import { CliError } from './errors.js';
 import { processIo, type Io } from './io.js';
+import { version } from './version.js';
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('groundwork')
@@ -29,6 +26,32 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--strict', 'fail on warnings too')
     .action((paths: string[], opts: { format: DiagnosticFormat; json?: boolean; strict?: boolean }) => {
       setExit(validateCommand(io, paths, { format: opts.json === true ? 'json' : opts.format, strict: opts.strict === true }));
+    });
+
+  program
+    .command('gen')
+    .description('generate the project code from the specs: write only what changed, never overwrite your files')
+    .argument('[paths...]', 'spec files or folders (default: every *.groundwork.yaml under the current folder)')
+    .option('--out <dir>', 'the project folder to write into', '.')
+    .option('--dry-run', 'print what would be created, updated or deleted; write nothing')
+    .option('--diff', 'print unified diffs of what would change; write nothing')
+    .option('--check', 'exit 1 if the generated code is out of date (for CI); write nothing')
+    .option('--deep', 'with --check: also read your files and report exports the wiring cannot find')
+    .option('--force <path>', 'overwrite this scaffolded file (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .option('--json', 'same as --format json')
+    .action((paths: string[], opts: { out: string; dryRun?: boolean; diff?: boolean; check?: boolean; deep?: boolean; force: string[]; format: DiagnosticFormat; json?: boolean }) => {
+      setExit(
+        genCommand(io, paths, {
+          out: opts.out,
+          dryRun: opts.dryRun === true,
+          diff: opts.diff === true,
+          check: opts.check === true,
+          deep: opts.deep === true,
+          force: opts.force,
+          format: opts.json === true ? 'json' : opts.format,
+        }),
+      );
     });
 
   program

@@ -5,7 +5,7 @@
 import { finding, type Finding, type Path } from '../spec/diagnostics.js';
 import { BUILTIN_TYPES, type FieldMapSpec, type FieldSpec, type Spec } from '../spec/schema.js';
 import { didYouMean } from '../spec/suggest.js';
-import { nameProblem, quote, type NameKind } from './names.js';
+import { DERIVED_SUFFIXES, nameProblem, quote, type NameKind } from './names.js';
 
 export interface SpecFile {
   readonly file: string;
@@ -61,18 +61,16 @@ function declarations(files: readonly SpecFile[]): { declared: Declaration[]; de
     for (const name of Object.keys(spec.types ?? {})) declare(name, 'type', ['types', name]);
     for (const [a, aggregate] of Object.entries(spec.aggregates ?? {})) {
       declare(a, 'aggregate', ['aggregates', a]);
-      for (const suffix of ['Id', 'State', 'Event', 'Command']) {
-        derive(a + suffix, `the ${suffix === 'Id' ? 'id' : suffix.toLowerCase()} type generated for aggregate ${quote(a)}`, ['aggregates', a]);
-      }
+      for (const suffix of DERIVED_SUFFIXES.aggregate) derive(a + suffix, `the type ${quote(a + suffix)} generated for aggregate ${quote(a)}`, ['aggregates', a]);
       for (const e of Object.keys(aggregate.events)) declare(e, 'event', ['aggregates', a, 'events', e]);
       for (const c of Object.keys(aggregate.commands)) {
         declare(c, 'command', ['aggregates', a, 'commands', c]);
-        derive(`${c}Input`, `the input type generated for command ${quote(c)}`, ['aggregates', a, 'commands', c]);
+        for (const suffix of DERIVED_SUFFIXES.command) derive(c + suffix, `the type ${quote(c + suffix)} generated for command ${quote(c)}`, ['aggregates', a, 'commands', c]);
       }
     }
     for (const p of Object.keys(spec.projections ?? {})) {
       declare(p, 'projection', ['projections', p]);
-      derive(`${p}Row`, `the row type generated for projection ${quote(p)}`, ['projections', p]);
+      for (const suffix of DERIVED_SUFFIXES.projection) derive(p + suffix, `the type ${quote(p + suffix)} generated for projection ${quote(p)}`, ['projections', p]);
     }
   }
   return { declared, derived };

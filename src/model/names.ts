@@ -145,3 +145,13 @@ function convert(name: string, kind: NameKind): string | undefined {
       return parts.join('-');
   }
 }
+
+/**
+ * Type names the generator derives from declared names (see emit/layout.ts); the checker rejects
+ * declarations that clash with them.
+ */
+export const DERIVED_SUFFIXES = {
+  aggregate: ['Id', 'State', 'Event', 'Evolvers'],
+  command: ['Input'],
+  projection: ['Row', 'Event', 'Handlers'],
+} as const;

@@ -33,6 +33,8 @@ export function isDomainError(value: unknown): value is DomainError {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'domain-error';
 }
 
+/** Marks the end of an exhaustive switch; reached only with data the types did not foresee. */
 export function assertNever(value: never, what = 'value'): never {
-  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
+  const shown = typeof value === 'object' && value !== null && 'type' in value ? (value as { type: unknown }).type : value;
+  throw new Error(`unexpected ${what}: ${JSON.stringify(shown)}`);
 }

@@ -29,7 +29,7 @@ export interface ProjectionDefinition<R extends object> {
   readonly key: string;
   readonly columns: readonly ColumnDefinition[];
   /** The generated dispatch: a switch over the event types the projection handles. */
-  readonly apply: (event: StoredEvent, rows: Rows<R>) => void;
+  apply(event: StoredEvent, rows: Rows<R>): void;
 }
 
 const BATCH = 500;

@@ -68,6 +68,9 @@ export const RULES = {
   GW1090: { name: 'unused-event', severity: 'warning', summary: 'An event is declared but no command emits it.' },
   GW1091: { name: 'unused-type', severity: 'warning', summary: 'A named type is declared but never used.' },
 
+  // Generated code
+  GW2001: { name: 'missing-export', severity: 'error', summary: 'A file of yours lacks an export the generated wiring imports (reported by `gen --check --deep`).' },
+
   // Running the tool (these make the command exit 2)
   GW9001: { name: 'usage', severity: 'error', summary: 'The command line is wrong (unknown option, bad value).' },
   GW9002: { name: 'unreadable-file', severity: 'error', summary: 'A path given on the command line cannot be read.' },

@@ -9,6 +9,7 @@ const GROUPS: ReadonlyArray<{ title: string; from: string; to: string; intro: st
   { title: 'Commands and authorization', from: 'GW1050', to: 'GW1069', intro: 'Every command leaves a record and is denied by default.' },
   { title: 'Fields, constraints and personal data', from: 'GW1070', to: 'GW1089', intro: 'Constraints must make sense for their type; personal data never becomes an id, a subject or a key.' },
   { title: 'Warnings', from: 'GW1090', to: 'GW1099', intro: 'Reported, but only fail `groundwork validate --strict`.' },
+  { title: 'Generated code', from: 'GW2000', to: 'GW2999', intro: 'Found by `groundwork gen --check --deep` in the files gen scaffolded and you own.' },
   { title: 'Running the tool', from: 'GW9000', to: 'GW9999', intro: 'Not findings in a spec: the command could not run. These exit with code 2.' },
 ];
 
