@@ -28,7 +28,8 @@ export function findMissingExports(root: string, required: readonly RequiredExpo
     }
     const exported = source.getExportedDeclarations();
     if (exported.has(name)) continue;
-    const near = closest(name, exported.keys());
+    // A user file exists for one export, so a lone export is the misnamed one even when far off.
+    const near = closest(name, exported.keys()) ?? (exported.size === 1 ? [...exported.keys()][0] : undefined);
     const node = near === undefined ? undefined : exported.get(near)?.[0];
     const position = node === undefined ? { line: 1, column: 1 } : source.getLineAndColumnAtPos(node.getStart());
     const hint = near !== undefined ? `rename "${near}" to "${name}"` : `export a declaration named "${name}"`;

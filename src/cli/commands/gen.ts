@@ -53,15 +53,18 @@ export function planGen(io: Io, paths: readonly string[], options: Pick<GenOptio
   }
   const root = resolve(io.cwd, options.out);
   const planned = planProject(project);
-  const all = [...planned, manifestFile(planned, version())];
   const disk = diskAt(root);
+  const previous = readManifest(disk.read(MANIFEST_FILE));
+  const plannedPaths = new Set(planned.map((f) => f.path));
+  const orphans = previous.filter((e) => e.ownership === 'scaffolded' && !plannedPaths.has(e.path) && disk.read(e.path) !== undefined).map((e) => e.path);
+  const all = [...planned, manifestFile(planned, version(), orphans)];
   for (const path of options.force) {
     inside(root, path);
     if (!all.some((f) => f.path === path && f.ownership === 'scaffolded')) {
       throw new CliError('GW9001', `--force ${path}: not a file gen scaffolds`, { hint: 'name a scaffolded file as listed by `groundwork gen --dry-run`, relative to --out' });
     }
   }
-  const changes = computeChanges(all, readManifest(disk.read(MANIFEST_FILE)), disk, new Set(options.force));
+  const changes = computeChanges(all, previous, disk, new Set(options.force));
   return { root, changes, required: requiredExports(project) };
 }
 
