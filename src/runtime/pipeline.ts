@@ -147,7 +147,7 @@ export class CommandPipeline {
       metadata: audit.metadata(definition.name),
       events: events.map((e) => ({ type: e.type, schemaVersion: 1, data: e.data })),
       audit: audit.build('accepted', null, events.length === 0 ? null : { from: version + 1, to: newVersion }),
-      ...(crossesSnapshot ? { snapshot: { version: newVersion, stateVersion: definition.aggregate.stateVersion, state } } : {}),
+      snapshot: crossesSnapshot ? { version: newVersion, stateVersion: definition.aggregate.stateVersion, state } : undefined,
     });
     if (!result.ok) {
       if ('duplicate' in result) return this.#replay<E>(result.duplicate, audit);

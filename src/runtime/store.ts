@@ -57,7 +57,7 @@ export interface CommitRequest {
   readonly metadata: EventMetadata;
   readonly events: readonly NewEvent[];
   readonly audit: AuditRecord;
-  readonly snapshot?: { readonly version: number; readonly stateVersion: string; readonly state: unknown };
+  readonly snapshot?: { readonly version: number; readonly stateVersion: string; readonly state: unknown } | undefined;
 }
 
 export type CommitResult =

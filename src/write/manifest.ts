@@ -25,13 +25,16 @@ export function readManifest(text: string | undefined): ManifestEntry[] {
   try {
     const parsed = JSON.parse(text) as { files?: unknown; orphans?: unknown };
     if (!Array.isArray(parsed.files)) return [];
-    const orphans = Array.isArray(parsed.orphans) ? parsed.orphans.filter((p): p is string => typeof p === 'string').map((path) => ({ path, ownership: 'scaffolded' as const })) : [];
-    return [...orphans, ...parsed.files.flatMap((f: unknown) => {
+    const orphans: ManifestEntry[] = Array.isArray(parsed.orphans)
+      ? parsed.orphans.filter((p): p is string => typeof p === 'string').map((path) => ({ path, ownership: 'scaffolded' }))
+      : [];
+    const files = parsed.files.flatMap((f: unknown): ManifestEntry[] => {
       if (f === null || typeof f !== 'object') return [];
       const { path, ownership } = f as { path?: unknown; ownership?: unknown };
       if (typeof path !== 'string' || (ownership !== 'generated' && ownership !== 'scaffolded' && ownership !== 'wiring')) return [];
       return [{ path, ownership }];
-    })];
+    });
+    return [...orphans, ...files];
   } catch {
     return [];
   }
