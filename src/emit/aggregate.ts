@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Aggregate, CommandDef, Context, EventDef, Field, NamedType } from '../model/model.js';
 import { docComment, ident, str } from './code.js';
-import { initialValue, members, namedTypesUsed, tsType, zodObject } from './fields.js';
+import { encryptedFields, initialValue, members, namedTypesUsed, tsType, zodObject } from './fields.js';
 import { RUNTIME_INDEX, files, names } from './layout.js';
 import { SCAFFOLD_HEADER, header, type PlannedFile } from './plan.js';
 import { imports, render, type Import } from './render.js';
@@ -30,24 +30,26 @@ function typesFile(context: Context, a: Aggregate): PlannedFile {
   const path = files.aggregateTypes(context, a);
   const named = namedTypesUsed(allFields(a));
   const stateNamed = namedTypesUsed(a.state).map((t) => `initial${ident(t, 'pascal')}`);
+  const stateErasable = new Set(encryptedFields(a.state, context.types));
+  const usesErased = stateErasable.size > 0 || a.events.some((e) => encryptedFields(e.fields, context.types).length > 0);
   const blocks = [
     `${docComment(`Identifies one ${a.name}.`)}export type ${names.id(a)} = Brand<string, ${str(names.id(a))}>;`,
-    `${docComment(a.description)}export interface ${names.state(a)} {\n${members(a.state, { readonly: false, indent: '  ', optionalAsUndefined: true })}\n}`.replace('{\n\n}', '{}'),
+    `${docComment(a.description)}export interface ${names.state(a)} {\n${members(a.state, { readonly: false, indent: '  ', optionalAsUndefined: true, erasable: stateErasable })}\n}`.replace('{\n\n}', '{}'),
     `export function ${names.initialState(a)}(): ${names.state(a)} {\n  return {\n${a.state.map((f) => `    ${ident(f.name, 'camel')}: ${initialValue(f)},`).join('\n')}\n  };\n}`.replace('return {\n\n  };', 'return {};'),
-    ...a.events.map((e) => eventInterface(e)),
+    ...a.events.map((e) => eventInterface(e, new Set(encryptedFields(e.fields, context.types)))),
     `export type ${names.event(a)} = ${a.events.map((e) => ident(e.name, 'pascal')).join(' | ')};`,
     `${docComment('One function per event, each updating the state in place.')}export type ${names.evolvers(a)} = {\n  readonly [E in ${names.event(a)} as E['type']]: (state: ${names.state(a)}, event: E) => void;\n};`,
     ...a.commands.map((c) => inputInterface(a, c)),
   ];
   const list: Import[] = [
-    { from: RUNTIME_INDEX, names: [], types: ['Brand'] },
+    { from: RUNTIME_INDEX, names: [], types: usesErased ? ['Brand', 'Erased'] : ['Brand'] },
     ...(named.length > 0 || stateNamed.length > 0 ? [{ from: files.contextTypes(context), names: stateNamed, types: named }] : []),
   ];
   return generated(path, context.file, list, blocks.join('\n\n'));
 }
 
-function eventInterface(e: EventDef): string {
-  const data = e.fields.length === 0 ? 'Record<string, never>' : `{\n${members(e.fields, { readonly: true, indent: '    ' })}\n  }`;
+function eventInterface(e: EventDef, erasable: ReadonlySet<string>): string {
+  const data = e.fields.length === 0 ? 'Record<string, never>' : `{\n${members(e.fields, { readonly: true, indent: '    ', erasable })}\n  }`;
   return `${docComment(e.description)}export interface ${ident(e.name, 'pascal')} {\n  readonly type: ${str(e.name)};\n  readonly data: ${data};\n}`;
 }
 
@@ -90,7 +92,20 @@ function foldFile(context: Context, a: Aggregate): PlannedFile {
   const subject = a.subject === undefined ? '() => undefined' : `(state) => state.${ident(a.subject, 'camel')}`;
   const body = [
     `${docComment(`Applies one ${a.name} event to a state the fold owns. Exhaustive: an event type without a case fails to compile.`)}export function ${names.fold(a)}(state: ${names.state(a)}, event: ${names.event(a)}): void {\n  switch (event.type) {\n${cases}\n    default:\n      assertNever(${unhandled}, ${str(`${a.name} event`)});\n  }\n}`,
-    `export const ${names.aggregate(a)}: AggregateDefinition<${names.state(a)}, ${names.event(a)}> = {\n  name: ${str(a.name)},\n  initialState: ${names.initialState(a)},\n  fold: ${names.fold(a)},\n  subjectOf: ${subject},\n  snapshotEvery: ${a.snapshotEvery ?? 'undefined'},\n  stateVersion: ${str(stateVersion(a, context.types))},\n};`,
+    [
+      `export const ${names.aggregate(a)}: AggregateDefinition<${names.state(a)}, ${names.event(a)}> = {`,
+      `  name: ${str(a.name)},`,
+      `  description: ${a.description === undefined ? 'undefined' : str(a.description)},`,
+      `  idField: ${str(a.id)},`,
+      `  initialState: ${names.initialState(a)},`,
+      `  fold: ${names.fold(a)},`,
+      `  subjectOf: ${subject},`,
+      `  snapshotEvery: ${a.snapshotEvery ?? 'undefined'},`,
+      `  stateVersion: ${str(stateVersion(a, context.types))},`,
+      `  pii: ${piiTable(a, context)},`,
+      `  statePii: ${encryptedFields(a.state, context.types).length > 0},`,
+      '};',
+    ].join('\n'),
   ];
   const list: Import[] = [
     { from: RUNTIME_INDEX, names: ['assertNever'], types: ['AggregateDefinition'] },
@@ -98,6 +113,15 @@ function foldFile(context: Context, a: Aggregate): PlannedFile {
     { from: files.aggregateTypes(context, a), names: [names.initialState(a)], types: [names.event(a), names.state(a)] },
   ];
   return generated(path, context.file, list, body.join('\n\n'), 'wiring');
+}
+
+/** The encrypted fields of each event type that has any, as a literal table. */
+function piiTable(a: Aggregate, context: Context): string {
+  const entries = a.events
+    .map((e) => [e.name, encryptedFields(e.fields, context.types)] as const)
+    .filter(([, fields]) => fields.length > 0)
+    .map(([name, fields]) => `${ident(name, 'pascal')}: [${fields.map(str).join(', ')}]`);
+  return entries.length === 0 ? '{}' : `{ ${entries.join(', ')} }`;
 }
 
 function commandsFile(context: Context, a: Aggregate): PlannedFile {
@@ -130,7 +154,7 @@ function commandsFile(context: Context, a: Aggregate): PlannedFile {
 
 function evolveFile(context: Context, a: Aggregate): PlannedFile {
   const path = files.evolve(context, a);
-  const handlers = a.events.map((e) => evolveHandler(a, e)).join('\n');
+  const handlers = a.events.map((e) => evolveHandler(context, a, e)).join('\n');
   const content = render('evolve', {
     header: SCAFFOLD_HEADER,
     imports: imports(path, [{ from: files.aggregateTypes(context, a), names: [], types: [names.evolvers(a)] }]),
@@ -142,12 +166,15 @@ function evolveFile(context: Context, a: Aggregate): PlannedFile {
 }
 
 /** A day-one evolve: copy same-named fields into the state, and set an enum the event name implies. */
-function evolveHandler(a: Aggregate, e: EventDef): string {
+function evolveHandler(context: Context, a: Aggregate, e: EventDef): string {
   const state = new Map(a.state.map((f) => [f.name, f]));
+  const stateErasable = new Set(encryptedFields(a.state, context.types));
+  const eventErasable = new Set(encryptedFields(e.fields, context.types));
   const lines: string[] = [];
   for (const field of e.fields) {
     const target = state.get(field.name);
-    if (target !== undefined && tsType(target.type) === tsType(field.type) && (target.optional || !field.optional)) {
+    const erasureFits = stateErasable.has(field.name) || !eventErasable.has(field.name);
+    if (target !== undefined && erasureFits && tsType(target.type) === tsType(field.type) && (target.optional || !field.optional)) {
       lines.push(`state.${ident(field.name, 'camel')} = event.data.${ident(field.name, 'camel')};`);
     }
   }
@@ -173,7 +200,7 @@ function decideFile(context: Context, a: Aggregate, c: CommandDef): PlannedFile 
   const emitted = a.events.filter((e) => c.emits.includes(e.name));
   const first = emitted[0]!;
   const others = emitted.slice(1).map((e) => e.name);
-  const { data, initials } = eventData(a, c, first);
+  const { data, initials } = eventData(context, a, c, first);
   const note = others.length > 0 ? `  // This command may also record ${others.map((n) => ident(n, 'pascal')).join(', ')}.\n` : '';
   const content = render('decide', {
     header: SCAFFOLD_HEADER,
@@ -196,11 +223,13 @@ function decideFile(context: Context, a: Aggregate, c: CommandDef): PlannedFile 
  * A day-one event payload: each field from the input, the id, or the state, where one matches;
  * otherwise the field's initial value, for the user to replace.
  */
-function eventData(a: Aggregate, c: CommandDef, e: EventDef): { data: string; initials: string[] } {
+function eventData(context: Context, a: Aggregate, c: CommandDef, e: EventDef): { data: string; initials: string[] } {
   if (e.fields.length === 0) return { data: '{}', initials: [] };
   const initials: string[] = [];
   const input = new Map(c.input.map((f) => [f.name, f]));
-  const state = new Map(a.state.map((f) => [f.name, f]));
+  const stateErasable = new Set(encryptedFields(a.state, context.types));
+  const eventErasable = new Set(encryptedFields(e.fields, context.types));
+  const state = new Map(a.state.filter((f) => !stateErasable.has(f.name) || eventErasable.has(f.name)).map((f) => [f.name, f]));
   const entries: string[] = [];
   for (const field of e.fields) {
     const name = ident(field.name, 'camel');

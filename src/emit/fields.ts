@@ -27,13 +27,21 @@ export function tsType(type: TypeRef): string {
   }
 }
 
+export interface MemberOptions {
+  readonly readonly: boolean;
+  readonly indent: string;
+  readonly optionalAsUndefined?: boolean;
+  /** Fields stored encrypted, which read back as ERASED once their subject is forgotten. */
+  readonly erasable?: ReadonlySet<string>;
+}
+
 /** Interface members, one per field. `readonly` for events, inputs and values; not for state. */
-export function members(fields: readonly Field[], options: { readonly: boolean; indent: string; optionalAsUndefined?: boolean }): string {
+export function members(fields: readonly Field[], options: MemberOptions): string {
   const prefix = options.readonly ? 'readonly ' : '';
   return fields
     .map((f) => {
       const name = ident(f.name, 'camel');
-      const type = tsType(f.type);
+      const type = options.erasable?.has(f.name) === true ? `${tsType(f.type)} | Erased` : tsType(f.type);
       const declaration = !f.optional
         ? `${name}: ${type}`
         : options.optionalAsUndefined === true
@@ -143,4 +151,19 @@ export function dependencyOrder(types: readonly NamedType[]): NamedType[] {
   };
   for (const t of types) visit(t);
   return out;
+}
+
+/**
+ * The top-level fields that are stored encrypted: those marked pii, and those whose named type
+ * holds pii anywhere inside (encrypted whole).
+ */
+export function encryptedFields(fields: readonly Field[], types: readonly NamedType[]): string[] {
+  const byName = new Map(types.map((t) => [t.name, t]));
+  const holdsPii = (type: TypeRef, seen: ReadonlySet<string>): boolean => {
+    if (type.kind === 'list') return holdsPii(type.items, seen);
+    if (type.kind !== 'named' || seen.has(type.name)) return false;
+    const named = byName.get(type.name);
+    return named !== undefined && named.fields.some((f) => f.pii || holdsPii(f.type, new Set([...seen, type.name])));
+  };
+  return fields.filter((f) => f.pii || holdsPii(f.type, new Set())).map((f) => f.name);
 }

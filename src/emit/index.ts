@@ -17,7 +17,7 @@ export function planProject(project: Project): PlannedFile[] {
       ...context.aggregates.flatMap((aggregate) => planAggregate(context, aggregate)),
       ...planProjections(context),
     ]),
-    planApp(project),
+    ...planApp(project),
   ];
   return planned.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

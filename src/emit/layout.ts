@@ -8,6 +8,7 @@ import { ident, kebab, lowerFirst } from './code.js';
 export const RUNTIME_DIR = 'src/groundwork/runtime';
 export const RUNTIME_INDEX = `${RUNTIME_DIR}/index.ts`;
 export const APP_FILE = 'src/app.ts';
+export const CLI_FILE = 'src/cli.ts';
 export const MANIFEST_FILE = 'groundwork.manifest.json';
 
 export function contextDir(context: Context): string {

@@ -1,7 +1,7 @@
 /** Projection files: row types (generated), handlers (the user's), and the dispatch (wiring). */
 import type { Aggregate, Context, EventDef, Field, Projection, TypeRef } from '../model/model.js';
 import { docComment, ident, str } from './code.js';
-import { namedTypesUsed, tsType } from './fields.js';
+import { encryptedFields, namedTypesUsed, tsType } from './fields.js';
 import { RUNTIME_INDEX, files, names } from './layout.js';
 import { SCAFFOLD_HEADER, header, type PlannedFile } from './plan.js';
 import { imports, render, type Import } from './render.js';
@@ -35,7 +35,11 @@ function rowsFile(context: Context): PlannedFile {
   const blocks = context.projections.flatMap((p) => {
     const events = handled(context, p);
     const columns = p.columns.filter((c) => c.name !== p.key);
-    const row = [`  readonly ${ident(p.key, 'camel')}: string;`, ...columns.map((c) => `${docComment(c.description, '  ')}  readonly ${ident(c.name, 'camel')}: ${tsType(c.type)} | null;`)].join('\n');
+    const erasable = new Set(encryptedFields(columns, context.types));
+    const row = [
+      `  readonly ${ident(p.key, 'camel')}: string;`,
+      ...columns.map((c) => `${docComment(c.description, '  ')}  readonly ${ident(c.name, 'camel')}: ${tsType(c.type)}${erasable.has(c.name) ? ' | Erased' : ''} | null;`),
+    ].join('\n');
     return [
       `${docComment(p.description)}export interface ${names.row(p)} {\n${row}\n}`,
       `export type ${names.projectionEvent(p)} = ${events.map(({ event }) => `Stored<${ident(event.name, 'pascal')}>`).join(' | ')};`,
@@ -43,8 +47,9 @@ function rowsFile(context: Context): PlannedFile {
     ];
   });
   const named = namedTypesUsed(context.projections.flatMap((p) => p.columns));
+  const usesErased = context.projections.some((p) => encryptedFields(p.columns, context.types).length > 0);
   const list: Import[] = [
-    { from: RUNTIME_INDEX, names: [], types: ['Rows', 'Stored'] },
+    { from: RUNTIME_INDEX, names: [], types: usesErased ? ['Erased', 'Rows', 'Stored'] : ['Rows', 'Stored'] },
     ...context.projections.flatMap((p) => eventImports(context, handled(context, p))),
     ...(named.length > 0 ? [{ from: files.contextTypes(context), names: [], types: named }] : []),
   ];
@@ -53,7 +58,7 @@ function rowsFile(context: Context): PlannedFile {
 
 function handlersFile(context: Context, p: Projection): PlannedFile {
   const path = files.projectionHandlers(context, p);
-  const handlers = handled(context, p).map((h) => handlerStub(p, h)).join('\n');
+  const handlers = handled(context, p).map((h) => handlerStub(context, p, h)).join('\n');
   const content = render('projection-handlers', {
     header: SCAFFOLD_HEADER,
     imports: imports(path, [{ from: files.projectionRows(context), names: [], types: [names.handlers(p)] }]),
@@ -75,7 +80,9 @@ function isText(type: TypeRef): boolean {
 }
 
 /** A day-one handler: find the row by the key, copy the columns the event carries. */
-function handlerStub(p: Projection, { event, aggregate }: Handled): string {
+function handlerStub(context: Context, p: Projection, { event, aggregate }: Handled): string {
+  const columnErasable = new Set(encryptedFields(p.columns, context.types));
+  const eventErasable = new Set(encryptedFields(event.fields, context.types));
   const name = ident(event.name, 'pascal');
   const keyField = event.fields.find((f) => f.name === p.key && !f.optional && isText(f.type));
   const key = p.key === aggregate.id ? 'event.streamId' : keyField !== undefined ? `event.data.${ident(p.key, 'camel')}` : undefined;
@@ -87,7 +94,7 @@ function handlerStub(p: Projection, { event, aggregate }: Handled): string {
     if (column.name === p.key) continue;
     const field = event.fields.find((f) => f.name === column.name);
     const col = ident(column.name, 'camel');
-    if (field !== undefined && sameType(column, field)) values.push(`${col}: event.data.${col}${field.optional ? ' ?? null' : ''}`);
+    if (field !== undefined && sameType(column, field) && (columnErasable.has(column.name) || !eventErasable.has(field.name))) values.push(`${col}: event.data.${col}${field.optional ? ' ?? null' : ''}`);
     else if (field === undefined && column.type.kind === 'datetime' && col.endsWith('At')) values.push(`${col}: event.recordedAt`);
   }
   return `  ${name}(event, rows) {\n    rows.merge(${key}, { ${values.join(', ')} });\n  },`.replace('{  }', '{}');
@@ -111,6 +118,7 @@ function wiringFile(context: Context): PlannedFile {
     return [
       `export const ${names.projection(p)}: ProjectionDefinition<${names.row(p)}> = {`,
       `  name: ${str(p.name)},`,
+      `  pii: ${encryptedFields(p.columns, context.types).length > 0},`,
       `  table: ${str(p.name)},`,
       `  key: ${str(p.key)},`,
       columns === '' ? '  columns: [],' : `  columns: [\n${columns}\n  ],`,

@@ -12,7 +12,9 @@ export type CommandError =
   | { readonly code: 'already-exists'; readonly message: string; readonly streamId: string }
   | { readonly code: 'conflict'; readonly message: string; readonly streamId: string; readonly expectedVersion: number; readonly actualVersion: number }
   | { readonly code: 'idempotency-mismatch'; readonly message: string; readonly commandId: string }
-  | { readonly code: 'domain'; readonly message: string; readonly rule: string };
+  | { readonly code: 'domain'; readonly message: string; readonly rule: string }
+  | { readonly code: 'not-undoable'; readonly message: string; readonly commandId: string }
+  | { readonly code: 'already-undone'; readonly message: string; readonly commandId: string };
 
 export type CommandErrorCode = CommandError['code'];
 

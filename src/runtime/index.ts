@@ -1,9 +1,16 @@
 /** The Groundwork runtime: everything a generated project imports from one place. */
 export { BUCKETS, bucketOf } from './bucket.js';
 export { COMMAND_TAG, EVENT_TAG, chainHash, commandRowHash, eventRowHash, genesisHash } from './chain.js';
+export type { ChainName } from './chain.js';
+export { Checkpointer, FileCheckpointSink, GENESIS_CHECKPOINT, MemoryCheckpointSink, canonicalBody, checkpointHash, currentHeads, merkleRoot, newSigningKeys, privateKeyFrom, publicKeyFrom, readCheckpoints, signatureValid } from './checkpoint.js';
+export type { BucketHead, Checkpoint, CheckpointBody, CheckpointOptions, CheckpointSink } from './checkpoint.js';
+export { runTrustCli, timelineText } from './cli.js';
+export type { CliOutput, TrustApp } from './cli.js';
 export { assertNever, isDomainError, reject } from './errors.js';
 export type { CommandError, CommandErrorCode, DomainError, ForbiddenReason, ValidationIssue } from './errors.js';
 export { KeyedMutex } from './mutex.js';
+export { ERASED, KeyStore, PiiCodec, decodeEvent, decryptValue, encryptValue, isCiphertext, isErased, kekFromEnvironment } from './pii.js';
+export type { Erased, PiiFields, PiiLocation } from './pii.js';
 export { CommandPipeline } from './pipeline.js';
 export type { AggregateDefinition, CommandDefinition, CommandResult, Decision, Loaded, PipelineOptions, Policy } from './pipeline.js';
 export { SqliteProjections, quoteIdentifier } from './projections.js';
@@ -13,5 +20,9 @@ export type { Db, SqliteOptions, Synchronous } from './sqlite.js';
 export type { AuditRecord, CommitRequest, CommitResult, EventStore, NewEvent, Outcome, SnapshotRecord, StoredCommand } from './store.js';
 export { ACTOR_KINDS } from './types.js';
 export type { Actor, ActorKind, Brand, CommandContext, DeepReadonly, DomainEvent, EventMetadata, Stored, StoredEvent } from './types.js';
+export { Trust } from './trust.js';
+export type { AnyAggregate, AnyCommand, ForgetResult, HistoryQuery, TimelineEntry, TimelineEvent, TrustOptions } from './trust.js';
 export { ULID_PATTERN, ulidGenerator } from './ulid.js';
+export { verifyStore } from './verify.js';
+export type { FindingKind, VerifyFinding, VerifyOptions, VerifyReport } from './verify.js';
 export type { Clock, IdGenerator } from './ulid.js';

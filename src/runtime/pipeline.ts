@@ -7,6 +7,7 @@ import type { ZodType } from 'zod';
 import { bucketOf } from './bucket.js';
 import { isDomainError, type CommandError, type DomainError, type ForbiddenReason } from './errors.js';
 import { KeyedMutex } from './mutex.js';
+import { PiiCodec, type PiiFields } from './pii.js';
 import { payloadHash } from './sqlite.js';
 import type { AuditRecord, EventStore, Outcome, StoredCommand } from './store.js';
 import type { ActorKind, CommandContext, DeepReadonly, DomainEvent, EventMetadata, StoredEvent } from './types.js';
@@ -16,25 +17,32 @@ export type Decision<E extends DomainEvent> = readonly E[] | DomainError;
 
 export interface AggregateDefinition<S, E extends DomainEvent> {
   readonly name: string;
-  readonly initialState: () => S;
+  readonly description?: string | undefined;
+  /** The input field that carries the aggregate id, such as `orderId`. */
+  readonly idField: string;
+  initialState(): S;
   /** Applies one event to a state the fold owns, in place. */
-  readonly fold: (state: S, event: E) => void;
+  fold(state: S, event: E): void;
   /** The data subject the aggregate belongs to, for on-behalf-of checks and history. */
-  readonly subjectOf: (state: S) => string | undefined;
+  subjectOf(state: S): string | undefined;
   readonly snapshotEvery: number | undefined;
   /** Changes whenever the state's shape changes; snapshots of another shape are ignored. */
   readonly stateVersion: string;
+  /** The pii fields of each event type, encrypted under the subject's key. */
+  readonly pii: PiiFields;
+  /** Whether the state holds pii; such states are never snapshotted. */
+  readonly statePii: boolean;
 }
 
 export interface CommandDefinition<I, S, E extends DomainEvent> {
   readonly name: string;
   readonly aggregate: AggregateDefinition<S, E>;
   readonly schema: ZodType<I>;
-  readonly streamIdOf: (input: I) => string;
+  streamIdOf(input: I): string;
   readonly creates: boolean;
   readonly allow: readonly string[] | 'public';
   readonly actors: readonly ActorKind[];
-  readonly decide: (command: I, state: DeepReadonly<S>) => Decision<E>;
+  decide(command: I, state: DeepReadonly<S>): Decision<E>;
   readonly undo: string | undefined;
 }
 
@@ -46,6 +54,8 @@ export type CommandResult<E extends DomainEvent = DomainEvent> =
 export type Policy = (command: string, input: unknown, context: CommandContext) => string | undefined;
 
 export interface PipelineOptions {
+  /** Encrypts and decrypts pii fields; required when any event has pii fields. */
+  readonly codec?: PiiCodec;
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
   readonly policy?: Policy;
@@ -56,6 +66,8 @@ export interface PipelineOptions {
 export interface Loaded<S> {
   readonly state: S;
   readonly version: number;
+  /** The tenant the stream belongs to; undefined for a stream with no events. */
+  readonly tenant: string | undefined;
 }
 
 export class CommandPipeline {
@@ -65,9 +77,11 @@ export class CommandPipeline {
   readonly #ids: IdGenerator;
   readonly #policy: Policy | undefined;
   readonly #afterCommit: PipelineOptions['afterCommit'];
+  readonly #codec: PiiCodec;
 
   constructor(store: EventStore, options: PipelineOptions = {}) {
     this.#store = store;
+    this.#codec = options.codec ?? new PiiCodec(undefined);
     this.#clock = options.clock ?? (() => new Date());
     this.#ids = options.ids ?? ulidGenerator();
     this.#policy = options.policy;
@@ -106,11 +120,15 @@ export class CommandPipeline {
   }
 
   async #locked<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, command: I, context: CommandContext, audit: AuditDraft, bucket: number): Promise<CommandResult<E>> {
-    const previous = await this.#store.findAccepted(context.tenant, { commandId: context.commandId, idempotencyKey: context.idempotencyKey });
-    if (previous !== undefined) return this.#replay<E>(previous, audit);
-
     const aggregate = definition.aggregate;
-    const { state, version } = await this.load(aggregate, audit.streamId);
+    const previous = await this.#store.findAccepted(context.tenant, { commandId: context.commandId, idempotencyKey: context.idempotencyKey });
+    if (previous !== undefined) return this.#replay(aggregate, previous, audit);
+
+    const { state, version, tenant } = await this.load(aggregate, audit.streamId);
+    if (tenant !== undefined && tenant !== context.tenant) {
+      return this.#deny(audit, 'tenant', `${aggregate.name} ${audit.streamId} belongs to another tenant`);
+    }
+    audit.subject = aggregate.subjectOf(state) ?? null;
     if (definition.creates && version > 0) {
       return this.#finish(audit, 'rejected', { code: 'already-exists', message: `${aggregate.name} ${audit.streamId} already exists`, streamId: audit.streamId });
     }
@@ -127,6 +145,7 @@ export class CommandPipeline {
       return this.#finish(audit, 'rejected', { code: 'domain', message: decision.message, rule: decision.rule });
     }
     for (const event of decision) aggregate.fold(state, event);
+    audit.subject = aggregate.subjectOf(state) ?? null;
     if (definition.creates) {
       const subjectDenial = checkSubject(aggregate.subjectOf(state), context);
       if (subjectDenial !== undefined) return this.#deny(audit, 'subject', subjectDenial);
@@ -138,49 +157,67 @@ export class CommandPipeline {
     const recordedAt = this.#clock().toISOString();
     const newVersion = version + events.length;
     const every = definition.aggregate.snapshotEvery;
-    const crossesSnapshot = every !== undefined && events.length > 0 && Math.floor(newVersion / every) > Math.floor(version / every);
+    const aggregate = definition.aggregate;
+    const crossesSnapshot = every !== undefined && !aggregate.statePii && events.length > 0 && Math.floor(newVersion / every) > Math.floor(version / every);
+    const subject = audit.subject ?? audit.streamId;
     const result = await this.#store.commit({
       streamId: audit.streamId,
       bucket,
       expectedVersion: version,
       recordedAt,
       metadata: audit.metadata(definition.name),
-      events: events.map((e) => ({ type: e.type, schemaVersion: 1, data: e.data })),
+      events: events.map((e, i) => ({
+        type: e.type,
+        schemaVersion: 1,
+        data: this.#codec.encrypt(aggregate.pii[e.type], e.data, { subject, streamId: audit.streamId, version: version + i + 1, type: e.type }),
+      })),
       audit: audit.build('accepted', null, events.length === 0 ? null : { from: version + 1, to: newVersion }),
       snapshot: crossesSnapshot ? { version: newVersion, stateVersion: definition.aggregate.stateVersion, state } : undefined,
     });
     if (!result.ok) {
-      if ('duplicate' in result) return this.#replay<E>(result.duplicate, audit);
+      if ('duplicate' in result) return this.#replay(aggregate, result.duplicate, audit);
       const { actualVersion } = result.conflict;
       return this.#finish(audit, 'rejected', { code: 'conflict', message: `${audit.streamId} moved from version ${version} to ${actualVersion}`, streamId: audit.streamId, expectedVersion: version, actualVersion });
     }
     if (this.#afterCommit !== undefined) await this.#afterCommit(result.events);
-    return { ok: true, commandId: audit.commandId, streamId: audit.streamId, version: newVersion, events: result.events as readonly StoredEvent<E>[], duplicate: false };
+    const stored = result.events.map((e) => this.decrypt(aggregate, e)) as readonly StoredEvent[] as readonly StoredEvent<E>[];
+    return { ok: true, commandId: audit.commandId, streamId: audit.streamId, version: newVersion, events: stored, duplicate: false };
   }
 
   /** The state of one aggregate: the latest snapshot of the current shape, plus newer events. */
   async load<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, streamId: string): Promise<Loaded<S>> {
     let state = aggregate.initialState();
     let version = 0;
-    if (aggregate.snapshotEvery !== undefined) {
+    let tenant: string | undefined;
+    if (aggregate.snapshotEvery !== undefined && !aggregate.statePii) {
       const snapshot = await this.#store.loadSnapshot(streamId);
       if (snapshot !== undefined && snapshot.stateVersion === aggregate.stateVersion) {
         state = snapshot.state as S;
         version = snapshot.version;
+        tenant = snapshot.tenant;
       }
     }
     const events = await this.#store.readStream(streamId, version);
-    for (const event of events) aggregate.fold(state, event as unknown as E);
-    return { state, version: events.length > 0 ? events[events.length - 1]!.version : version };
+    for (const event of events) aggregate.fold(state, this.decrypt(aggregate, event) as unknown as E);
+    if (events.length === 0) return { state, version, tenant };
+    return { state, version: events[events.length - 1]!.version, tenant: tenant ?? events[0]!.metadata.tenant };
   }
 
-  async #replay<E extends DomainEvent>(previous: StoredCommand, audit: AuditDraft): Promise<CommandResult<E>> {
+  /** The event with its pii fields in clear, or ERASED where the subject was forgotten. */
+  decrypt<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, event: StoredEvent): StoredEvent {
+    const fields = aggregate.pii[event.type];
+    if (fields === undefined || fields.length === 0) return event;
+    const data = this.#codec.decrypt(fields, event.data, { subject: event.metadata.subject ?? event.streamId, streamId: event.streamId, version: event.version, type: event.type });
+    return { position: event.position, bucket: event.bucket, bseq: event.bseq, streamId: event.streamId, version: event.version, type: event.type, schemaVersion: event.schemaVersion, recordedAt: event.recordedAt, data, metadata: event.metadata };
+  }
+
+  async #replay<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, previous: StoredCommand, audit: AuditDraft): Promise<CommandResult<E>> {
     const original = previous.audit;
     if (audit.payloadHash !== null && original.payloadHash !== audit.payloadHash) {
       return this.#finish(audit, 'rejected', { code: 'idempotency-mismatch', message: `command ${original.commandId} was already accepted with a different payload`, commandId: original.commandId });
     }
     const range = original.versions;
-    const events = range === null ? [] : (await this.#store.readStream(original.streamId, range.from - 1)).filter((e) => e.version <= range.to);
+    const events = range === null ? [] : (await this.#store.readStream(original.streamId, range.from - 1)).filter((e) => e.version <= range.to).map((e) => this.decrypt(aggregate, e));
     return { ok: true, commandId: original.commandId, streamId: original.streamId, version: range?.to ?? 0, events: events as readonly StoredEvent[] as readonly StoredEvent<E>[], duplicate: true };
   }
 
@@ -230,6 +267,7 @@ class AuditDraft {
   readonly commandId: string;
   readonly context: CommandContext;
   streamId = '';
+  subject: string | null = null;
   payloadHash: string | null = null;
   #decision: 'allowed' | 'denied' = 'allowed';
   #reason: string | null = null;
@@ -265,6 +303,7 @@ class AuditDraft {
       actorId: c.actor.id,
       actorKind: c.actor.kind,
       onBehalfOf: c.onBehalfOf ?? null,
+      subject: this.subject,
       tenant: c.tenant,
     };
   }
@@ -278,6 +317,7 @@ class AuditDraft {
       tenant: c.tenant,
       actor: { id: c.actor.id, kind: c.actor.kind, roles: [...c.actor.roles] },
       onBehalfOf: c.onBehalfOf ?? null,
+      subject: this.subject,
       correlationId: c.correlationId ?? this.commandId,
       causationId: c.causationId ?? null,
       idempotencyKey: c.idempotencyKey ?? null,

@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS gw_events (
   schema_version INTEGER NOT NULL,
   recorded_at TEXT NOT NULL,
   tenant TEXT NOT NULL,
+  subject TEXT,
   metadata TEXT NOT NULL,
   payload TEXT NOT NULL,
   prev_hash BLOB NOT NULL,
@@ -46,6 +47,10 @@ CREATE TABLE IF NOT EXISTS gw_commands (
   stream_id TEXT NOT NULL,
   tenant TEXT NOT NULL,
   outcome TEXT NOT NULL,
+  subject TEXT,
+  actor_id TEXT NOT NULL,
+  correlation_id TEXT NOT NULL,
+  causation_id TEXT,
   idempotency_key TEXT,
   recorded_at TEXT NOT NULL,
   audit TEXT NOT NULL,
@@ -56,6 +61,11 @@ CREATE TABLE IF NOT EXISTS gw_commands (
 CREATE UNIQUE INDEX IF NOT EXISTS gw_commands_accepted_id ON gw_commands (tenant, command_id) WHERE outcome = 'accepted';
 CREATE UNIQUE INDEX IF NOT EXISTS gw_commands_accepted_key ON gw_commands (tenant, idempotency_key) WHERE outcome = 'accepted' AND idempotency_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS gw_commands_stream ON gw_commands (stream_id);
+CREATE INDEX IF NOT EXISTS gw_commands_subject ON gw_commands (subject) WHERE subject IS NOT NULL;
+CREATE INDEX IF NOT EXISTS gw_commands_actor ON gw_commands (actor_id);
+CREATE INDEX IF NOT EXISTS gw_commands_correlation ON gw_commands (correlation_id);
+CREATE INDEX IF NOT EXISTS gw_commands_causation ON gw_commands (causation_id) WHERE causation_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS gw_events_subject ON gw_events (subject) WHERE subject IS NOT NULL;
 CREATE TABLE IF NOT EXISTS gw_outbox (
   id INTEGER PRIMARY KEY,
   bucket INTEGER NOT NULL,
@@ -67,6 +77,8 @@ CREATE INDEX IF NOT EXISTS gw_outbox_bucket ON gw_outbox (bucket, id);
 CREATE TABLE IF NOT EXISTS gw_snapshots (
   stream_id TEXT PRIMARY KEY,
   bucket INTEGER NOT NULL,
+  tenant TEXT NOT NULL,
+  subject TEXT,
   version INTEGER NOT NULL,
   state_version TEXT NOT NULL,
   state TEXT NOT NULL
@@ -81,6 +93,8 @@ export function openDatabase(path: string, options: SqliteOptions = {}): Db {
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  // Freed pages are zeroed, so scrubbed projection rows and deleted snapshots leave no plaintext.
+  db.pragma('secure_delete = ON');
   return db;
 }
 
@@ -119,17 +133,17 @@ function prepareStatements(db: Db) {
     lastPosition: db.prepare<[], { p: number | null }>(`SELECT MAX(position) AS p FROM gw_events`),
     eventHead: db.prepare<[number], Head>(`SELECT bseq AS seq, row_hash AS hash FROM gw_events WHERE bucket = ? ORDER BY bseq DESC LIMIT 1`),
     commandHead: db.prepare<[number], Head>(`SELECT cseq AS seq, row_hash AS hash FROM gw_commands WHERE bucket = ? ORDER BY cseq DESC LIMIT 1`),
-    insertEvent: db.prepare<[number, number, number, string, number, string, number, string, string, string, string, Buffer, Buffer]>(
-      `INSERT INTO gw_events (position, bucket, bseq, stream_id, version, type, schema_version, recorded_at, tenant, metadata, payload, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    insertEvent: db.prepare<[number, number, number, string, number, string, number, string, string, string | null, string, string, Buffer, Buffer]>(
+      `INSERT INTO gw_events (position, bucket, bseq, stream_id, version, type, schema_version, recorded_at, tenant, subject, metadata, payload, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    insertCommand: db.prepare<[number, number, string, string, string, string, string, string | null, string, string, Buffer, Buffer]>(
-      `INSERT INTO gw_commands (bucket, cseq, command_id, command, stream_id, tenant, outcome, idempotency_key, recorded_at, audit, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    insertCommand: db.prepare<[number, number, string, string, string, string, string, string | null, string, string, string | null, string | null, string, string, Buffer, Buffer]>(
+      `INSERT INTO gw_commands (bucket, cseq, command_id, command, stream_id, tenant, outcome, subject, actor_id, correlation_id, causation_id, idempotency_key, recorded_at, audit, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertOutbox: db.prepare<[number, number, string]>(`INSERT INTO gw_outbox (bucket, position, type) VALUES (?, ?, ?)`),
-    upsertSnapshot: db.prepare<[string, number, number, string, string]>(
-      `INSERT INTO gw_snapshots (stream_id, bucket, version, state_version, state) VALUES (?, ?, ?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, state_version = excluded.state_version, state = excluded.state`,
+    upsertSnapshot: db.prepare<[string, number, string, string | null, number, string, string]>(
+      `INSERT INTO gw_snapshots (stream_id, bucket, tenant, subject, version, state_version, state) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, state_version = excluded.state_version, state = excluded.state`,
     ),
-    loadSnapshot: db.prepare<[string], { version: number; state_version: string; state: string }>(`SELECT version, state_version, state FROM gw_snapshots WHERE stream_id = ?`),
+    loadSnapshot: db.prepare<[string], { tenant: string; version: number; state_version: string; state: string }>(`SELECT tenant, version, state_version, state FROM gw_snapshots WHERE stream_id = ?`),
     findById: db.prepare<[string, string], CommandRow>(`SELECT id, bucket, cseq, recorded_at, audit FROM gw_commands WHERE tenant = ? AND command_id = ? AND outcome = 'accepted'`),
     findByKey: db.prepare<[string, string], CommandRow>(`SELECT id, bucket, cseq, recorded_at, audit FROM gw_commands WHERE tenant = ? AND idempotency_key = ? AND outcome = 'accepted'`),
   };
@@ -168,7 +182,7 @@ export class SqliteEventStore implements EventStore {
 
   async loadSnapshot(streamId: string): Promise<SnapshotRecord | undefined> {
     const row = this.#statements.loadSnapshot.get(streamId);
-    return row === undefined ? undefined : { streamId, version: row.version, stateVersion: row.state_version, state: JSON.parse(row.state) as unknown };
+    return row === undefined ? undefined : { streamId, tenant: row.tenant, version: row.version, stateVersion: row.state_version, state: JSON.parse(row.state) as unknown };
   }
 
   async findAccepted(tenant: string, key: { commandId?: string | undefined; idempotencyKey?: string | undefined }): Promise<StoredCommand | undefined> {
@@ -207,7 +221,7 @@ export class SqliteEventStore implements EventStore {
     for (const event of events) this.#statements.insertOutbox.run(bucket, event.position, event.type);
     if (request.snapshot !== undefined) {
       const { version, stateVersion, state } = request.snapshot;
-      this.#statements.upsertSnapshot.run(streamId, bucket, version, stateVersion, JSON.stringify(state));
+      this.#statements.upsertSnapshot.run(streamId, bucket, request.metadata.tenant, request.metadata.subject, version, stateVersion, JSON.stringify(state));
     }
     return { ok: true, events, command };
   }
@@ -232,7 +246,7 @@ export class SqliteEventStore implements EventStore {
       const payload = JSON.stringify(event.data);
       const bseq = head.seq;
       const hash = eventRowHash({ bucket, bseq, position, streamId, version, type: event.type, schemaVersion: event.schemaVersion, recordedAt, metadata, payload }, head.hash);
-      this.#statements.insertEvent.run(position, bucket, bseq, streamId, version, event.type, event.schemaVersion, recordedAt, request.metadata.tenant, metadata, payload, head.hash, hash);
+      this.#statements.insertEvent.run(position, bucket, bseq, streamId, version, event.type, event.schemaVersion, recordedAt, request.metadata.tenant, request.metadata.subject, metadata, payload, head.hash, hash);
       head.hash = hash;
       stored.push({ position, bucket, bseq, streamId, version, type: event.type, schemaVersion: event.schemaVersion, recordedAt, data: JSON.parse(payload) as object, metadata: request.metadata });
     }
@@ -244,7 +258,7 @@ export class SqliteEventStore implements EventStore {
     const text = JSON.stringify(audit);
     const cseq = head.seq + 1;
     const hash = commandRowHash({ bucket, cseq, commandId: audit.commandId, command: audit.command, streamId: audit.streamId, tenant: audit.tenant, outcome: audit.outcome, recordedAt, audit: text }, head.hash);
-    const info = this.#statements.insertCommand.run(bucket, cseq, audit.commandId, audit.command, audit.streamId, audit.tenant, audit.outcome, audit.idempotencyKey, recordedAt, text, head.hash, hash);
+    const info = this.#statements.insertCommand.run(bucket, cseq, audit.commandId, audit.command, audit.streamId, audit.tenant, audit.outcome, audit.subject, audit.actor.id, audit.correlationId, audit.causationId, audit.idempotencyKey, recordedAt, text, head.hash, hash);
     return { id: Number(info.lastInsertRowid), bucket, cseq, recordedAt, audit };
   }
 }

@@ -14,6 +14,8 @@ export interface AuditRecord {
   readonly tenant: string;
   readonly actor: { readonly id: string; readonly kind: ActorKind; readonly roles: readonly string[] };
   readonly onBehalfOf: string | null;
+  /** The data subject of the aggregate the command was for, when known. */
+  readonly subject: string | null;
   readonly correlationId: string;
   readonly causationId: string | null;
   readonly idempotencyKey: string | null;
@@ -43,6 +45,7 @@ export interface NewEvent {
 
 export interface SnapshotRecord {
   readonly streamId: string;
+  readonly tenant: string;
   readonly version: number;
   readonly stateVersion: string;
   readonly state: unknown;
@@ -57,6 +60,7 @@ export interface CommitRequest {
   readonly metadata: EventMetadata;
   readonly events: readonly NewEvent[];
   readonly audit: AuditRecord;
+  /** Written only for aggregates without pii in their state, so snapshots never hold personal data. */
   readonly snapshot?: { readonly version: number; readonly stateVersion: string; readonly state: unknown } | undefined;
 }
 

@@ -61,7 +61,9 @@ export interface EventMetadata {
   readonly actorId: string;
   readonly actorKind: ActorKind;
   readonly onBehalfOf: string | null;
+  /** The data subject of the aggregate (such as a customer id), the key of its pii. */
+  readonly subject: string | null;
   readonly tenant: string;
 }
 
-export type Stored<E extends DomainEvent> = E extends DomainEvent ? StoredEvent<E> & { readonly type: E['type']; readonly data: E['data'] } : never;
+export type Stored<E extends DomainEvent> = E extends DomainEvent ? StoredEvent<E> : never;

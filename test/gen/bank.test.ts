@@ -22,7 +22,7 @@ beforeAll(async () => {
   expect((await project.gen()).code).toBe(0);
   expect(project.tsc(true)).toBe('');
   const { createApp } = (await import(pathToFileURL(join(project.dir, 'dist/app.js')).href)) as { createApp: (o: Record<string, unknown>) => App };
-  app = createApp({ path: join(project.dir, 'bank.db'), synchronous: 'NORMAL' });
+  app = createApp({ path: join(project.dir, 'bank.db'), kek: Buffer.alloc(32, 7), synchronous: 'NORMAL' });
 }, 120_000);
 afterAll(async () => {
   await app?.close();

@@ -31,7 +31,7 @@ beforeAll(async () => {
   expect(project.tsc(true)).toBe('');
   const { createApp } = (await import(pathToFileURL(join(project.dir, 'dist/app.js')).href)) as { createApp: (o: Record<string, unknown>) => App };
   let tick = 0;
-  app = createApp({ path: join(project.dir, 'billing.db'), clock: () => new Date(Date.UTC(2026, 10, 22, 9, 0, tick++)) });
+  app = createApp({ path: join(project.dir, 'billing.db'), kek: Buffer.alloc(32, 7), clock: () => new Date(Date.UTC(2026, 10, 22, 9, 0, tick++)) });
 }, 120_000);
 
 afterAll(async () => {

@@ -14,6 +14,7 @@ export type CounterEvent =
 
 export const counter: AggregateDefinition<CounterState, CounterEvent> = {
   name: 'Counter',
+  idField: 'counterId',
   initialState: () => ({ owner: '', value: 0, limit: 0 }),
   fold(state, event) {
     switch (event.type) {
@@ -29,6 +30,8 @@ export const counter: AggregateDefinition<CounterState, CounterEvent> = {
   subjectOf: (state) => state.owner,
   snapshotEvery: 3,
   stateVersion: 'counter-v1',
+  pii: {},
+  statePii: false,
 };
 
 const openInput = z.strictObject({ counterId: z.string().min(1), owner: z.string().min(1), limit: z.number().int().min(1) });

@@ -37,11 +37,11 @@ describe('the command pipeline', () => {
     const audit = audits()[1]!;
     expect(audit).toEqual({
       commandId: 'cmd-42', command: 'Increment', streamId: 'c1', tenant: 't1',
-      actor: { id: 'agent-7', kind: 'agent', roles: ['owner'] }, onBehalfOf: 'alice',
+      actor: { id: 'agent-7', kind: 'agent', roles: ['owner'] }, onBehalfOf: 'alice', subject: 'alice',
       correlationId: 'corr-1', causationId: 'cause-1', idempotencyKey: null, payloadHash: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown as string,
       decision: 'allowed', reason: null, outcome: 'accepted', error: null, versions: { from: 2, to: 2 },
     });
-    if (result.ok) expect(result.events[0]!.metadata).toEqual({ commandId: 'cmd-42', command: 'Increment', correlationId: 'corr-1', causationId: 'cause-1', actorId: 'agent-7', actorKind: 'agent', onBehalfOf: 'alice', tenant: 't1' });
+    if (result.ok) expect(result.events[0]!.metadata).toEqual({ commandId: 'cmd-42', command: 'Increment', correlationId: 'corr-1', causationId: 'cause-1', actorId: 'agent-7', actorKind: 'agent', onBehalfOf: 'alice', subject: 'alice', tenant: 't1' });
   });
 
   it('denies a missing role and a wrong actor kind, audits the denial, and records no event', async () => {
@@ -114,7 +114,7 @@ describe('the command pipeline', () => {
     store.db.prepare(`UPDATE gw_snapshots SET state = '{"owner":"alice","value":1000,"limit":100}'`).run();
     expect((await pipeline.load(counter, 'c1')).state.value).toBe(1002);
     const reshaped = { ...counter, stateVersion: 'counter-v2' };
-    expect(await pipeline.load(reshaped, 'c1')).toEqual({ state: { owner: 'alice', value: 4, limit: 100 }, version: 5 });
+    expect(await pipeline.load(reshaped, 'c1')).toEqual({ state: { owner: 'alice', value: 4, limit: 100 }, version: 5, tenant: 't1' });
   });
 
   it('turns an exception in decide into a typed internal error with a failed audit record', async () => {
@@ -129,6 +129,7 @@ describe('projections', () => {
   interface TotalRow { counterId: string; owner: string | null; total: number | null; events: number | null }
   const totals: ProjectionDefinition<TotalRow> = {
     name: 'Totals',
+    pii: false,
     table: 'p_totals',
     key: 'counterId',
     columns: [{ name: 'owner', kind: 'text' }, { name: 'total', kind: 'integer' }, { name: 'events', kind: 'integer' }],

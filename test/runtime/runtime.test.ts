@@ -152,7 +152,7 @@ describe('SQLite store', () => {
     latencies.sort((a, b) => a - b);
     console.log(`same-aggregate race: 200 commands from 8 writers, 0 conflicts (serialized per bucket), p50 ${latencies[100]!.toFixed(2)} ms, p99 ${latencies[197]!.toFixed(2)} ms`);
     const loaded = await pipeline.load(increment.aggregate, 'hot');
-    expect(loaded).toEqual({ state: { owner: 'alice', value: 200, limit: 1_000_000 }, version: 201 });
+    expect(loaded).toEqual({ state: { owner: 'alice', value: 200, limit: 1_000_000 }, version: 201, tenant: 't1' });
     await store.close();
   });
 
@@ -164,9 +164,9 @@ describe('SQLite store', () => {
     const other = SqliteEventStore.open(path);
     const result = await other.commit({
       streamId: 'c', bucket: bucketOf('c'), expectedVersion: 0, recordedAt: new Date().toISOString(),
-      metadata: { commandId: 'x', command: 'Increment', correlationId: 'x', causationId: null, actorId: 'u', actorKind: 'human', onBehalfOf: null, tenant: 't1' },
+      metadata: { commandId: 'x', command: 'Increment', correlationId: 'x', causationId: null, actorId: 'u', actorKind: 'human', onBehalfOf: null, subject: null, tenant: 't1' },
       events: [{ type: 'CounterIncremented', schemaVersion: 1, data: { by: 1 } }],
-      audit: { commandId: 'x', command: 'Increment', streamId: 'c', tenant: 't1', actor: { id: 'u', kind: 'human', roles: [] }, onBehalfOf: null, correlationId: 'x', causationId: null, idempotencyKey: null, payloadHash: null, decision: 'allowed', reason: null, outcome: 'accepted', error: null, versions: { from: 1, to: 1 } },
+      audit: { commandId: 'x', command: 'Increment', streamId: 'c', tenant: 't1', actor: { id: 'u', kind: 'human', roles: [] }, onBehalfOf: null, subject: null, correlationId: 'x', causationId: null, idempotencyKey: null, payloadHash: null, decision: 'allowed', reason: null, outcome: 'accepted', error: null, versions: { from: 1, to: 1 } },
     });
     expect(result).toEqual({ ok: false, conflict: { actualVersion: 1 } });
     await other.close();

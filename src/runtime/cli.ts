@@ -1,0 +1,200 @@
+/**
+ * The trust operations as commands a person runs inside a generated project:
+ * `node dist/cli.js history|verify|checkpoint|state-at|undo|forget|keys`. Readable output by
+ * default, one JSON document with --json; exit 0 when fine, 1 when verify finds a problem or a
+ * command is refused, 2 on a usage error.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { newSigningKeys, type Checkpoint } from './checkpoint.js';
+import { isErased } from './pii.js';
+import type { CommandResult } from './pipeline.js';
+import type { AnyAggregate, Trust, TimelineEntry } from './trust.js';
+import { ACTOR_KINDS, type ActorKind, type CommandContext } from './types.js';
+import type { VerifyReport } from './verify.js';
+
+export interface TrustApp {
+  readonly trust: Trust;
+  readonly aggregates: Readonly<Record<string, AnyAggregate>>;
+  verify(options?: { readonly incremental?: boolean }): VerifyReport;
+  checkpoint(): Checkpoint | undefined;
+  close(): Promise<void>;
+}
+
+export interface CliOutput {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const USAGE = `usage: node dist/cli.js <command> [options]
+
+  history  --stream ID | --subject ID | --correlation ID | --actor ID   the timeline, oldest first
+  verify   [--incremental]                       check every chain and checkpoint; exit 1 on tampering
+  checkpoint                                     take a signed checkpoint now
+  state-at <Aggregate> <id> [--version N | --at TIME]   an aggregate's state back then
+  undo     <commandId> --actor ID --kind KIND --roles R1,R2 [--input JSON]   run the declared undo
+  forget   <subject> --actor ID --kind KIND --roles R1,R2   erase a subject's personal data
+  keys                                           print new keys for the environment
+
+options: --tenant T (default $GROUNDWORK_TENANT or "default"), --json
+environment: GROUNDWORK_DB (default app.db), GROUNDWORK_KEK, GROUNDWORK_SIGNING_KEY, GROUNDWORK_VERIFY_KEY
+`;
+
+class UsageError extends Error {}
+
+export async function runTrustCli(argv: readonly string[], open: (path: string) => TrustApp, out: CliOutput = { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t) }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        stream: { type: 'string' }, subject: { type: 'string' }, correlation: { type: 'string' }, actor: { type: 'string' },
+        kind: { type: 'string' }, roles: { type: 'string' }, tenant: { type: 'string' }, input: { type: 'string' },
+        version: { type: 'string' }, at: { type: 'string' }, incremental: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    out.stderr(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...args] = positionals;
+  if (values.help === true || command === undefined) {
+    out[command === undefined && values.help !== true ? 'stderr' : 'stdout'](USAGE);
+    return command === undefined && values.help !== true ? 2 : 0;
+  }
+  if (command === 'keys') return printKeys(out, values.json === true);
+  const tenant = values.tenant ?? env['GROUNDWORK_TENANT'] ?? 'default';
+  const json = values.json === true;
+  let app: TrustApp | undefined;
+  try {
+    app = open(env['GROUNDWORK_DB'] ?? 'app.db');
+    switch (command) {
+      case 'history':
+        return history(app, values, tenant, json, out);
+      case 'verify':
+        return verify(app, values.incremental === true, json, out);
+      case 'checkpoint': {
+        const checkpoint = app.checkpoint();
+        if (checkpoint === undefined) throw new UsageError('no signing key: set GROUNDWORK_SIGNING_KEY (see `keys`)');
+        out.stdout(json ? `${JSON.stringify({ schemaVersion: 1, checkpoint: { seq: checkpoint.seq, root: checkpoint.root, events: checkpoint.events, createdAt: checkpoint.createdAt } })}\n` : `checkpoint ${checkpoint.seq}: root ${checkpoint.root.slice(0, 16)}… over ${checkpoint.events} events, signed\n`);
+        return 0;
+      }
+      case 'state-at':
+        return await stateAt(app, args, values, tenant, json, out);
+      case 'undo':
+        return report(await app.trust.undo(required(args[0], 'the command id'), context(values, tenant), parseInput(values.input)), json, out);
+      case 'forget': {
+        const subject = required(args[0], 'the subject id');
+        const result = await app.trust.forget(subject, context(values, tenant));
+        out.stdout(json ? `${JSON.stringify({ schemaVersion: 1, ...result })}\n` : `forgot ${subject}: data key ${result.keyDestroyed ? 'destroyed' : 'was already gone'}, ${result.snapshotsDeleted} snapshot(s) deleted, rebuilt ${result.projectionsRebuilt.join(', ') || 'no projection'}\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      out.stderr(`error: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    await app?.close();
+  }
+}
+
+function required(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
+  return value;
+}
+
+function context(values: { actor?: string | undefined; kind?: string | undefined; roles?: string | undefined }, tenant: string): CommandContext {
+  const kind = values.kind ?? 'human';
+  if (!(ACTOR_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind must be one of ${ACTOR_KINDS.join(', ')}`);
+  return { actor: { id: required(values.actor, '--actor (who runs this)'), kind: kind as ActorKind, roles: (values.roles ?? '').split(',').filter((r) => r !== '') }, tenant };
+}
+
+function parseInput(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new UsageError('--input must be a JSON object, such as \'{"reason":"customer disputed"}\'');
+}
+
+function show(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (isErased(v) ? '[erased]' : v));
+}
+
+function history(app: TrustApp, values: { stream?: string | undefined; subject?: string | undefined; correlation?: string | undefined; actor?: string | undefined }, tenant: string, json: boolean, out: CliOutput): number {
+  const query = values.stream !== undefined ? { stream: values.stream } : values.subject !== undefined ? { subject: values.subject } : values.correlation !== undefined ? { correlation: values.correlation } : values.actor !== undefined ? { actor: values.actor } : undefined;
+  if (query === undefined) throw new UsageError('history needs --stream, --subject, --correlation or --actor');
+  const entries = app.trust.history(query, tenant);
+  if (json) {
+    out.stdout(`${JSON.stringify({ schemaVersion: 1, query, tenant, entries }, (_k, v: unknown) => (isErased(v) ? { erased: true } : v), 2)}\n`);
+    return 0;
+  }
+  if (entries.length === 0) out.stdout(`no commands found for ${JSON.stringify(query)} in tenant ${tenant}\n`);
+  for (const entry of entries) out.stdout(timelineText(entry));
+  return 0;
+}
+
+export function timelineText(entry: TimelineEntry): string {
+  const a = entry.audit;
+  const who = `${a.actor.kind} ${a.actor.id}${a.actor.roles.length > 0 ? ` [${a.actor.roles.join(', ')}]` : ''}`;
+  const lines = [`${entry.recordedAt}  ${a.command}  ${a.outcome.toUpperCase()}${a.error === null ? '' : ` (${a.error.code}${a.error.rule === undefined ? '' : `: ${a.error.rule}`})`}`];
+  lines.push(`    by ${who}${a.onBehalfOf === null ? '' : ` on behalf of ${a.onBehalfOf}`}; command ${a.commandId}${a.causationId === null ? '' : `, caused by ${a.causationId}`}`);
+  if (a.decision === 'denied') lines.push(`    denied: ${a.reason ?? ''}`);
+  for (const e of entry.events) lines.push(`    -> ${e.type} ${e.streamId} v${e.version} ${show(e.data)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function verify(app: TrustApp, incremental: boolean, json: boolean, out: CliOutput): number {
+  const r = app.verify({ incremental });
+  if (json) {
+    out.stdout(`${JSON.stringify({ schemaVersion: 1, ...r }, null, 2)}\n`);
+    return r.ok ? 0 : 1;
+  }
+  const rate = r.seconds > 0 ? Math.round((r.rows.events + r.rows.commands) / r.seconds) : 0;
+  out.stdout(`verified ${r.rows.events} events and ${r.rows.commands} audit records in ${r.buckets} buckets${r.incremental ? ' (incremental)' : ''}, ${r.checkpoints.checked} checkpoint(s), ${r.checkpoints.inSink} in the external sink; ${rate} rows/s\n`);
+  for (const f of r.findings) out.stdout(`  ${f.kind.padEnd(28)} ${f.message}\n`);
+  out.stdout(r.ok ? 'OK: every hash, link and checkpoint verifies\n' : `FAILED: ${r.findings.length} problem(s)\n`);
+  return r.ok ? 0 : 1;
+}
+
+async function stateAt(app: TrustApp, args: readonly string[], values: { version?: string | undefined; at?: string | undefined }, tenant: string, json: boolean, out: CliOutput): Promise<number> {
+  const name = required(args[0], 'the aggregate name');
+  const aggregate = app.aggregates[name];
+  if (aggregate === undefined) throw new UsageError(`unknown aggregate "${name}"; one of ${Object.keys(app.aggregates).join(', ')}`);
+  const id = required(args[1], 'the aggregate id');
+  const at: { readonly version: number } | { readonly time: string } = values.version !== undefined ? { version: Number(values.version) } : values.at !== undefined ? { time: values.at } : { version: Number.MAX_SAFE_INTEGER };
+  if ('version' in at && !Number.isInteger(at.version)) throw new UsageError('--version must be a whole number');
+  if ('time' in at && Number.isNaN(Date.parse(at.time))) throw new UsageError('--at must be an ISO date and time');
+  const result = await app.trust.stateAt(aggregate, id, at, tenant);
+  if (result === undefined) {
+    out.stderr(`${name} ${id} does not exist in tenant ${tenant}\n`);
+    return 1;
+  }
+  out.stdout(json ? `${JSON.stringify({ schemaVersion: 1, aggregate: name, id, ...result }, (_k, v: unknown) => (isErased(v) ? { erased: true } : v), 2)}\n` : `${name} ${id} at version ${result.version}: ${show(result.state)}\n`);
+  return 0;
+}
+
+function report(result: CommandResult, json: boolean, out: CliOutput): number {
+  if (json) out.stdout(`${JSON.stringify({ schemaVersion: 1, ...result })}\n`);
+  else if (result.ok) out.stdout(`done: command ${result.commandId} recorded ${result.events.map((e) => `${e.type} v${e.version}`).join(', ')}\n`);
+  else out.stdout(`refused (${result.error.code}): ${result.error.message}\n`);
+  return result.ok ? 0 : 1;
+}
+
+function printKeys(out: CliOutput, json: boolean): number {
+  const kek = randomBytes(32).toString('base64');
+  const { privateKey, publicKey } = newSigningKeys();
+  if (json) out.stdout(`${JSON.stringify({ GROUNDWORK_KEK: kek, GROUNDWORK_SIGNING_KEY: privateKey, GROUNDWORK_VERIFY_KEY: publicKey })}\n`);
+  else out.stdout(`# keep these out of the database and out of version control\nGROUNDWORK_KEK=${kek}\nGROUNDWORK_SIGNING_KEY=${privateKey}\nGROUNDWORK_VERIFY_KEY=${publicKey}\n`);
+  return 0;
+}
