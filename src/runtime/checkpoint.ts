@@ -59,8 +59,9 @@ export function merkleRoot(storeId: string, heads: readonly BucketHead[]): strin
   let level: Buffer[] = [];
   for (let bucket = 0; bucket < BUCKETS; bucket++) {
     const head = byBucket.get(bucket);
-    const eventHead = head === undefined ? genesisHash(storeId, 'events', bucket) : Buffer.from(head[2], 'hex');
-    const commandHead = head === undefined ? genesisHash(storeId, 'commands', bucket) : Buffer.from(head[4], 'hex');
+    // A chain with no rows yet (seq 0) is at its genesis hash.
+    const eventHead = head === undefined || head[1] === 0 ? genesisHash(storeId, 'events', bucket) : Buffer.from(head[2], 'hex');
+    const commandHead = head === undefined || head[3] === 0 ? genesisHash(storeId, 'commands', bucket) : Buffer.from(head[4], 'hex');
     level.push(createHash('sha256').update(Buffer.from([0])).update(u16(bucket)).update(u64(head?.[1] ?? 0)).update(eventHead).update(u64(head?.[3] ?? 0)).update(commandHead).digest());
   }
   while (level.length > 1) {
@@ -163,10 +164,6 @@ export function currentHeads(db: Db): BucketHead[] {
   const events = db.prepare(`SELECT e.bucket AS bucket, e.bseq AS seq, e.row_hash AS hash FROM gw_events e JOIN (SELECT bucket, MAX(bseq) AS m FROM gw_events GROUP BY bucket) x ON e.bucket = x.bucket AND e.bseq = x.m`).all() as Array<{ bucket: number; seq: number; hash: Buffer }>;
   const commands = db.prepare(`SELECT c.bucket AS bucket, c.cseq AS seq, c.row_hash AS hash FROM gw_commands c JOIN (SELECT bucket, MAX(cseq) AS m FROM gw_commands GROUP BY bucket) x ON c.bucket = x.bucket AND c.cseq = x.m`).all() as Array<{ bucket: number; seq: number; hash: Buffer }>;
   const heads = new Map<number, [number, number, string, number, string]>();
-  return headsFrom(heads, events, commands);
-}
-
-function headsFrom(heads: Map<number, [number, number, string, number, string]>, events: Array<{ bucket: number; seq: number; hash: Buffer }>, commands: Array<{ bucket: number; seq: number; hash: Buffer }>): BucketHead[] {
   for (const e of events) heads.set(e.bucket, [e.bucket, e.seq, e.hash.toString('hex'), 0, '']);
   for (const c of commands) {
     const head = heads.get(c.bucket) ?? [c.bucket, 0, '', 0, ''];
@@ -207,7 +204,8 @@ export class Checkpointer {
       const latest = this.#db.prepare(`SELECT body FROM gw_checkpoints ORDER BY seq DESC LIMIT 1`).get() as { body: string } | undefined;
       const body = latest === undefined ? undefined : (JSON.parse(latest.body) as CheckpointBody);
       this.#lastEvents = body?.events ?? 0;
-      this.#lastTime = body === undefined ? 0 : Date.parse(body.createdAt);
+      // With no checkpoint yet, the time interval counts from now.
+      this.#lastTime = body === undefined ? now.getTime() : Date.parse(body.createdAt);
     }
     const grown = events - this.#lastEvents;
     if (grown <= 0) return undefined;
