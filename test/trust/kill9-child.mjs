@@ -1,0 +1,42 @@
+// A writer that acknowledges each command only after its transaction committed, then gets SIGKILLed.
+import { writeSync } from 'node:fs';
+import { z } from 'zod';
+import { CommandPipeline, SqliteEventStore } from '../../dist/runtime/index.js';
+
+const [, , path, start] = process.argv;
+const ledger = {
+  name: 'Ledger',
+  idField: 'ledgerId',
+  initialState: () => ({ entries: 0 }),
+  fold(state) {
+    state.entries += 1;
+  },
+  subjectOf: () => undefined,
+  snapshotEvery: 10,
+  stateVersion: 'ledger-v1',
+  pii: {},
+  statePii: false,
+};
+const schema = z.strictObject({ ledgerId: z.string(), n: z.number().int() });
+const post = {
+  name: 'Post',
+  aggregate: ledger,
+  schema,
+  streamIdOf: (input) => input.ledgerId,
+  creates: false,
+  allow: 'public',
+  actors: ['job'],
+  // Three events per command: a partial transaction would show as a count that is not 3.
+  decide: (command) => [1, 2, 3].map((part) => ({ type: 'Posted', data: { n: command.n, part } })),
+  undo: undefined,
+};
+const open = { ...post, name: 'Open', creates: true, decide: () => [{ type: 'Opened', data: {} }] };
+
+const store = SqliteEventStore.open(path);
+const pipeline = new CommandPipeline(store);
+const context = { actor: { id: 'kill9', kind: 'job', roles: [] }, tenant: 't' };
+for (const id of ['a', 'b', 'c', 'd']) await pipeline.execute(open, { ledgerId: id, n: 0 }, { ...context, commandId: `open-${id}` });
+for (let n = Number(start); ; n++) {
+  const result = await pipeline.execute(post, { ledgerId: 'abcd'[n % 4], n }, { ...context, commandId: `post-${n}` });
+  if (result.ok) writeSync(1, `ack post-${n}\n`);
+}
