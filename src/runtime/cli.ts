@@ -42,7 +42,16 @@ environment: GROUNDWORK_DB (default app.db), GROUNDWORK_KEK, GROUNDWORK_SIGNING_
 
 class UsageError extends Error {}
 
-export async function runTrustCli(argv: readonly string[], open: (path: string) => TrustApp, out: CliOutput = { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t) }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+const processOutput: CliOutput = { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t) };
+
+export async function runTrustCli(argv: readonly string[], open: (path: string) => TrustApp, out: CliOutput = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // Piped into `head`: stop quietly when the reader goes away.
+  if (out === processOutput) {
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      throw error;
+    });
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -160,8 +169,7 @@ function verify(app: TrustApp, incremental: boolean, json: boolean, out: CliOutp
     out.stdout(`${JSON.stringify({ schemaVersion: 1, ...r }, null, 2)}\n`);
     return r.ok ? 0 : 1;
   }
-  const rate = r.seconds > 0 ? Math.round((r.rows.events + r.rows.commands) / r.seconds) : 0;
-  out.stdout(`verified ${r.rows.events} events and ${r.rows.commands} audit records in ${r.buckets} buckets${r.incremental ? ' (incremental)' : ''}, ${r.checkpoints.checked} checkpoint(s), ${r.checkpoints.inSink} in the external sink; ${rate} rows/s\n`);
+  out.stdout(`verified ${r.rows.events} events and ${r.rows.commands} audit records in ${r.buckets} buckets${r.incremental ? ' (incremental)' : ''}, ${r.checkpoints.checked} checkpoint(s), ${r.checkpoints.inSink} in the external sink, in ${r.seconds.toFixed(2)} s\n`);
   for (const f of r.findings) out.stdout(`  ${f.kind.padEnd(28)} ${f.message}\n`);
   out.stdout(r.ok ? 'OK: every hash, link and checkpoint verifies\n' : `FAILED: ${r.findings.length} problem(s)\n`);
   return r.ok ? 0 : 1;
