@@ -6,7 +6,7 @@
  * every read of its fields then returns ERASED.
  */
 import Database from 'better-sqlite3';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 export interface Erased {
   readonly erased: true;
@@ -117,6 +117,11 @@ export class KeyStore {
     const changes = this.#delete.run(subject).changes;
     this.#db.pragma('wal_checkpoint(TRUNCATE)');
     return changes > 0;
+  }
+
+  /** A secret for another purpose, derived from the KEK (so it never sits in a database either). */
+  derive(purpose: string): Buffer {
+    return createHmac('sha256', this.#kek).update(`gw-derive-v1:${purpose}`).digest();
   }
 
   close(): void {

@@ -78,10 +78,12 @@ export class CommandPipeline {
   readonly #policy: Policy | undefined;
   readonly #afterCommit: PipelineOptions['afterCommit'];
   readonly #codec: PiiCodec;
+  readonly #payloadKey: string | Buffer;
 
   constructor(store: EventStore, options: PipelineOptions = {}) {
     this.#store = store;
     this.#codec = options.codec ?? new PiiCodec(undefined);
+    this.#payloadKey = this.#codec.keys?.derive('payload-hash') ?? store.storeId;
     this.#clock = options.clock ?? (() => new Date());
     this.#ids = options.ids ?? ulidGenerator();
     this.#policy = options.policy;
@@ -104,7 +106,7 @@ export class CommandPipeline {
     }
     const command = parsed.data;
     const streamId = definition.streamIdOf(command);
-    audit.at(streamId).payload(payloadHash(this.#store.storeId, command));
+    audit.at(streamId).payload(payloadHash(this.#payloadKey, command));
     const denied = authorize(definition, command, context, this.#policy);
     if (denied !== undefined) return this.#deny(audit, denied.reason, denied.message);
 

@@ -3,7 +3,7 @@
  * and per-bucket hash chains computed inside the append transaction.
  */
 import Database from 'better-sqlite3';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { commandRowHash, eventRowHash, genesisHash } from './chain.js';
 import type { AuditRecord, CommitRequest, CommitResult, EventStore, SnapshotRecord, StoredCommand } from './store.js';
 import type { EventMetadata, StoredEvent } from './types.js';
@@ -282,7 +282,11 @@ function toStoredCommand(row: CommandRow): StoredCommand {
   return { id: row.id, bucket: row.bucket, cseq: row.cseq, recordedAt: row.recorded_at, audit: JSON.parse(row.audit) as AuditRecord };
 }
 
-/** Salted hash of a command payload, for idempotency checks without keeping the payload. */
-export function payloadHash(salt: string, input: unknown): string {
-  return createHash('sha256').update(salt).update('\u0000').update(JSON.stringify(input)).digest('hex');
+/**
+ * Keyed hash of a command payload, for idempotency checks without keeping the payload. With a key
+ * store the key is derived from the KEK, which never sits in the database, so a hash of personal
+ * data cannot be tested against guesses by someone holding only the database.
+ */
+export function payloadHash(key: string | Buffer, input: unknown): string {
+  return createHmac('sha256', key).update(JSON.stringify(input)).digest('hex');
 }

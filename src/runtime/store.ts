@@ -19,7 +19,7 @@ export interface AuditRecord {
   readonly correlationId: string;
   readonly causationId: string | null;
   readonly idempotencyKey: string | null;
-  /** Salted SHA-256 of the validated input: detects a retry with another payload, reveals nothing. */
+  /** Keyed hash (HMAC-SHA256) of the validated input: detects a retry with another payload without keeping it. */
   readonly payloadHash: string | null;
   readonly decision: 'allowed' | 'denied';
   readonly reason: string | null;
