@@ -14,6 +14,7 @@ export function planAggregate(context: Context, aggregate: Aggregate): PlannedFi
     foldFile(context, aggregate),
     commandsFile(context, aggregate),
     evolveFile(context, aggregate),
+    testingFile(context, aggregate),
     ...aggregate.commands.map((command) => decideFile(context, aggregate, command)),
   ];
 }
@@ -152,6 +153,17 @@ function commandsFile(context: Context, a: Aggregate): PlannedFile {
   return generated(path, context.file, list, blocks.join('\n\n'), 'wiring');
 }
 
+function testingFile(context: Context, a: Aggregate): PlannedFile {
+  const path = files.aggregateTesting(context, a);
+  const body = `${docComment(`Given these ${a.name} events, when a command is decided, then these events or this error. In memory, for unit tests.`)}export function ${names.given(a)}(...events: ${names.event(a)}[]): Scenario<${names.state(a)}, ${names.event(a)}> {\n  return given(${names.aggregate(a)}, events);\n}`;
+  const list: Import[] = [
+    { from: RUNTIME_INDEX, names: ['given'], types: ['Scenario'] },
+    { from: files.aggregateFold(context, a), names: [names.aggregate(a)] },
+    { from: files.aggregateTypes(context, a), names: [], types: [names.event(a), names.state(a)] },
+  ];
+  return generated(path, context.file, list, body);
+}
+
 function evolveFile(context: Context, a: Aggregate): PlannedFile {
   const path = files.evolve(context, a);
   const handlers = a.events.map((e) => evolveHandler(context, a, e)).join('\n');
@@ -189,10 +201,10 @@ function evolveHandler(context: Context, a: Aggregate, e: EventDef): string {
   return `  ${name}(state${usesEvent ? ', event' : ''}) {\n${lines.map((l) => `    ${l}`).join('\n')}\n  },`;
 }
 
-/** `AccountFrozen` implies `frozen`, `AccountOpened` implies `open`. */
+/** The last word of the event name: `AccountFrozen` implies `frozen`, `AccountOpened` `open`, `AccountUnfrozen` nothing. */
 function impliedValue(eventName: string, values: readonly string[]): string | undefined {
-  const lower = eventName.toLowerCase();
-  return values.find((v) => /^[a-z][a-z0-9]*$/.test(v) && (lower.endsWith(v) || lower.endsWith(`${v}ed`) || lower.endsWith(`${v}d`)));
+  const last = (eventName.match(/[A-Z][a-z0-9]*/g) ?? []).pop()?.toLowerCase() ?? '';
+  return values.find((v) => /^[a-z][a-z0-9]*$/.test(v) && (last === v || last === `${v}ed` || last === `${v}d`));
 }
 
 function decideFile(context: Context, a: Aggregate, c: CommandDef): PlannedFile {

@@ -30,6 +30,8 @@ export const files = {
   aggregateFold: (c: Context, a: Aggregate) => `${files.aggregateDir(c, a)}/aggregate.ts`,
   aggregateCommands: (c: Context, a: Aggregate) => `${files.aggregateDir(c, a)}/commands.ts`,
   evolve: (c: Context, a: Aggregate) => `${files.aggregateDir(c, a)}/evolve.ts`,
+  aggregateTesting: (c: Context, a: Aggregate) => `${files.aggregateDir(c, a)}/testing.ts`,
+  projectionTesting: (c: Context) => `${contextDir(c)}/projections/testing.ts`,
   decide: (c: Context, a: Aggregate, command: CommandDef) => `${files.aggregateDir(c, a)}/decide/${kebab(ident(command.name, 'pascal'))}.ts`,
   projectionRows: (c: Context) => `${contextDir(c)}/projections/rows.ts`,
   projectionHandlers: (c: Context, p: Projection) => `${contextDir(c)}/projections/${kebab(ident(p.name, 'pascal'))}.ts`,
@@ -55,4 +57,6 @@ export const names = {
   projection: (p: Projection) => `${lowerFirst(ident(p.name, 'pascal'))}Projection`,
   contextCommands: (c: Context) => `${contextIdent(c)}Commands`,
   contextProjections: (c: Context) => `${contextIdent(c)}Projections`,
+  given: (a: Aggregate) => `given${ident(a.name, 'pascal')}`,
+  project: (p: Projection) => `project${ident(p.name, 'pascal')}`,
 };

@@ -23,7 +23,7 @@ function handled(context: Context, p: Projection): Handled[] {
 
 export function planProjections(context: Context): PlannedFile[] {
   if (context.projections.length === 0) return [];
-  return [rowsFile(context), ...context.projections.map((p) => handlersFile(context, p)), wiringFile(context)];
+  return [rowsFile(context), ...context.projections.map((p) => handlersFile(context, p)), wiringFile(context), testingFile(context)];
 }
 
 function eventImports(context: Context, events: readonly Handled[]): Import[] {
@@ -140,4 +140,19 @@ function wiringFile(context: Context): PlannedFile {
     ...context.projections.flatMap((p) => eventImports(context, handled(context, p))),
   ];
   return { path, ownership: 'wiring', source: context.file, content: render('generated-module', { header: header(context.file), imports: imports(path, list), body: [...blocks, all].join('\n\n') }) };
+}
+
+function testingFile(context: Context): PlannedFile {
+  const path = files.projectionTesting(context);
+  const blocks = context.projections.map((p) => {
+    const events = handled(context, p).map(({ event }) => ident(event.name, 'pascal')).join(' | ');
+    return `${docComment(`Feeds events through ${p.name}'s handlers into an in-memory table, for unit tests.`)}export function ${names.project(p)}(...events: TestEvent<${events}>[]): MemoryRows<${names.row(p)}> {\n  return project(${names.projection(p)}, events);\n}`;
+  });
+  const list: Import[] = [
+    { from: RUNTIME_INDEX, names: ['project'], types: ['MemoryRows', 'TestEvent'] },
+    { from: files.projectionWiring(context), names: context.projections.map(names.projection) },
+    { from: files.projectionRows(context), names: [], types: context.projections.map(names.row) },
+    ...context.projections.flatMap((p) => eventImports(context, handled(context, p))),
+  ];
+  return { path, ownership: 'generated', source: context.file, content: render('generated-module', { header: header(context.file), imports: imports(path, list), body: blocks.join('\n\n') }) };
 }

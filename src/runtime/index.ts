@@ -20,6 +20,8 @@ export type { Db, SqliteOptions, Synchronous } from './sqlite.js';
 export type { AuditRecord, CommitRequest, CommitResult, EventStore, NewEvent, Outcome, SnapshotRecord, StoredCommand } from './store.js';
 export { ACTOR_KINDS } from './types.js';
 export type { Actor, ActorKind, Brand, CommandContext, DeepReadonly, DomainEvent, EventMetadata, Stored, StoredEvent } from './types.js';
+export { MemoryRows, given, project } from './testing.js';
+export type { Scenario, TestEvent, Then } from './testing.js';
 export { Trust } from './trust.js';
 export type { AnyAggregate, AnyCommand, ForgetResult, HistoryQuery, TimelineEntry, TimelineEvent, TrustOptions } from './trust.js';
 export { ULID_PATTERN, ulidGenerator } from './ulid.js';

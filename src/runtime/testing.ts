@@ -1,0 +1,125 @@
+/**
+ * Test helpers for the code you write: given some events, when a command is decided, then these
+ * events (or this error). Pure and in memory: no database, no clock, no keys.
+ */
+import { deepStrictEqual, fail, ok } from 'node:assert/strict';
+import { isDomainError } from './errors.js';
+import type { AggregateDefinition, CommandDefinition, Decision } from './pipeline.js';
+import type { ProjectionDefinition, Rows } from './projections.js';
+import type { DeepReadonly, DomainEvent, EventMetadata, StoredEvent } from './types.js';
+
+export interface Then<S, E extends DomainEvent> {
+  /** What decide returned. */
+  readonly decision: Decision<E>;
+  /** Asserts the exact events decide returned. */
+  then(expected: readonly E[]): Then<S, E>;
+  /** Asserts the state after folding the new events (only the fields given). */
+  thenState(expected: Partial<S>): Then<S, E>;
+  /** Asserts decide refused the command with reject(rule, ...). */
+  thenRejects(rule: string): void;
+}
+
+export interface Scenario<S, E extends DomainEvent> {
+  /** The state the given events fold to. */
+  readonly state: S;
+  /** Validates the input with the command's schema, then decides it against the state. */
+  when<I>(command: CommandDefinition<I, S, E>, input: unknown): Then<S, E>;
+  /** Asserts the command's schema rejects the input, at the given field paths. */
+  whenInvalid<I>(command: CommandDefinition<I, S, E>, input: unknown, paths?: readonly string[]): void;
+}
+
+export function given<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, events: readonly E[] = []): Scenario<S, E> {
+  const fold = (from: readonly E[]) => {
+    const state = aggregate.initialState();
+    for (const event of from) aggregate.fold(state, event);
+    return state;
+  };
+  const state = fold(events);
+  return {
+    state,
+    when(command, input) {
+      const parsed = command.schema.safeParse(input);
+      if (!parsed.success) fail(`${command.name}: the input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'} ${i.message}`).join('; ')}`);
+      const decision = command.decide(parsed.data, fold(events) as DeepReadonly<S>);
+      const result: Then<S, E> = {
+        decision,
+        then(expected) {
+          if (isDomainError(decision)) fail(`${command.name} was rejected (${decision.rule}: ${decision.message}), expected events`);
+          deepStrictEqual(JSON.parse(JSON.stringify(decision)), JSON.parse(JSON.stringify(expected)));
+          return result;
+        },
+        thenState(expected) {
+          if (isDomainError(decision)) fail(`${command.name} was rejected (${decision.rule}), expected a new state`);
+          const after = fold([...events, ...decision]) as Record<string, unknown>;
+          for (const [key, value] of Object.entries(expected)) deepStrictEqual(after[key], value, `state.${key}`);
+          return result;
+        },
+        thenRejects(rule) {
+          ok(isDomainError(decision), `${command.name} was accepted, expected it to be rejected with "${rule}"`);
+          deepStrictEqual(decision.rule, rule);
+        },
+      };
+      return result;
+    },
+    whenInvalid(command, input, paths) {
+      const parsed = command.schema.safeParse(input);
+      ok(!parsed.success, `${command.name}: expected the input to be rejected`);
+      if (paths !== undefined) deepStrictEqual(parsed.error.issues.map((i) => i.path.join('.')).sort(), [...paths].sort());
+    },
+  };
+}
+
+/** A projection table in memory, with the same interface handlers get in production. */
+export class MemoryRows<R extends object> implements Rows<R> {
+  readonly #key: string;
+  readonly #rows = new Map<string, Record<string, unknown>>();
+  readonly #columns: readonly string[];
+
+  constructor(definition: ProjectionDefinition<R>) {
+    this.#key = definition.key;
+    this.#columns = definition.columns.map((c) => c.name);
+  }
+
+  get(key: string): R | undefined {
+    const row = this.#rows.get(key);
+    return row === undefined ? undefined : ({ ...row } as R);
+  }
+
+  merge(key: string, values: Partial<R>): void {
+    const row = this.#rows.get(key) ?? Object.fromEntries([[this.#key, key], ...this.#columns.map((c) => [c, null])]);
+    for (const [name, value] of Object.entries(values)) if (this.#columns.includes(name)) row[name] = value === undefined ? null : value;
+    this.#rows.set(key, row);
+  }
+
+  delete(key: string): void {
+    this.#rows.delete(key);
+  }
+
+  findBy<K extends keyof R & string>(column: K, value: R[K]): R[] {
+    return [...this.#rows.values()].filter((row) => JSON.stringify(row[column]) === JSON.stringify(value)).map((row) => ({ ...row }) as R);
+  }
+
+  all(): R[] {
+    return [...this.#rows.values()].map((row) => ({ ...row }) as R);
+  }
+}
+
+export interface TestEvent<E extends DomainEvent = DomainEvent> {
+  readonly event: E;
+  readonly streamId: string;
+  readonly recordedAt?: string;
+}
+
+/** Feeds events through a projection's dispatch into an in-memory table. */
+export function project<R extends object>(definition: ProjectionDefinition<R>, events: readonly TestEvent[]): MemoryRows<R> {
+  const rows = new MemoryRows<R>(definition);
+  const versions = new Map<string, number>();
+  events.forEach(({ event, streamId, recordedAt }, i) => {
+    const version = (versions.get(streamId) ?? 0) + 1;
+    versions.set(streamId, version);
+    const metadata: EventMetadata = { commandId: `test-${i + 1}`, command: 'Test', correlationId: `test-${i + 1}`, causationId: null, actorId: 'test', actorKind: 'human', onBehalfOf: null, subject: null, tenant: 'test' };
+    const stored: StoredEvent = { position: i + 1, bucket: 0, bseq: i + 1, streamId, version, type: event.type, schemaVersion: 1, recordedAt: recordedAt ?? new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), data: event.data, metadata };
+    definition.apply(stored, rows);
+  });
+  return rows;
+}

@@ -1,0 +1,11 @@
+import type { OpenTasksHandlers } from './rows.js';
+
+/** Every task with its state, for the to-do screen. */
+export const openTasksHandlers: OpenTasksHandlers = {
+  TaskAdded(event, rows) {
+    rows.merge(event.streamId, { ownerId: event.data.ownerId, title: event.data.title, done: false });
+  },
+  TaskCompleted(event, rows) {
+    rows.merge(event.streamId, { done: true });
+  },
+};

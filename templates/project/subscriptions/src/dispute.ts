@@ -1,0 +1,85 @@
+/**
+ * The story this project exists for, played against a fresh database: an AI support agent acts
+ * for a customer; the next day the customer disputes it. Run with `npm run dispute`.
+ */
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from './app.js';
+import { FileCheckpointSink, newSigningKeys, publicKeyFrom, timelineText, verifyStore, type CommandResult } from './groundwork/runtime/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dispute-'));
+const path = join(dir, 'billing.db');
+const keys = newSigningKeys();
+const app = createApp({ path, kek: randomBytes(32), signingKey: keys.privateKey, verifyKey: keys.publicKey });
+
+let step = 0;
+function heading(text: string): void {
+  step += 1;
+  console.log(`\n== ${step}. ${text}`);
+}
+function show(label: string, result: CommandResult): void {
+  console.log(result.ok ? `   ${label}: ok, ${result.events.map((e) => e.type).join(', ')}` : `   ${label}: refused (${result.error.code}) ${result.error.message}`);
+}
+
+const customerId = app.newId();
+const subscriptionId = app.newId();
+const customer = { actor: { id: customerId, kind: 'human', roles: ['customer'] }, tenant: 'acme' } as const;
+const agent = { actor: { id: 'support-agent-gpt', kind: 'agent', roles: ['support'] }, onBehalfOf: customerId, tenant: 'acme', correlationId: 'chat-2291' } as const;
+const price = { amount: 1900, currency: 'EUR' };
+
+heading('A customer subscribes');
+show('StartSubscription', await app.commands.StartSubscription({ subscriptionId, customerId, plan: 'pro', price, email: 'ada@example.com' }, { ...customer, commandId: 'start-1' }));
+
+heading('An AI support agent, acting for the customer, cancels, refunds and sends three emails');
+show('CancelSubscription', await app.commands.CancelSubscription({ subscriptionId, reason: 'customer asked to stop' }, { ...agent, commandId: 'cancel-1' }));
+show('IssueRefund', await app.commands.IssueRefund({ refundId: app.newId(), subscriptionId, customerId, amount: price }, { ...agent, commandId: 'refund-1' }));
+for (const template of ['cancellation', 'refund', 'follow-up'] as const) {
+  show(`SendEmail ${template}`, await app.commands.SendEmail({ emailId: app.newId(), customerId, to: 'ada@example.com', template }, { ...agent, commandId: `email-${template}` }));
+}
+heading('The agent tries to act on another customer\'s subscription: denied, and audited');
+const other = app.newId();
+await app.commands.StartSubscription({ subscriptionId: other, customerId: app.newId(), plan: 'basic', price, email: 'bob@example.com' }, { ...customer, commandId: 'start-2' });
+show('CancelSubscription (other customer)', await app.commands.CancelSubscription({ subscriptionId: other }, { ...agent, commandId: 'cancel-2' }));
+const checkpoint = app.checkpoint();
+console.log(`   signed checkpoint ${checkpoint?.seq ?? '-'} over ${checkpoint?.events ?? 0} events`);
+
+heading('The next day the customer says: "I never cancelled". History shows who did what, for whom');
+for (const entry of app.trust.history({ subject: customerId }, 'acme')) process.stdout.write(timelineText(entry));
+
+heading('Verify: the record was not rewritten');
+const intact = app.verify();
+console.log(`   ${intact.ok ? 'OK' : 'FAILED'}: ${intact.rows.events} events, ${intact.rows.commands} audit records, ${intact.checkpoints.checked} checkpoint(s), ${intact.findings.length} problem(s)`);
+
+heading('Someone edits a row in a copy of the database: verify names it');
+const copy = join(dir, 'tampered.db');
+app.store.db.pragma('wal_checkpoint(TRUNCATE)');
+copyFileSync(path, copy);
+const tampered = new Database(copy);
+tampered.prepare(`UPDATE gw_events SET payload = replace(payload, 'customer asked to stop', 'customer insisted') WHERE type = 'SubscriptionCancelled'`).run();
+const report = verifyStore(tampered, { storeId: app.store.storeId, publicKey: publicKeyFrom(keys.publicKey), sink: new FileCheckpointSink(`${path}.checkpoints.jsonl`) });
+tampered.close();
+for (const finding of report.findings) console.log(`   ${finding.kind}: ${finding.message}`);
+
+heading('Support undoes the cancellation (as themselves, caused by the original command)');
+const supervisor = { actor: { id: 'sam-from-support', kind: 'human', roles: ['support'] }, tenant: 'acme' } as const;
+show('undo cancel-1', await app.trust.undo('cancel-1', supervisor));
+show('undo cancel-1 again', await app.trust.undo('cancel-1', supervisor));
+show('undo email-refund', await app.trust.undo('email-refund', supervisor));
+console.log(`   the subscription is ${String(app.rows.CustomerAccount.get(subscriptionId)?.status)} again`);
+
+heading('The customer asks to be forgotten');
+const forgotten = await app.trust.forget(customerId, supervisor);
+console.log(`   data key destroyed: ${forgotten.keyDestroyed}; rebuilt ${forgotten.projectionsRebuilt.join(', ')}`);
+const [first] = app.trust.history({ subject: customerId }, 'acme');
+console.log(`   the first event now reads: ${JSON.stringify(first?.events[0]?.data, (_k, v: unknown) => (typeof v === 'object' && v !== null && 'erased' in v ? '[erased]' : v))}`);
+
+heading('Verify again: every hash still checks out');
+const after = app.verify();
+console.log(`   ${after.ok ? 'OK' : 'FAILED'}: ${after.rows.events} events, ${after.rows.commands} audit records, ${after.findings.length} problem(s)`);
+
+await app.close();
+rmSync(dir, { recursive: true, force: true });
+process.exitCode = intact.ok && !report.ok && after.ok ? 0 : 1;
