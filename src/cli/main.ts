@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { createColors, colorEnabled } from './color.js';
 import { genCommand } from './commands/gen.js';
 import { schemaCommand } from './commands/schema.js';
+import { sliceCommand } from './commands/slice.js';
+import { terminalAsker } from './prompt.js';
 import { validateCommand, type DiagnosticFormat } from './commands/validate.js';
 import { CliError } from './errors.js';
 import { processIo, type Io } from './io.js';
@@ -14,6 +16,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('Generate typed, auditable event-sourced TypeScript from *.groundwork.yaml specs.')
     .version(version(), '-v, --version')
     .showSuggestionAfterError(true)
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 
@@ -28,8 +31,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       setExit(validateCommand(io, paths, { format: opts.json === true ? 'json' : opts.format, strict: opts.strict === true }));
     });
 
-  program
+  const gen = program
     .command('gen')
+    .enablePositionalOptions()
     .description('generate the project code from the specs: write only what changed, never overwrite your files')
     .argument('[paths...]', 'spec files or folders (default: every *.groundwork.yaml under the current folder)')
     .option('--out <dir>', 'the project folder to write into', '.')
@@ -52,6 +56,25 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           format: opts.json === true ? 'json' : opts.format,
         }),
       );
+    });
+
+  gen
+    .command('slice')
+    .description('add a command (and its new events) to the spec, keeping its comments, and generate its slice')
+    .argument('<target>', 'Aggregate.Command, for example Task.RenameTask')
+    .option('--input <fields>', 'input fields: name:type, comma-separated; end a type with ? for optional (reason:string?)')
+    .option('--emits <events>', 'the events it records, comma-separated; new ones are declared with the input fields')
+    .option('--allow <roles>', 'the roles that may run it, comma-separated, or public')
+    .option('--actors <kinds>', 'human, agent, service, job (default all)')
+    .option('--creates', 'the command starts a new aggregate')
+    .option('--undo <command>', 'the command that undoes this one')
+    .option('--description <text>', 'what the command does, for people')
+    .option('--out <dir>', 'the project folder to write into', '.')
+    .option('--dry-run', 'show the spec change and the plan; write nothing')
+    .option('--no-interactive', 'never ask: fail, naming the flag, when something is missing')
+    .action(async (target: string, opts: { input?: string; emits?: string; allow?: string; actors?: string; creates?: boolean; undo?: string; description?: string; out: string; dryRun?: boolean; interactive: boolean }) => {
+      const interactive = opts.interactive && io.stdoutIsTTY && process.stdin.isTTY === true && (io.env['CI'] === undefined || io.env['CI'] === '' || io.env['CI'] === 'false');
+      setExit(await sliceCommand(io, target, { ...opts, dryRun: opts.dryRun === true }, interactive ? terminalAsker : undefined));
     });
 
   program

@@ -177,6 +177,17 @@ function evolveFile(context: Context, a: Aggregate): PlannedFile {
   return { path, ownership: 'scaffolded', source: context.file, content };
 }
 
+/** The day-one evolve handler of one event, as `gen slice` adds it to an existing evolve.ts. */
+export function evolveHandlerText(context: Context, a: Aggregate, eventName: string): string {
+  const event = a.events.find((e) => e.name === eventName);
+  if (event === undefined) throw new Error(`unknown event ${eventName}`);
+  return evolveHandler(context, a, event)
+    .split('\n')
+    .map((line) => line.replace(/^  /, ''))
+    .join('\n')
+    .replace(/,$/, '');
+}
+
 /** A day-one evolve: copy same-named fields into the state, and set an enum the event name implies. */
 function evolveHandler(context: Context, a: Aggregate, e: EventDef): string {
   const state = new Map(a.state.map((f) => [f.name, f]));

@@ -76,6 +76,11 @@ export const RULES = {
   GW9002: { name: 'unreadable-file', severity: 'error', summary: 'A path given on the command line cannot be read.' },
   GW9003: { name: 'no-spec-files', severity: 'error', summary: 'No `*.groundwork.yaml` file was found where the command looked.' },
   GW9004: { name: 'write-failed', severity: 'error', summary: 'An output file could not be written.' },
+  GW9005: { name: 'folder-not-empty', severity: 'error', summary: 'create-groundwork was pointed at a folder that has files in it (use --overwrite to write into it anyway).' },
+  GW9006: { name: 'missing-input', severity: 'error', summary: 'A value the command needs was not given as a flag and there is no terminal to ask on (or prompts were turned off).' },
+  GW9007: { name: 'step-failed', severity: 'error', summary: 'An external step (package install, git) failed; its own output is shown above.' },
+  GW9008: { name: 'slice-exists', severity: 'error', summary: '`gen slice` was asked to add a command that the aggregate already has.' },
+  GW9009: { name: 'unknown-aggregate', severity: 'error', summary: '`gen slice` names an aggregate that no spec file declares.' },
   GW9999: { name: 'internal', severity: 'error', summary: 'A bug in Groundwork. Please report it with the stack trace.' },
 } as const satisfies Record<string, Rule>;
 

@@ -13,6 +13,7 @@ import { manifestFile, readManifest } from '../../write/manifest.js';
 import { colorEnabled, createColors, type Colors } from '../color.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../io.js';
+import type { SpecSource } from '../../spec/load.js';
 import { findSpecFiles, readSources } from '../sources.js';
 import { version } from '../version.js';
 import type { DiagnosticFormat } from './validate.js';
@@ -33,9 +34,12 @@ export interface GenPlan {
   readonly required: readonly RequiredExport[];
 }
 
-/** Compiles the specs and compares the plan with the output folder. Writes nothing. */
-export function planGen(io: Io, paths: readonly string[], options: Pick<GenOptions, 'out' | 'force' | 'format'>): GenPlan | number {
-  const sources = readSources(io.cwd, findSpecFiles(io.cwd, paths));
+/**
+ * Compiles the specs and compares the plan with the output folder. Writes nothing. `edited`
+ * stands in for the file of the same name (what `gen slice --dry-run` previews).
+ */
+export function planGen(io: Io, paths: readonly string[], options: Pick<GenOptions, 'out' | 'force' | 'format'>, edited?: SpecSource): GenPlan | number {
+  const sources = readSources(io.cwd, findSpecFiles(io.cwd, paths)).map((s) => (edited !== undefined && s.file === edited.file ? edited : s));
   const { diagnostics, project } = compileProject(sources);
   if (project === undefined) {
     const files = sources.map((s) => s.file);
@@ -66,6 +70,14 @@ export function planGen(io: Io, paths: readonly string[], options: Pick<GenOptio
   }
   const changes = computeChanges(all, previous, disk, new Set(options.force));
   return { root, changes, required: requiredExports(project) };
+}
+
+/** Prints the plan's changes and a summary; writes them unless `dry`. */
+export function writePlan(io: Io, plan: GenPlan, dry: boolean): void {
+  const colors = createColors(colorEnabled(io.env, io.stdoutIsTTY));
+  io.stdout(listing(plan.changes, colors));
+  if (!dry) applyChanges(plan.root, plan.changes);
+  io.stdout(`${summary(plan.changes, dry, colors)}\n`);
 }
 
 export function genCommand(io: Io, paths: readonly string[], options: GenOptions): number {
