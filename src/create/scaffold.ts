@@ -19,7 +19,8 @@ export interface ScaffoldIo {
 
 export async function scaffold(options: CreateOptions, io: ScaffoldIo): Promise<void> {
   const { dir } = options;
-  const shown = relative(io.cwd, dir) || '.';
+  const rel = relative(io.cwd, dir);
+  const shown = rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
   if (existsSync(dir) && readdirSync(dir).length > 0 && !options.overwrite) {
     throw new CliError('GW9005', `${shown} is not empty`, { hint: 'choose a new folder, or pass --overwrite to write into it anyway' });
   }

@@ -1,0 +1,83 @@
+/** Scaffolding each template without installing: the files, and a project that builds and passes its own tests. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Io } from '../../src/cli/io.js';
+import { runCreate } from '../../src/create/main.js';
+import { REPO } from '../gen/project.js';
+
+const work = mkdtempSync(join(tmpdir(), 'gw-create-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function create(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io: Io = { cwd: work, env: { CI: 'true' }, stdoutIsTTY: false, stderrIsTTY: false, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
+  const code = await runCreate(args, io, undefined, false);
+  return { code, stdout, stderr };
+}
+
+function buildAndTest(dir: string): string {
+  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', dir], { stdio: 'pipe' });
+  return execFileSync(process.execPath, ['--test'], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+}
+
+describe('create-groundwork', () => {
+  it.each(['blank', 'subscriptions', 'bank'])('the %s template builds under strict and passes its own tests', async (template) => {
+    const r = await create(template, '--template', template, '--no-install', '--no-git');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const dir = join(work, template);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; scripts: Record<string, string>; devDependencies: Record<string, string> };
+    expect(pkg.name).toBe(template);
+    expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(['build', 'test', 'gen', 'check', 'history', 'verify', 'undo', 'forget']));
+    expect(pkg.devDependencies['groundwork']).toMatch(/^\^\d+\.\d+\.\d+$/);
+    for (const file of ['.gitignore', '.gitattributes', '.vscode/settings.json', '.vscode/extensions.json', 'README.md', 'tsconfig.json', 'groundwork.manifest.json', 'src/app.ts', 'src/cli.ts']) expect(existsSync(join(dir, file)), file).toBe(true);
+    const spec = readFileSync(join(dir, template === 'blank' ? 'app.groundwork.yaml' : `${template}.groundwork.yaml`), 'utf8');
+    expect(spec.split('\n')[0]).toBe('# yaml-language-server: $schema=./node_modules/groundwork/schemas/groundwork.schema.json');
+    expect(r.stdout).toContain('Next steps:');
+    expect(r.stdout).toContain(`cd ${template}`);
+    expect(r.stdout).toContain('npm install');
+    const tests = buildAndTest(dir);
+    expect(tests).toMatch(/# fail 0/);
+    expect(tests).toMatch(/# pass [1-9]/);
+  }, 60_000);
+
+  it('the template specs are the shared examples, plus the schema line', () => {
+    const shared = join(REPO, '../shared/examples');
+    if (!existsSync(shared)) return;
+    for (const name of ['subscriptions', 'bank']) {
+      const text = readFileSync(join(REPO, 'templates/project', name, `${name}.groundwork.yaml`), 'utf8');
+      expect(text).toBe(`# yaml-language-server: $schema=./node_modules/groundwork/schemas/groundwork.schema.json\n${readFileSync(join(shared, `${name}.groundwork.yaml`), 'utf8')}`);
+    }
+  });
+
+  it('refuses a folder that is not empty, unless --overwrite', async () => {
+    mkdirSync(join(work, 'taken'));
+    writeFileSync(join(work, 'taken', 'notes.txt'), 'mine');
+    const refused = await create('taken', '-t', 'blank', '--no-install', '--no-git');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('GW9005 taken is not empty');
+    expect(existsSync(join(work, 'taken', 'package.json'))).toBe(false);
+    expect((await create('taken', '-t', 'blank', '--no-install', '--no-git', '--overwrite')).code).toBe(0);
+    expect(readFileSync(join(work, 'taken', 'notes.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('never prompts without a terminal: missing input exits 2 naming the flag', async () => {
+    const r = await create('somewhere');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('missing --template');
+    expect(existsSync(join(work, 'somewhere'))).toBe(false);
+  });
+
+  it('initialises git with a first commit', async () => {
+    const r = await create('with-git', '-t', 'blank', '--no-install');
+    expect(r.code).toBe(0);
+    const log = execFileSync('git', ['log', '--oneline'], { cwd: join(work, 'with-git'), encoding: 'utf8' });
+    expect(log).toContain('Initial commit from create-groundwork');
+    expect(execFileSync('git', ['status', '--porcelain'], { cwd: join(work, 'with-git'), encoding: 'utf8' })).toBe('');
+  });
+});
