@@ -14,7 +14,7 @@ const work = mkdtempSync(join(tmpdir(), 'gw-tarball-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function npm(args: string[], cwd: string) {
-  const env = { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
+  const env: NodeJS.ProcessEnv = { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
   delete env['npm_config_user_agent'];
   const r = spawnSync('npm', args, { cwd, env, encoding: 'utf8', timeout: 600_000 });
   return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
