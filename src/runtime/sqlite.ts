@@ -119,6 +119,14 @@ interface CommandRow {
   audit: string;
 }
 
+interface PendingCommit {
+  readonly request: CommitRequest;
+  readonly resolve: (result: CommitResult) => void;
+  readonly reject: (error: unknown) => void;
+  result: CommitResult | undefined;
+  error: unknown;
+}
+
 interface Head {
   seq: number;
   hash: Buffer;
@@ -153,7 +161,10 @@ export class SqliteEventStore implements EventStore {
   readonly db: Db;
   readonly storeId: string;
   readonly #statements: ReturnType<typeof prepareStatements>;
-  readonly #commitTransaction: Database.Transaction<(request: CommitRequest) => CommitResult>;
+  readonly #commitOne: Database.Transaction<(request: CommitRequest) => CommitResult>;
+  readonly #commitGroup: Database.Transaction<(batch: readonly PendingCommit[]) => void>;
+  #pending: PendingCommit[] = [];
+  #flushScheduled = false;
 
   constructor(db: Db) {
     this.db = db;
@@ -161,7 +172,17 @@ export class SqliteEventStore implements EventStore {
     db.prepare(`INSERT OR IGNORE INTO gw_meta (key, value) VALUES ('store_id', ?)`).run(randomBytes(16).toString('hex'));
     this.storeId = (db.prepare(`SELECT value FROM gw_meta WHERE key = 'store_id'`).get() as { value: string }).value;
     this.#statements = prepareStatements(db);
-    this.#commitTransaction = db.transaction((request: CommitRequest) => this.#commitSync(request));
+    this.#commitOne = db.transaction((request: CommitRequest) => this.#commitSync(request));
+    this.#commitGroup = db.transaction((batch: readonly PendingCommit[]) => {
+      for (const item of batch) {
+        // Each command is a savepoint of the group's transaction: one that fails rolls back alone.
+        try {
+          item.result = this.#commitOne(item.request);
+        } catch (error) {
+          item.error = error;
+        }
+      }
+    });
   }
 
   static open(path: string, options: SqliteOptions = {}): SqliteEventStore {
@@ -198,8 +219,35 @@ export class SqliteEventStore implements EventStore {
     return row === undefined ? undefined : toStoredCommand(row);
   }
 
-  async commit(request: CommitRequest): Promise<CommitResult> {
-    return this.#commitTransaction.immediate(request);
+  /**
+   * Group commit: commits requested in the same turn of the event loop (commands in flight for
+   * different buckets) share one transaction, and so one fsync; each caller is answered only
+   * after that transaction is durable.
+   */
+  commit(request: CommitRequest): Promise<CommitResult> {
+    return new Promise<CommitResult>((resolve, reject) => {
+      this.#pending.push({ request, resolve, reject, result: undefined, error: undefined });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const batch = this.#pending;
+    this.#pending = [];
+    try {
+      this.#commitGroup.immediate(batch);
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    for (const item of batch) {
+      if (item.result !== undefined) item.resolve(item.result);
+      else item.reject(item.error);
+    }
   }
 
   async recordCommand(bucket: number, recordedAt: string, audit: AuditRecord): Promise<StoredCommand> {

@@ -3,7 +3,7 @@ import { writeSync } from 'node:fs';
 import { z } from 'zod';
 import { CommandPipeline, SqliteEventStore } from '../../dist/runtime/index.js';
 
-const [, , path, start] = process.argv;
+const [, , path, start, inFlight = '1'] = process.argv;
 const ledger = {
   name: 'Ledger',
   idField: 'ledgerId',
@@ -35,8 +35,17 @@ const open = { ...post, name: 'Open', creates: true, decide: () => [{ type: 'Ope
 const store = SqliteEventStore.open(path);
 const pipeline = new CommandPipeline(store);
 const context = { actor: { id: 'kill9', kind: 'job', roles: [] }, tenant: 't' };
-for (const id of ['a', 'b', 'c', 'd']) await pipeline.execute(open, { ledgerId: id, n: 0 }, { ...context, commandId: `open-${id}` });
-for (let n = Number(start); ; n++) {
-  const result = await pipeline.execute(post, { ledgerId: 'abcd'[n % 4], n }, { ...context, commandId: `post-${n}` });
-  if (result.ok) writeSync(1, `ack post-${n}\n`);
-}
+// With several commands in flight (on different ledgers, so different buckets), commits are grouped.
+const writers = Number(inFlight);
+const ledgers = Array.from({ length: Math.max(4, writers) }, (_, i) => `ledger-${i}`);
+for (const id of ledgers) await pipeline.execute(open, { ledgerId: id, n: 0 }, { ...context, commandId: `open-${id}` });
+let next = Number(start);
+await Promise.all(
+  Array.from({ length: writers }, async (_, w) => {
+    for (;;) {
+      const n = next++;
+      const result = await pipeline.execute(post, { ledgerId: ledgers[(w + n) % ledgers.length], n }, { ...context, commandId: `post-${n}` });
+      if (result.ok) writeSync(1, `ack post-${n}\n`);
+    }
+  }),
+);
