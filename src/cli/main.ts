@@ -1,6 +1,7 @@
 /** The `groundwork` command line. Commands are thin: they parse flags and call the compiler. */
 import { Command, CommanderError, Option } from 'commander';
 import { createColors, colorEnabled } from './color.js';
+import { benchCommand } from './commands/bench.js';
 import { genCommand } from './commands/gen.js';
 import { schemaCommand } from './commands/schema.js';
 import { sliceCommand } from './commands/slice.js';
@@ -75,6 +76,21 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (target: string, opts: { input?: string; emits?: string; allow?: string; actors?: string; creates?: boolean; undo?: string; description?: string; out: string; dryRun?: boolean; interactive: boolean }) => {
       const interactive = opts.interactive && io.stdoutIsTTY && process.stdin.isTTY === true && (io.env['CI'] === undefined || io.env['CI'] === '' || io.env['CI'] === 'false');
       setExit(await sliceCommand(io, target, { ...opts, dryRun: opts.dryRun === true }, interactive ? terminalAsker : undefined));
+    });
+
+  program
+    .command('bench')
+    .description('measure the generated code beside its baselines (in a built project, or --fixture bank)')
+    .option('--fixture <template>', 'benchmark a freshly scaffolded template (bank) instead of the current project')
+    .option('--quick', 'tiny sizes: a smoke test, not a measurement')
+    .option('--filter <pattern>', 'only the suites whose name matches (replay, load, commands, group, trust, generator)')
+    .option('--json <file>', 'write the results and the environment as JSON')
+    .option('--compare <file>', 'compare with an earlier --json run; exit 1 on a regression')
+    .option('--threshold <percent>', 'how much worse counts as a regression', '20')
+    .action((opts: { fixture?: string; quick?: boolean; filter?: string; json?: string; compare?: string; threshold: string }) => {
+      const threshold = Number(opts.threshold);
+      if (!Number.isFinite(threshold) || threshold < 0) throw new CliError('GW9001', `--threshold ${opts.threshold} is not a percentage`, { hint: 'for example --threshold 20' });
+      setExit(benchCommand(io, { fixture: opts.fixture, quick: opts.quick === true, filter: opts.filter, json: opts.json, compare: opts.compare, threshold }));
     });
 
   program

@@ -17,7 +17,7 @@ export { SqliteProjections, quoteIdentifier } from './projections.js';
 export type { ColumnDefinition, ColumnKind, ProjectionDefinition, Rows } from './projections.js';
 export { SqliteEventStore, openDatabase, payloadHash } from './sqlite.js';
 export type { Db, SqliteOptions, Synchronous } from './sqlite.js';
-export type { AuditRecord, CommitRequest, CommitResult, EventStore, NewEvent, Outcome, SnapshotRecord, StoredCommand } from './store.js';
+export type { AuditRecord, CommitRequest, CommitResult, EventStore, FoldEvent, NewEvent, Outcome, SnapshotRecord, StoredCommand } from './store.js';
 export { ACTOR_KINDS } from './types.js';
 export type { Actor, ActorKind, Brand, CommandContext, DeepReadonly, DomainEvent, EventMetadata, Stored, StoredEvent } from './types.js';
 export { MemoryRows, given, project } from './testing.js';

@@ -199,10 +199,17 @@ export class CommandPipeline {
         tenant = snapshot.tenant;
       }
     }
-    const events = await this.#store.readStream(streamId, version);
-    for (const event of events) aggregate.fold(state, this.decrypt(aggregate, event) as unknown as E);
+    const read = await this.#store.readForFold(streamId, version);
+    const events = read.events;
+    const pii = aggregate.pii;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      const fields = pii[event.type];
+      const data = fields === undefined ? event.data : this.#codec.decrypt(fields, event.data, { subject: event.subject ?? streamId, streamId, version: event.version, type: event.type });
+      aggregate.fold(state, (data === event.data ? event : { type: event.type, data, version: event.version, subject: event.subject }) as unknown as E);
+    }
     if (events.length === 0) return { state, version, tenant };
-    return { state, version: events[events.length - 1]!.version, tenant: tenant ?? events[0]!.metadata.tenant };
+    return { state, version: events[events.length - 1]!.version, tenant: tenant ?? read.tenant };
   }
 
   /** The event with its pii fields in clear, or ERASED where the subject was forgotten. */

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { createHmac, randomBytes } from 'node:crypto';
 import { commandRowHash, eventRowHash, genesisHash } from './chain.js';
-import type { AuditRecord, CommitRequest, CommitResult, EventStore, SnapshotRecord, StoredCommand } from './store.js';
+import type { AuditRecord, CommitRequest, CommitResult, EventStore, FoldEvent, SnapshotRecord, StoredCommand } from './store.js';
 import type { EventMetadata, StoredEvent } from './types.js';
 
 export type Synchronous = 'FULL' | 'NORMAL' | 'EXTRA';
@@ -136,6 +136,7 @@ function prepareStatements(db: Db) {
   const columns = 'position, bucket, bseq, stream_id, version, type, schema_version, recorded_at, metadata, payload';
   return {
     readStream: db.prepare<[string, number], EventRow>(`SELECT ${columns} FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`),
+    readForFold: db.prepare<[string, number], [number, string, string, string | null, string]>(`SELECT version, type, payload, subject, tenant FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`).raw(true),
     readAll: db.prepare<[number, number], EventRow>(`SELECT ${columns} FROM gw_events WHERE position > ? ORDER BY position LIMIT ?`),
     streamVersion: db.prepare<[string], { v: number | null }>(`SELECT MAX(version) AS v FROM gw_events WHERE stream_id = ?`),
     lastPosition: db.prepare<[], { p: number | null }>(`SELECT MAX(position) AS p FROM gw_events`),
@@ -191,6 +192,16 @@ export class SqliteEventStore implements EventStore {
 
   async readStream(streamId: string, afterVersion: number): Promise<readonly StoredEvent[]> {
     return this.#statements.readStream.all(streamId, afterVersion).map(toStoredEvent);
+  }
+
+  async readForFold(streamId: string, afterVersion: number): Promise<{ tenant: string | undefined; events: FoldEvent[] }> {
+    const rows = this.#statements.readForFold.all(streamId, afterVersion);
+    const events: FoldEvent[] = new Array<FoldEvent>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      events[i] = { type: row[1], data: JSON.parse(row[2]) as object, version: row[0], subject: row[3] };
+    }
+    return { tenant: rows[0]?.[4], events };
   }
 
   async readAll(afterPosition: number, limit: number): Promise<readonly StoredEvent[]> {

@@ -69,9 +69,19 @@ export type CommitResult =
   | { readonly ok: false; readonly conflict: { readonly actualVersion: number } }
   | { readonly ok: false; readonly duplicate: StoredCommand };
 
+/** What folding a stream needs of each event, and nothing more: the load path's hot loop. */
+export interface FoldEvent {
+  readonly type: string;
+  readonly data: object;
+  readonly version: number;
+  readonly subject: string | null;
+}
+
 export interface EventStore {
   /** Events of one stream with a version above `afterVersion`, in order. */
   readStream(streamId: string, afterVersion: number): Promise<readonly StoredEvent[]>;
+  /** The same events as `readStream`, lean, with the stream's tenant (undefined when empty). */
+  readForFold(streamId: string, afterVersion: number): Promise<{ readonly tenant: string | undefined; readonly events: readonly FoldEvent[] }>;
   /** Events of all streams with a position above `afterPosition`, in order. */
   readAll(afterPosition: number, limit: number): Promise<readonly StoredEvent[]>;
   loadSnapshot(streamId: string): Promise<SnapshotRecord | undefined>;
