@@ -3,7 +3,7 @@
  * row_hash = SHA-256(tag || each field length-prefixed || prev_hash), over the exact stored bytes.
  * The encoding is frozen; golden vectors in the tests pin it, and a change needs a new tag.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const EVENT_TAG = 'groundwork/event/v1';
 export const COMMAND_TAG = 'groundwork/command/v1';
@@ -20,28 +20,51 @@ export function chainHash(tag: string, fields: readonly HashField[], prev: Uint8
   return digest(tag, fields, prev);
 }
 
+/** A scratch buffer the encoding is written into, grown when needed: one hash update per row. */
+let scratch = Buffer.allocUnsafe(4096);
+
 function digest(tag: string, fields: readonly HashField[], prev: Uint8Array | undefined): Buffer {
-  const hash = createHash('sha256');
-  hash.update(lengthPrefixed(Buffer.from(tag, 'utf8')));
-  for (const field of fields) hash.update(lengthPrefixed(encode(field)));
-  if (prev !== undefined) hash.update(prev);
-  return hash.digest();
-}
-
-function encode(field: HashField): Uint8Array {
-  if (typeof field === 'string') return Buffer.from(field, 'utf8');
-  if (typeof field === 'number') {
-    if (!Number.isSafeInteger(field)) throw new Error(`hash fields must be safe integers, not ${field}`);
-    return Buffer.from(String(field), 'utf8');
+  // An upper bound (3 UTF-8 bytes per UTF-16 unit) is enough to size the buffer in one pass.
+  let size = 4 + tag.length * 3;
+  for (const field of fields) size += 4 + maxBytes(field);
+  if (prev !== undefined) size += prev.length;
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
+  let at = writeField(scratch, 0, tag);
+  for (const field of fields) at = writeField(scratch, at, field);
+  if (prev !== undefined) {
+    scratch.set(prev, at);
+    at += prev.length;
   }
-  return field;
+  return sha256(scratch.subarray(0, at));
 }
 
-function lengthPrefixed(bytes: Uint8Array): Uint8Array {
-  const out = Buffer.allocUnsafe(4 + bytes.length);
-  out.writeUInt32BE(bytes.length, 0);
-  out.set(bytes, 4);
-  return out;
+/** One-shot SHA-256, without a Hash object per row. */
+function sha256(data: Uint8Array): Buffer {
+  return hash('sha256', data, 'buffer');
+}
+
+function maxBytes(field: HashField): number {
+  if (typeof field === 'string') return field.length * 3;
+  if (typeof field === 'number') return 24;
+  return field.length;
+}
+
+function checkedInteger(n: number): number {
+  if (!Number.isSafeInteger(n)) throw new Error(`hash fields must be safe integers, not ${n}`);
+  return n;
+}
+
+/** Writes one field as a 4-byte big-endian length and its bytes; returns the next offset. */
+function writeField(out: Buffer, at: number, field: HashField): number {
+  if (typeof field === 'string' || typeof field === 'number') {
+    const text = typeof field === 'number' ? String(checkedInteger(field)) : field;
+    const written = out.write(text, at + 4, 'utf8');
+    out.writeUInt32BE(written, at);
+    return at + 4 + written;
+  }
+  out.writeUInt32BE(field.length, at);
+  out.set(field, at + 4);
+  return at + 4 + field.length;
 }
 
 /** The fields of an event row, in hashing order. */

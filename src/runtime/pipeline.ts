@@ -199,9 +199,9 @@ export class CommandPipeline {
         tenant = snapshot.tenant;
       }
     }
-    const read = await this.#store.readForFold(streamId, version);
-    const events = read.events;
     const pii = aggregate.pii;
+    const read = await this.#store.readForFold(streamId, version, hasKeys(pii));
+    const events = read.events;
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       const fields = pii[event.type];
@@ -240,6 +240,11 @@ export class CommandPipeline {
     await this.#store.recordCommand(bucketOf(audit.streamId), this.#clock().toISOString(), record);
     return { ok: false, commandId: audit.commandId, error };
   }
+}
+
+function hasKeys(record: object): boolean {
+  for (const _ in record) return true;
+  return false;
 }
 
 function rawStreamId<I, S, E extends DomainEvent>(input: unknown, definition: CommandDefinition<I, S, E>): string {

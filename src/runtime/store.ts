@@ -80,8 +80,11 @@ export interface FoldEvent {
 export interface EventStore {
   /** Events of one stream with a version above `afterVersion`, in order. */
   readStream(streamId: string, afterVersion: number): Promise<readonly StoredEvent[]>;
-  /** The same events as `readStream`, lean, with the stream's tenant (undefined when empty). */
-  readForFold(streamId: string, afterVersion: number): Promise<{ readonly tenant: string | undefined; readonly events: readonly FoldEvent[] }>;
+  /**
+   * The same events as `readStream`, lean, with the stream's tenant (undefined when empty). The
+   * subject is read only when `withSubject` (it is needed to decrypt pii fields).
+   */
+  readForFold(streamId: string, afterVersion: number, withSubject: boolean): Promise<{ readonly tenant: string | undefined; readonly events: readonly FoldEvent[] }>;
   /** Events of all streams with a position above `afterPosition`, in order. */
   readAll(afterPosition: number, limit: number): Promise<readonly StoredEvent[]>;
   loadSnapshot(streamId: string): Promise<SnapshotRecord | undefined>;

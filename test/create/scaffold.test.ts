@@ -33,7 +33,7 @@ describe('create-groundwork', () => {
     const dir = join(work, template);
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; scripts: Record<string, string>; devDependencies: Record<string, string> };
     expect(pkg.name).toBe(template);
-    expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(['build', 'test', 'gen', 'check', 'history', 'verify', 'undo', 'forget']));
+    expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(['build', 'test', 'gen', 'check', 'bench', 'history', 'verify', 'undo', 'forget']));
     expect(pkg.devDependencies['groundwork']).toMatch(/^\^\d+\.\d+\.\d+$/);
     for (const file of ['.gitignore', '.gitattributes', '.vscode/settings.json', '.vscode/extensions.json', 'README.md', 'tsconfig.json', 'groundwork.manifest.json', 'src/app.ts', 'src/cli.ts']) expect(existsSync(join(dir, file)), file).toBe(true);
     const spec = readFileSync(join(dir, template === 'blank' ? 'app.groundwork.yaml' : `${template}.groundwork.yaml`), 'utf8');
@@ -79,5 +79,15 @@ describe('create-groundwork', () => {
     const log = execFileSync('git', ['log', '--oneline'], { cwd: join(work, 'with-git'), encoding: 'utf8' });
     expect(log).toContain('Initial commit from create-groundwork');
     expect(execFileSync('git', ['status', '--porcelain'], { cwd: join(work, 'with-git'), encoding: 'utf8' })).toBe('');
+  });
+});
+
+describe('create-groundwork, when a step fails', () => {
+  it('reports a failed install with its code, the command to rerun, and exit 2', async () => {
+    const r = await create('no-bun', '-t', 'blank', '--package-manager', 'bun', '--no-git');
+    if (r.code === 0) return; // bun is installed here: nothing to prove
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('GW9007 installing dependencies with bun failed');
+    expect(r.stderr).toContain('then run `bun install` in no-bun');
   });
 });

@@ -41,6 +41,10 @@ describe('npm create groundwork, from a packed tarball', () => {
     expect(retested.code, retested.out).toBe(0);
     expect(npm(['run', 'check'], app).code).toBe(0);
 
+    const bench = npm(['run', 'bench', '--', '--quick', '--filter', 'replay|load'], app);
+    expect(bench.code, bench.out).toBe(0);
+    expect(bench.out).toContain('reflection / generated');
+
     const story = npm(['run', 'dispute'], app);
     expect(story.code, story.out).toBe(0);
     expect(story.out).toContain('content-mismatch');
