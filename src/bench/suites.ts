@@ -16,7 +16,7 @@ import type * as Runtime from '../runtime/index.js';
 import { applyChanges } from '../write/disk.js';
 import { handWrittenBankFold, reflectionDispatcher, type BankState, type Evolvers } from './baselines.js';
 import { allocatedBytes, micro, throughput } from './measure.js';
-import { busiestAggregate, synthesizeEvents, syntheticSpec, type SynthEvent } from './synth.js';
+import { busiestAggregate, synthesizeEvents, syntheticSpec, valueOf, type SynthEvent } from './synth.js';
 
 export interface Row {
   readonly suite: string;
@@ -213,7 +213,7 @@ function workload(ctx: BenchContext): Workload {
   const repeat = aggregate.commands.find((c) => !c.creates && c.input.length > 0 && c.input.every((f) => f.type.kind === 'integer' || f.optional)) ?? aggregate.commands.find((c) => !c.creates)!;
   const id = (i: number) => `01${String(i).padStart(24, '0')}`;
   const inputOf = (fields: readonly { name: string; type: TypeLike; optional: boolean }[], i: number) =>
-    Object.fromEntries(fields.filter((f) => !f.optional).map((f) => [f.name, synthesizeFieldValue(context, f.type)]).concat([[aggregate.id, id(i)]]));
+    Object.fromEntries(fields.filter((f) => !f.optional).map((f) => [f.name, valueOf(f.type, context, i)]).concat([[aggregate.id, id(i)]]));
   return {
     open: (i) => ({ command: creating.name, input: inputOf(creating.input, i) }),
     act: (i) => ({ command: repeat.name, input: inputOf(repeat.input, i) }),
@@ -221,11 +221,6 @@ function workload(ctx: BenchContext): Workload {
 }
 
 type TypeLike = Aggregate['state'][number]['type'];
-
-function synthesizeFieldValue(context: Context, type: TypeLike): unknown {
-  const fake = { name: 'Fake', id: 'fakeId', state: [], events: [{ name: 'Fake', aggregate: 'Fake', fields: [{ name: 'v', type, optional: false, pii: false }] }], commands: [] } as unknown as Aggregate;
-  return synthesizeEvents(context, fake, 1)[0]!.data['v'];
-}
 
 function actorFor(ctx: BenchContext, name: string): Runtime.CommandContext {
   const definition = ctx.commands[name]!;

@@ -1,7 +1,8 @@
 /** Synthetic data for benchmarks: event payloads from the model, and domains of any size. */
 import type { Aggregate, Context, EventDef, Field, TypeRef } from '../model/model.js';
 
-function valueOf(type: TypeRef, context: Context, i: number): unknown {
+/** A valid value of a field type, for synthetic inputs and events. */
+export function valueOf(type: TypeRef, context: Context, i: number): unknown {
   switch (type.kind) {
     case 'string':
       return type.constraints.pattern !== undefined ? 'EUR' : `text ${i % 100}`;

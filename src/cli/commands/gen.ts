@@ -83,15 +83,15 @@ export function writePlan(io: Io, plan: GenPlan, dry: boolean): void {
 export function genCommand(io: Io, paths: readonly string[], options: GenOptions): number {
   const plan = planGen(io, paths, options);
   if (typeof plan === 'number') return plan;
-  const colors = createColors(colorEnabled(io.env, io.stdoutIsTTY));
-  if (options.check) return reportCheck(io, plan, options, colors);
-  if (options.format === 'json') io.stdout(`${JSON.stringify(jsonReport(plan, options.dryRun || options.diff), null, 2)}\n`);
-  else {
-    io.stdout(listing(plan.changes, colors));
-    if (options.diff) io.stdout(diffs(plan.changes.filter(isDrift)));
+  if (options.check) return reportCheck(io, plan, options, createColors(colorEnabled(io.env, io.stdoutIsTTY)));
+  const dry = options.dryRun || options.diff;
+  if (options.format === 'json') {
+    io.stdout(`${JSON.stringify(jsonReport(plan, dry), null, 2)}\n`);
+    if (!dry) applyChanges(plan.root, plan.changes);
+    return 0;
   }
-  if (!options.dryRun && !options.diff) applyChanges(plan.root, plan.changes);
-  if (options.format === 'text') io.stdout(`${summary(plan.changes, options.dryRun || options.diff, colors)}\n`);
+  if (options.diff) io.stdout(diffs(plan.changes.filter(isDrift)));
+  writePlan(io, plan, dry);
   return 0;
 }
 
