@@ -205,11 +205,15 @@ export class CommandPipeline {
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       const fields = pii[event.type];
-      const data = fields === undefined ? event.data : this.#codec.decrypt(fields, event.data, { subject: event.subject ?? streamId, streamId, version: event.version, type: event.type });
-      aggregate.fold(state, (data === event.data ? event : { type: event.type, data, version: event.version, subject: event.subject }) as unknown as E);
+      if (fields === undefined) {
+        aggregate.fold(state, event as unknown as E);
+        continue;
+      }
+      const data = this.#codec.decrypt(fields, event.data, { subject: event.subject ?? streamId, streamId, version: version + i + 1, type: event.type });
+      aggregate.fold(state, { type: event.type, data } as unknown as E);
     }
     if (events.length === 0) return { state, version, tenant };
-    return { state, version: events[events.length - 1]!.version, tenant: tenant ?? read.tenant };
+    return { state, version: version + events.length, tenant: tenant ?? read.tenant };
   }
 
   /** The event with its pii fields in clear, or ERASED where the subject was forgotten. */

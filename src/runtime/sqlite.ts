@@ -197,15 +197,15 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readForFold(streamId: string, afterVersion: number, withSubject: boolean): Promise<{ tenant: string | undefined; events: FoldEvent[] }> {
-    // Versions are contiguous (UNIQUE(stream_id, version) and the expected-version check), so they
-    // are counted rather than read: the fewer columns, the faster the hot loop.
-    const rows: Array<[string, string, (string | null)?]> = withSubject ? this.#statements.readForFoldWithSubject.all(streamId, afterVersion) : this.#statements.readForFold.all(streamId, afterVersion);
-    const events: FoldEvent[] = new Array<FoldEvent>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      events[i] = { type: row[0], data: JSON.parse(row[1]) as object, version: afterVersion + i + 1, subject: row[2] ?? null };
+    // Versions are contiguous (UNIQUE(stream_id, version) and the expected-version check), so the
+    // caller counts them rather than reading them: the fewer columns and fields, the faster the loop.
+    const events: FoldEvent[] = [];
+    if (withSubject) {
+      for (const row of this.#statements.readForFoldWithSubject.all(streamId, afterVersion)) events.push({ type: row[0], data: JSON.parse(row[1]) as object, subject: row[2] });
+    } else {
+      for (const row of this.#statements.readForFold.all(streamId, afterVersion)) events.push({ type: row[0], data: JSON.parse(row[1]) as object });
     }
-    return { tenant: rows.length === 0 ? undefined : this.#statements.streamTenant.get(streamId)?.tenant, events };
+    return { tenant: events.length === 0 ? undefined : this.#statements.streamTenant.get(streamId)?.tenant, events };
   }
 
   async readAll(afterPosition: number, limit: number): Promise<readonly StoredEvent[]> {

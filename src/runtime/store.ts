@@ -69,12 +69,14 @@ export type CommitResult =
   | { readonly ok: false; readonly conflict: { readonly actualVersion: number } }
   | { readonly ok: false; readonly duplicate: StoredCommand };
 
-/** What folding a stream needs of each event, and nothing more: the load path's hot loop. */
+/**
+ * What folding a stream needs of each event, and nothing more: the load path's hot loop. The
+ * subject is there only when asked for (it keys the decryption of pii fields).
+ */
 export interface FoldEvent {
   readonly type: string;
   readonly data: object;
-  readonly version: number;
-  readonly subject: string | null;
+  readonly subject?: string | null;
 }
 
 export interface EventStore {
