@@ -22,7 +22,8 @@ async function create(...args: string[]) {
 function buildAndTest(dir: string): string {
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
   execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', dir], { stdio: 'pipe' });
-  return execFileSync(process.execPath, ['--test'], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+  // As the project's `npm test` does: from dist/, so Node 24 does not also run the .ts sources.
+  return execFileSync(process.execPath, ['--test'], { cwd: join(dir, 'dist'), encoding: 'utf8', stdio: 'pipe' });
 }
 
 describe('create-groundwork', () => {
