@@ -26,10 +26,21 @@ export function runCommand(pm: PackageManager): string {
   return pm === 'npm' ? 'npm run' : pm;
 }
 
+/**
+ * better-sqlite3 13 (N-API, prebuilt in the package) fixes an abort at process exit on Node 24
+ * but needs Node 22; on Node 20 the project keeps 12, which builds from source. Projects follow
+ * the Node that created them.
+ */
+export function sqliteDependency(nodeVersion: string): { betterSqlite3: string; nodeEngines: string } {
+  const major = Number(nodeVersion.replace(/^v/, '').split('.')[0]);
+  return major >= 22 ? { betterSqlite3: '^13.0.3', nodeEngines: '>=22.12.0' } : { betterSqlite3: '^12.4.1', nodeEngines: '^20.19.0 || >=22.12.0' };
+}
+
 export function projectFiles(options: CreateOptions): ProjectFile[] {
   const spec = walk(join(ROOT, options.template)).find((f) => f.endsWith('.groundwork.yaml'))!;
   const run = runCommand(options.packageManager);
   const slots: Record<string, string> = {
+    ...sqliteDependency(process.version),
     name: options.name,
     groundworkSpec: options.groundworkSpec,
     specFile: spec,

@@ -59,3 +59,11 @@ describe('create-groundwork options', () => {
     expect(packageNameProblem('')).toContain('empty');
   });
 });
+
+describe('the better-sqlite3 a project gets', () => {
+  it('follows the Node that creates it: 13 from Node 22 on, 12 on Node 20', async () => {
+    const { sqliteDependency } = await import('../../src/create/files.js');
+    expect(sqliteDependency('v20.19.0')).toEqual({ betterSqlite3: '^12.4.1', nodeEngines: '^20.19.0 || >=22.12.0' });
+    expect(sqliteDependency('v24.11.0')).toEqual({ betterSqlite3: '^13.0.3', nodeEngines: '>=22.12.0' });
+  });
+});

@@ -43,8 +43,8 @@ describe('create-groundwork', () => {
     expect(r.stdout).toContain(`cd ${template}`);
     expect(r.stdout).toContain('npm install');
     const tests = buildAndTest(dir);
-    expect(tests).toMatch(/# fail 0/);
-    expect(tests).toMatch(/# pass [1-9]/);
+    expect(tests).toMatch(/[#ℹ] fail 0/);
+    expect(tests).toMatch(/[#ℹ] pass [1-9]/);
   }, 60_000);
 
   it('the template specs are the shared examples, plus the schema line', () => {

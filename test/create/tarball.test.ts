@@ -32,7 +32,7 @@ describe('npm create groundwork, from a packed tarball', () => {
 
     const tested = npm(['test'], app);
     expect(tested.code, tested.out).toBe(0);
-    expect(tested.out).toMatch(/# fail 0/);
+    expect(tested.out).toMatch(/[#ℹ] fail 0/);
 
     const slice = npm(['exec', '--', 'groundwork', 'gen', 'slice', 'Subscription.PauseSubscription', '--input', 'until:date', '--allow', 'support', '--no-interactive'], app);
     expect(slice.code, slice.out).toBe(0);
