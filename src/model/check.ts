@@ -334,7 +334,7 @@ function checkCommand(f: SpecFile, files: readonly SpecFile[], a: string, c: str
   }
   command.emits.forEach((e, i) => {
     if (events.includes(e)) return;
-    const owner = ownerOfEvent(files, e);
+    const owner = ownerOf(files, 'events', e);
     const hint = owner !== undefined
       ? `event ${quote(e)} belongs to aggregate ${quote(owner)}; a command records only its own aggregate's events`
       : didYouMean(e, events) ?? (events.length > 0 ? `declare it under \`events\` of aggregate ${quote(a)}` : 'declare the event first');
@@ -356,7 +356,7 @@ function checkCommand(f: SpecFile, files: readonly SpecFile[], a: string, c: str
   if (command.undo !== undefined) {
     const target = aggregate.commands[command.undo];
     if (target === undefined) {
-      const owner = ownerOfCommand(files, command.undo);
+      const owner = ownerOf(files, 'commands', command.undo);
       const hint = owner !== undefined
         ? `command ${quote(command.undo)} belongs to aggregate ${quote(owner)}; an undo must act on the same aggregate`
         : didYouMean(command.undo, Object.keys(aggregate.commands)) ?? `declare command ${quote(command.undo)} in aggregate ${quote(a)}`;
@@ -367,16 +367,10 @@ function checkCommand(f: SpecFile, files: readonly SpecFile[], a: string, c: str
   }
 }
 
-function ownerOfEvent(files: readonly SpecFile[], event: string): string | undefined {
+/** The aggregate, in any file of the project, that declares this event or command. */
+function ownerOf(files: readonly SpecFile[], section: 'events' | 'commands', name: string): string | undefined {
   for (const { spec } of files) {
-    for (const [a, aggregate] of Object.entries(spec.aggregates ?? {})) if (event in aggregate.events) return a;
-  }
-  return undefined;
-}
-
-function ownerOfCommand(files: readonly SpecFile[], command: string): string | undefined {
-  for (const { spec } of files) {
-    for (const [a, aggregate] of Object.entries(spec.aggregates ?? {})) if (command in aggregate.commands) return a;
+    for (const [a, aggregate] of Object.entries(spec.aggregates ?? {})) if (name in aggregate[section]) return a;
   }
   return undefined;
 }
@@ -398,7 +392,7 @@ function checkProjection(f: SpecFile, files: readonly SpecFile[], p: string, ctx
       handled.push(event);
       return;
     }
-    const owner = ownerOfEvent(files, e);
+    const owner = ownerOf(files, 'events', e);
     const hint = owner !== undefined
       ? `event ${quote(e)} is declared in another context; a projection listens to the events of its own context`
       : didYouMean(e, local.keys()) ?? 'declare the event in an aggregate of this context';

@@ -7,7 +7,7 @@ import type { ZodType } from 'zod';
 import { bucketOf } from './bucket.js';
 import { isDomainError, type CommandError, type DomainError, type ForbiddenReason } from './errors.js';
 import { KeyedMutex } from './mutex.js';
-import { PiiCodec, type PiiFields } from './pii.js';
+import { PiiCodec, decodeEvent, type PiiFields } from './pii.js';
 import { payloadHash } from './sqlite.js';
 import type { AuditRecord, EventStore, Outcome, StoredCommand } from './store.js';
 import type { ActorKind, CommandContext, DeepReadonly, DomainEvent, EventMetadata, StoredEvent } from './types.js';
@@ -218,10 +218,7 @@ export class CommandPipeline {
 
   /** The event with its pii fields in clear, or ERASED where the subject was forgotten. */
   decrypt<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, event: StoredEvent): StoredEvent {
-    const fields = aggregate.pii[event.type];
-    if (fields === undefined || fields.length === 0) return event;
-    const data = this.#codec.decrypt(fields, event.data, { subject: event.metadata.subject ?? event.streamId, streamId: event.streamId, version: event.version, type: event.type });
-    return { position: event.position, bucket: event.bucket, bseq: event.bseq, streamId: event.streamId, version: event.version, type: event.type, schemaVersion: event.schemaVersion, recordedAt: event.recordedAt, data, metadata: event.metadata };
+    return decodeEvent(this.#codec, aggregate.pii, event);
   }
 
   async #replay<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, previous: StoredCommand, audit: AuditDraft): Promise<CommandResult<E>> {
