@@ -14,7 +14,7 @@ import type { Aggregate, Context, Project } from '../model/model.js';
 import { compileProject } from '../model/project.js';
 import type * as Runtime from '../runtime/index.js';
 import { applyChanges } from '../write/disk.js';
-import { handWrittenBankFold, reflectionDispatcher, type BankState, type Evolvers } from './baselines.js';
+import { handWrittenBankFold, rawReader, rawWriter, reflectionDispatcher, type BankState, type Evolvers } from './baselines.js';
 import { allocatedBytes, micro, throughput } from './measure.js';
 import { busiestAggregate, synthesizeEvents, syntheticSpec, valueOf, type SynthEvent } from './synth.js';
 
@@ -41,6 +41,8 @@ export interface BenchContext {
   readonly runtime: typeof Runtime;
   readonly aggregates: Readonly<Record<string, AnyAggregate>>;
   readonly commands: Readonly<Record<string, Runtime.CommandDefinition<unknown, unknown, Runtime.DomainEvent>>>;
+  /** The generated project's definition, to open apps with. */
+  readonly definition: Runtime.AppDefinition;
   readonly project: Project;
   readonly scratch: string;
   /** A node_modules folder to link into generated trees that tsc must check. */
@@ -123,10 +125,12 @@ function audit(streamId: string, from: number, to: number): Runtime.AuditRecord 
 }
 
 /** Writes events to one stream quickly: a thousand per commit. */
-async function fillStream(rt: typeof Runtime, store: Runtime.SqliteEventStore, streamId: string, events: readonly SynthEvent[]): Promise<void> {
+async function fillStream(rt: typeof Runtime, store: Runtime.EventStore, streamId: string, events: readonly SynthEvent[], snapshot?: { readonly version: number; readonly stateVersion: string; readonly state: unknown }): Promise<void> {
   for (let from = 0; from < events.length; from += 1000) {
     const batch = events.slice(from, from + 1000);
-    await store.commit({ streamId, bucket: rt.bucketOf(streamId), expectedVersion: from, recordedAt: '2026-01-01T00:00:00.000Z', metadata: metadata('t'), events: batch.map((e) => ({ type: e.type, schemaVersion: 1, data: e.data })), audit: audit(streamId, from + 1, from + batch.length) });
+    const last = from + batch.length >= events.length;
+    const result = await store.commit({ streamId, bucket: rt.bucketOf(streamId), expectedVersion: from, recordedAt: '2026-01-01T00:00:00.000Z', metadata: metadata('t'), events: batch.map((e) => ({ type: e.type, schemaVersion: 1, data: e.data })), audit: audit(streamId, from + 1, from + batch.length), snapshot: last ? snapshot : undefined });
+    if (!result.ok) throw new Error(`bench setup: could not fill ${streamId}`);
   }
 }
 
@@ -140,11 +144,13 @@ export const load: Suite = async (ctx) => {
   for (const n of ctx.quick ? [1_000] : [10_000, 100_000]) {
     ctx.progress(`load and replay ${n} events from SQLite`);
     const dir = mkdtempSync(join(ctx.scratch, 'load-'));
-    const store = rt.SqliteEventStore.open(join(dir, 'load.db'), { synchronous: 'NORMAL' });
+    const app = await rt.openApp({ ...ctx.definition, projections: [] }, { path: join(dir, 'load.db'), synchronous: 'NORMAL' });
     const events = synthesizeEvents(context, aggregate, n);
-    await fillStream(rt, store, 'stream-1', events);
-    const pipeline = new rt.CommandPipeline(store);
-    const raw = store.db.prepare<[string], [string, string]>('SELECT type, payload FROM gw_events WHERE stream_id = ? ORDER BY version').raw(true);
+    await fillStream(rt, app.store.events, 'stream-1', events.slice(0, n - 50));
+    const state = (await app.pipeline.load(plain, 'stream-1')).state;
+    await app.store.events.commit({ streamId: 'stream-1', bucket: rt.bucketOf('stream-1'), expectedVersion: n - 50, recordedAt: '2026-01-01T00:00:00.000Z', metadata: metadata('t'), events: events.slice(n - 50).map((e) => ({ type: e.type, schemaVersion: 1, data: e.data })), audit: audit('stream-1', n - 49, n), snapshot: { version: n - 50, stateVersion: definition.stateVersion, state } });
+    const pipeline = app.pipeline;
+    const raw = rawReader(rt, app.store);
     const time = ctx.quick ? 100 : 1500;
     let sink: unknown;
     const ours = await micro('load', async () => {
@@ -155,8 +161,6 @@ export const load: Suite = async (ctx) => {
       for (const [type, payload] of raw.all('stream-1')) definition.fold(state, { type, data: JSON.parse(payload) as object });
       sink = state;
     }, time);
-    const state = (await pipeline.load(plain, 'stream-1')).state;
-    store.db.prepare(`INSERT INTO gw_snapshots (stream_id, bucket, tenant, subject, version, state_version, state) VALUES (?, ?, 't', NULL, ?, ?, ?)`).run('stream-1', rt.bucketOf('stream-1'), n - 50, definition.stateVersion, JSON.stringify(state));
     const withSnapshots: AnyAggregate = { ...definition, snapshotEvery: 100 };
     const snap = await micro('snapshot', async () => {
       sink = (await pipeline.load(withSnapshots, 'stream-1')).state;
@@ -169,37 +173,11 @@ export const load: Suite = async (ctx) => {
       { suite: 'load', name: `load / raw, ${n}`, value: ratio, unit: 'x', ratio, target: '<= 1.25x', met: ratio <= 1.25 },
       { suite: 'load', name: `with a snapshot 50 events back, ${n}`, value: snap.medianMs * 1000, unit: 'us/load', note: `${(ours.medianMs / snap.medianMs).toFixed(0)}x faster than without` },
     );
-    await store.close();
+    await app.close();
     rmSync(dir, { recursive: true, force: true });
   }
   return rows;
 };
-
-/** Raw better-sqlite3: the rows one command writes (event, audit record, outbox), chained, one transaction each. */
-function rawWriter(rt: typeof Runtime, path: string, synchronous: 'FULL' | 'NORMAL') {
-  const db = rt.openDatabase(path, { synchronous });
-  db.exec(`CREATE TABLE e (position INTEGER PRIMARY KEY, bucket INTEGER, bseq INTEGER, stream_id TEXT, version INTEGER, type TEXT, schema_version INTEGER, recorded_at TEXT, tenant TEXT, metadata TEXT, payload TEXT, prev_hash BLOB, row_hash BLOB, UNIQUE (stream_id, version), UNIQUE (bucket, bseq));
-    CREATE TABLE c (id INTEGER PRIMARY KEY, bucket INTEGER, cseq INTEGER, command_id TEXT, audit TEXT, prev_hash BLOB, row_hash BLOB, UNIQUE (bucket, cseq));
-    CREATE TABLE o (id INTEGER PRIMARY KEY, bucket INTEGER, position INTEGER, type TEXT);`);
-  const insertEvent = db.prepare('INSERT INTO e VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)');
-  const insertCommand = db.prepare('INSERT INTO c (bucket, cseq, command_id, audit, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?)');
-  const insertOutbox = db.prepare('INSERT INTO o (bucket, position, type) VALUES (?, ?, ?)');
-  let prev: Buffer = Buffer.alloc(32);
-  let position = 0;
-  const write = db.transaction((streamId: string, version: number, payload: string) => {
-    position += 1;
-    const bucket = rt.bucketOf(streamId);
-    const meta = JSON.stringify(metadata('t'));
-    const hash = rt.eventRowHash({ bucket, bseq: position, position, streamId, version, type: 'MoneyDeposited', schemaVersion: 1, recordedAt: '2026-01-01T00:00:00.000Z', metadata: meta, payload }, prev);
-    insertEvent.run(position, bucket, position, streamId, version, 'MoneyDeposited', '2026-01-01T00:00:00.000Z', 't', meta, payload, prev, hash);
-    const auditText = JSON.stringify(audit(streamId, version, version));
-    const commandHash = rt.commandRowHash({ bucket, cseq: position, commandId: `c${position}`, command: 'Deposit', streamId, tenant: 't', outcome: 'accepted', recordedAt: '2026-01-01T00:00:00.000Z', audit: auditText }, hash);
-    insertCommand.run(bucket, position, `c${position}`, auditText, hash, commandHash);
-    insertOutbox.run(bucket, position, 'MoneyDeposited');
-    prev = commandHash;
-  });
-  return { write: (streamId: string, version: number, payload: string) => write.immediate(streamId, version, payload), close: () => db.close() };
-}
 
 interface Workload {
   readonly open: (i: number) => { command: string; input: Record<string, unknown> };
@@ -227,6 +205,14 @@ function actorFor(ctx: BenchContext, name: string): Runtime.CommandContext {
   return { actor: { id: 'bench', kind: definition.actors[0]!, roles: definition.allow === 'public' ? [] : [definition.allow[0]!] }, tenant: 't' };
 }
 
+/**
+ * The pipeline over the project's store, without projections: what these suites have always
+ * measured, so runs compare with earlier ones.
+ */
+function openWithoutProjections(ctx: BenchContext, path: string, synchronous: 'FULL' | 'NORMAL'): Promise<Runtime.App> {
+  return ctx.runtime.openApp({ ...ctx.definition, projections: [] }, { path, synchronous, kek: Buffer.alloc(32, 1) });
+}
+
 /** One command per transaction through the whole pipeline, beside raw insert + chain of the same rows. */
 export const commands: Suite = async (ctx) => {
   const rt = ctx.runtime;
@@ -237,8 +223,8 @@ export const commands: Suite = async (ctx) => {
   for (const sync of ['FULL', 'NORMAL'] as const) {
     ctx.progress(`${count} commands, one per transaction, synchronous=${sync}`);
     const dir = mkdtempSync(join(ctx.scratch, 'commands-'));
-    const store = rt.SqliteEventStore.open(join(dir, 'cmd.db'), { synchronous: sync });
-    const pipeline = new rt.CommandPipeline(store, { codec: new rt.PiiCodec(new rt.KeyStore(join(dir, 'keys.db'), Buffer.alloc(32, 1))) });
+    const app = await openWithoutProjections(ctx, join(dir, 'cmd.db'), sync);
+    const pipeline = app.pipeline;
     for (let i = 0; i < streams; i++) {
       const { command, input } = work.open(i);
       const result = await pipeline.execute(ctx.commands[command]!, input, actorFor(ctx, command));
@@ -259,7 +245,7 @@ export const commands: Suite = async (ctx) => {
       raw.write(`stream-${stream}`, version, payload);
     });
     raw.close();
-    await store.close();
+    await app.close();
     rmSync(dir, { recursive: true, force: true });
     const ratio = ours.opsPerSecond / baseline.opsPerSecond;
     rows.push(
@@ -282,9 +268,8 @@ export const group: Suite = async (ctx) => {
   for (const inFlight of levels) {
     ctx.progress(`${count} commands, ${inFlight} in flight, synchronous=FULL`);
     const dir = mkdtempSync(join(ctx.scratch, 'group-'));
-    const store = rt.SqliteEventStore.open(join(dir, 'group.db'));
-    const keys = new rt.KeyStore(join(dir, 'keys.db'), Buffer.alloc(32, 1));
-    const pipeline = new rt.CommandPipeline(store, { codec: new rt.PiiCodec(keys) });
+    const app = await openWithoutProjections(ctx, join(dir, 'group.db'), 'FULL');
+    const pipeline = app.pipeline;
     for (let i = 0; i < inFlight; i++) {
       const { command, input } = work.open(i);
       const opened = await pipeline.execute(ctx.commands[command]!, input, actorFor(ctx, command));
@@ -295,8 +280,7 @@ export const group: Suite = async (ctx) => {
       const r = await pipeline.execute(ctx.commands[command]!, input, actorFor(ctx, command));
       if (!r.ok) throw new Error(`bench: ${command} failed: ${r.error.message}`);
     });
-    keys.close();
-    await store.close();
+    await app.close();
     rmSync(dir, { recursive: true, force: true });
     if (inFlight === 1) single = result.opsPerSecond;
     const ratio = result.opsPerSecond / single;
@@ -313,39 +297,38 @@ export const trust: Suite = async (ctx) => {
   ctx.progress(`verify and rebuild over ${n} events`);
   const dir = mkdtempSync(join(ctx.scratch, 'verify-'));
   const path = join(dir, 'verify.db');
-  const store = rt.SqliteEventStore.open(path, { synchronous: 'NORMAL' });
+  const store = rt.openSqliteStore(path, { synchronous: 'NORMAL' });
   const perStream = 100;
   const events = synthesizeEvents(context, aggregate, perStream);
-  for (let s = 0; s < n / perStream; s++) await fillStream(rt, store, `stream-${s}`, events);
+  for (let s = 0; s < n / perStream; s++) await fillStream(rt, store.events, `stream-${s}`, events);
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
-  const report = rt.verifyStore(store.db, { storeId: store.storeId });
+  const report = await rt.verifyStore(store.chains, { storeId: store.events.storeId });
   const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
   if (!report.ok) throw new Error('verify failed on a store it just wrote');
   const rowsPerSecond = (report.rows.events + report.rows.commands) / report.seconds;
   await store.close();
 
-  const { createApp } = (await import(pathToFileURL(join(ctx.dir, 'dist/src/app.js')).href)) as { createApp: (o: Record<string, unknown>) => { projections: Runtime.SqliteProjections; close(): Promise<void> } };
-  const app = createApp({ path, kek: Buffer.alloc(32, 1), synchronous: 'NORMAL' });
+  const app = await rt.openApp(ctx.definition, { path, kek: Buffer.alloc(32, 1), synchronous: 'NORMAL' });
   const rebuilt: Row[] = [];
   for (const p of context.projections) {
     const started = performance.now();
-    const applied = app.projections.rebuild(p.name);
+    const applied = await app.projections.rebuild(p.name);
     rebuilt.push({ suite: 'trust', name: `projection rebuild, ${p.name}`, value: applied / ((performance.now() - started) / 1000), unit: 'events/s' });
   }
   await app.close();
   rmSync(dir, { recursive: true, force: true });
 
-  const keys = new rt.KeyStore(join(ctx.scratch, 'pii.keys'), Buffer.alloc(32, 2));
-  const key = keys.getOrCreate('subject-1');
+  const keys = new rt.SqliteKeyStore(join(ctx.scratch, 'pii.keys'), Buffer.alloc(32, 2));
+  const key = await keys.getOrCreate('subject-1');
   const at = { subject: 'subject-1', streamId: 's', version: 1, type: 'E', field: 'email' };
   const value = 'ada.lovelace.and.a.long.address@analytical-engine.example.com';
   const ciphertext = rt.encryptValue(key, value, at);
   const time = ctx.quick ? 100 : 1000;
   const encrypt = await micro('encrypt', () => void rt.encryptValue(key, value, at), time);
   const decrypt = await micro('decrypt', () => void rt.decryptValue(key, ciphertext, at), time);
-  keys.close();
+  await keys.close();
   return [
     { suite: 'trust', name: `verify, ${report.rows.events} events + ${report.rows.commands} audit rows`, value: rowsPerSecond, unit: 'rows/s', target: '>= 300k rows/s', met: rowsPerSecond >= 300_000, note: `heap grew ${(heapGrowth / 1024).toFixed(0)} KiB while streaming` },
     ...rebuilt,

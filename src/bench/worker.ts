@@ -51,7 +51,7 @@ export async function runBench(args: BenchArgs, io: Io = processIo()): Promise<n
       return 2;
     }
     const runtime = (await import(pathToFileURL(join(dir, 'dist/src/groundwork/runtime/index.js')).href)) as typeof Runtime;
-    const appModule = (await import(pathToFileURL(app).href)) as Pick<BenchContext, 'aggregates' | 'commands'>;
+    const appModule = (await import(pathToFileURL(app).href)) as { definition: Runtime.AppDefinition };
     const { project } = compileProject(readSources(dir, findSpecFiles(dir, [])));
     if (project === undefined) throw new Error('the project specs do not validate: run groundwork validate');
     const nodeModules = existsSync(join(dir, 'node_modules/typescript')) ? join(dir, 'node_modules') : new URL('node_modules', REPO).pathname;
@@ -59,8 +59,9 @@ export async function runBench(args: BenchArgs, io: Io = processIo()): Promise<n
       dir,
       quick: args.quick,
       runtime,
-      aggregates: appModule.aggregates,
-      commands: appModule.commands,
+      definition: appModule.definition,
+      aggregates: appModule.definition.aggregates,
+      commands: appModule.definition.commands,
       project,
       scratch,
       nodeModules,

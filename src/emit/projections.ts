@@ -108,25 +108,26 @@ const COLUMN_KINDS: Record<TypeRef['kind'], string> = {
 function wiringFile(context: Context): PlannedFile {
   const path = files.projectionWiring(context);
   const blocks = context.projections.map((p) => {
-    const cases = handled(context, p)
-      .map(({ event }) => {
-        const e = ident(event.name, 'pascal');
-        return `      case ${str(event.name)}:\n        ${names.handlersConst(p)}.${e}(event as Stored<${e}>, rows);\n        return;`;
-      })
+    const events = handled(context, p);
+    const cases = events
+      .map(({ event }) => `      case ${str(event.name)}:\n        ${names.handlersConst(p)}.${ident(event.name, 'pascal')}(event, rows);\n        return;`)
       .join('\n');
+    // A one-event union does not narrow to never in `default`, but its `type` does.
+    const unhandled = events.length === 1 ? 'event.type' : 'event';
     const columns = p.columns.filter((c) => c.name !== p.key).map((c) => `    { name: ${str(c.name)}, kind: ${str(COLUMN_KINDS[c.type.kind])} },`).join('\n');
     return [
-      `export const ${names.projection(p)}: ProjectionDefinition<${names.row(p)}> = {`,
+      `export const ${names.projection(p)}: ProjectionDefinition<${names.row(p)}, ${names.projectionEvent(p)}> = {`,
       `  name: ${str(p.name)},`,
       `  pii: ${encryptedFields(p.columns, context.types).length > 0},`,
       `  table: ${str(p.name)},`,
       `  key: ${str(p.key)},`,
       columns === '' ? '  columns: [],' : `  columns: [\n${columns}\n  ],`,
+      `  handles: [${events.map(({ event }) => str(event.name)).join(', ')}],`,
       '  apply(event, rows) {',
       '    switch (event.type) {',
       cases,
       '      default:',
-      '        return;',
+      `        assertNever(${unhandled}, ${str(`${p.name} event`)});`,
       '    }',
       '  },',
       '};',
@@ -134,10 +135,9 @@ function wiringFile(context: Context): PlannedFile {
   });
   const all = `export const ${names.contextProjections(context)} = [${context.projections.map(names.projection).join(', ')}] as const;`;
   const list: Import[] = [
-    { from: RUNTIME_INDEX, names: [], types: ['ProjectionDefinition', 'Stored'] },
+    { from: RUNTIME_INDEX, names: ['assertNever'], types: ['ProjectionDefinition'] },
     ...context.projections.map((p) => ({ from: files.projectionHandlers(context, p), names: [names.handlersConst(p)] })),
-    { from: files.projectionRows(context), names: [], types: context.projections.map(names.row) },
-    ...context.projections.flatMap((p) => eventImports(context, handled(context, p))),
+    { from: files.projectionRows(context), names: [], types: [...context.projections.map(names.row), ...context.projections.map(names.projectionEvent)] },
   ];
   return { path, ownership: 'wiring', source: context.file, content: render('generated-module', { header: header(context.file), imports: imports(path, list), body: [...blocks, all].join('\n\n') }) };
 }

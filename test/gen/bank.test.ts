@@ -21,8 +21,8 @@ beforeAll(async () => {
   project = tempProject({ 'bank.groundwork.yaml': fixture('bank') });
   expect((await project.gen()).code).toBe(0);
   expect(project.tsc(true)).toBe('');
-  const { createApp } = (await import(pathToFileURL(join(project.dir, 'dist/app.js')).href)) as { createApp: (o: Record<string, unknown>) => App };
-  app = createApp({ path: join(project.dir, 'bank.db'), kek: Buffer.alloc(32, 7), synchronous: 'NORMAL' });
+  const { createApp } = (await import(pathToFileURL(join(project.dir, 'dist/app.js')).href)) as { createApp: (o: Record<string, unknown>) => Promise<App> };
+  app = await createApp({ path: join(project.dir, 'bank.db'), kek: Buffer.alloc(32, 7), synchronous: 'NORMAL' });
 }, 120_000);
 afterAll(async () => {
   await app?.close();

@@ -16,7 +16,7 @@ interface Rows { get(key: string): Record<string, unknown> | undefined; findBy(c
 interface App {
   commands: Record<string, Command>;
   rows: Record<string, Rows>;
-  store: { db: { prepare(sql: string): { all(...args: unknown[]): Array<Record<string, unknown>>; get(...args: unknown[]): Record<string, unknown> } }; storeId: string };
+  store: { db: { prepare(sql: string): { all(...args: unknown[]): Array<Record<string, unknown>>; get(...args: unknown[]): Record<string, unknown> } }; events: { storeId: string } };
   close(): Promise<void>;
 }
 
@@ -29,9 +29,9 @@ beforeAll(async () => {
   project = tempProject({ 'subscriptions.groundwork.yaml': fixture('subscriptions') });
   expect((await project.gen()).code).toBe(0);
   expect(project.tsc(true)).toBe('');
-  const { createApp } = (await import(pathToFileURL(join(project.dir, 'dist/app.js')).href)) as { createApp: (o: Record<string, unknown>) => App };
+  const { createApp } = (await import(pathToFileURL(join(project.dir, 'dist/app.js')).href)) as { createApp: (o: Record<string, unknown>) => Promise<App> };
   let tick = 0;
-  app = createApp({ path: join(project.dir, 'billing.db'), kek: Buffer.alloc(32, 7), clock: () => new Date(Date.UTC(2026, 10, 22, 9, 0, tick++)) });
+  app = await createApp({ path: join(project.dir, 'billing.db'), kek: Buffer.alloc(32, 7), clock: () => new Date(Date.UTC(2026, 10, 22, 9, 0, tick++)) });
 }, 120_000);
 
 afterAll(async () => {
@@ -92,7 +92,7 @@ describe('the subscriptions example, generated and run', () => {
   });
 
   it('chained every event and audit row in its bucket, over the stored bytes', () => {
-    const storeId = app.store.storeId;
+    const storeId = app.store.events.storeId;
     for (const [table, seq, hash] of [['gw_events', 'bseq', 'events'], ['gw_commands', 'cseq', 'commands']] as const) {
       const rows = app.store.db.prepare(`SELECT * FROM ${table} ORDER BY bucket, ${seq}`).all();
       let checked = 0;

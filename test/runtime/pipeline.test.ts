@@ -2,18 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CommandPipeline, SqliteEventStore, SqliteProjections, type AuditRecord, type ProjectionDefinition, type StoredEvent } from '../../src/runtime/index.js';
+import { CommandPipeline, ProjectionRunner, openSqliteStore, type AnyProjection, type AuditRecord, type ProjectionDefinition, type SqliteStore, type StoredEvent } from '../../src/runtime/index.js';
 import { counter, human, increment, openCounter } from './counter.js';
 
 let dir: string;
-let store: SqliteEventStore;
+let store: SqliteStore;
 let pipeline: CommandPipeline;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'gw-pipeline-'));
-  store = SqliteEventStore.open(join(dir, 'p.db'), { synchronous: 'NORMAL' });
+  store = openSqliteStore(join(dir, 'p.db'), { synchronous: 'NORMAL' });
   let tick = 0;
-  pipeline = new CommandPipeline(store, { clock: () => new Date(Date.UTC(2026, 0, 1, 0, 0, tick++)) });
+  pipeline = new CommandPipeline(store.events, { clock: () => new Date(Date.UTC(2026, 0, 1, 0, 0, tick++)) });
 });
 afterEach(async () => {
   await store.close();
@@ -109,7 +109,7 @@ describe('the command pipeline', () => {
   it('writes snapshots every N events and ignores them when the state shape changes', async () => {
     await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
     for (let i = 0; i < 4; i++) await pipeline.execute(increment, { counterId: 'c1', by: 1 }, human);
-    const snapshot = await store.loadSnapshot('c1');
+    const snapshot = await store.events.loadSnapshot('c1');
     expect(snapshot).toMatchObject({ version: 3, stateVersion: 'counter-v1', state: { owner: 'alice', value: 2, limit: 100 } });
     store.db.prepare(`UPDATE gw_snapshots SET state = '{"owner":"alice","value":1000,"limit":100}'`).run();
     expect((await pipeline.load(counter, 'c1')).state.value).toBe(1002);
@@ -126,6 +126,7 @@ describe('the command pipeline', () => {
 });
 
 describe('projections', () => {
+  const runner = (definition: ProjectionDefinition<TotalRow>) => new ProjectionRunner(store.events, store.projections, [definition as unknown as AnyProjection], async (e) => e);
   interface TotalRow { counterId: string; owner: string | null; total: number | null; events: number | null }
   const totals: ProjectionDefinition<TotalRow> = {
     name: 'Totals',
@@ -133,6 +134,7 @@ describe('projections', () => {
     table: 'p_totals',
     key: 'counterId',
     columns: [{ name: 'owner', kind: 'text' }, { name: 'total', kind: 'integer' }, { name: 'events', kind: 'integer' }],
+    handles: ['CounterOpened', 'CounterIncremented'],
     apply(event: StoredEvent, rows) {
       const row = rows.get(event.streamId);
       const events = (row?.events ?? 0) + 1;
@@ -148,17 +150,17 @@ describe('projections', () => {
   };
 
   it('apply every event once, keep a checkpoint, and rebuild to the same rows', async () => {
-    const projections = new SqliteProjections(store, [totals as unknown as ProjectionDefinition<object>]);
+    const projections = runner(totals);
     await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
     await pipeline.execute(increment, { counterId: 'c1', by: 4 }, human);
-    expect(projections.catchUp()).toBe(2);
-    expect(projections.catchUp()).toBe(0);
+    expect(await projections.catchUp()).toBe(2);
+    expect(await projections.catchUp()).toBe(0);
     await pipeline.execute(increment, { counterId: 'c1', by: 1 }, human);
-    expect(projections.catchUp()).toBe(1);
+    expect(await projections.catchUp()).toBe(1);
     const rows = projections.rows<TotalRow>('Totals');
     expect(rows.get('c1')).toEqual({ counterId: 'c1', owner: 'alice', total: 5, events: 3 });
-    expect(projections.checkpointOf('Totals')).toBe(3);
-    expect(projections.rebuild('Totals')).toBe(3);
+    expect(await store.projections.position('Totals')).toEqual({ tx: 0, position: 3 });
+    expect(await projections.rebuild('Totals')).toBe(3);
     expect(rows.get('c1')).toEqual({ counterId: 'c1', owner: 'alice', total: 5, events: 3 });
     expect(rows.findBy('owner', 'alice')).toHaveLength(1);
   });
@@ -166,14 +168,14 @@ describe('projections', () => {
   it('a crash in a handler applies nothing of the batch and keeps the checkpoint', async () => {
     let fail = true;
     const flaky: ProjectionDefinition<TotalRow> = { ...totals, apply: (event, rows) => { if (fail && event.version === 2) throw new Error('crash'); totals.apply(event, rows); } };
-    const projections = new SqliteProjections(store, [flaky as unknown as ProjectionDefinition<object>]);
+    const projections = runner(flaky);
     await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
     await pipeline.execute(increment, { counterId: 'c1', by: 4 }, human);
-    expect(() => projections.catchUp()).toThrow('crash');
-    expect(projections.checkpointOf('Totals')).toBe(0);
+    await expect(projections.catchUp()).rejects.toThrow('crash');
+    expect(await store.projections.position('Totals')).toEqual({ tx: 0, position: 0 });
     expect(projections.rows<TotalRow>('Totals').get('c1')).toBeUndefined();
     fail = false;
-    expect(projections.catchUp()).toBe(2);
+    expect(await projections.catchUp()).toBe(2);
     expect(projections.rows<TotalRow>('Totals').get('c1')).toMatchObject({ total: 4, events: 2 });
   });
 });

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CommandPipeline,
   KeyedMutex,
-  SqliteEventStore,
+  openSqliteStore,
   bucketOf,
   chainHash,
   commandRowHash,
@@ -90,7 +90,7 @@ describe('one writer per key', () => {
 describe('SQLite store', () => {
   it('applies the durability pragmas on every open, including a reopened database', () => {
     const path = join(dir, 'store.db');
-    new SqliteEventStore(openDatabase(path)).db.close();
+    openSqliteStore(path).db.close();
     for (const synchronous of ['FULL', 'NORMAL'] as const) {
       const db = openDatabase(path, synchronous === 'FULL' ? {} : { synchronous });
       const values = {
@@ -106,8 +106,8 @@ describe('SQLite store', () => {
   });
 
   it('appends with contiguous versions, positions and per-bucket chains over the stored bytes', async () => {
-    const store = SqliteEventStore.open(join(dir, 'a.db'));
-    const pipeline = new CommandPipeline(store);
+    const store = openSqliteStore(join(dir, 'a.db'));
+    const pipeline = new CommandPipeline(store.events);
     expect((await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 10 }, human)).ok).toBe(true);
     expect((await pipeline.execute(increment, { counterId: 'c1', by: 2 }, human)).ok).toBe(true);
     expect((await pipeline.execute(openCounter, { counterId: 'c2', owner: 'bob', limit: 5 }, human)).ok).toBe(true);
@@ -116,7 +116,7 @@ describe('SQLite store', () => {
     for (const r of rows) {
       const bucket = r['bucket'] as number;
       expect(bucket).toBe(bucketOf(r['stream_id'] as string));
-      const prev = r['bseq'] === 1 ? genesisHash(store.storeId, 'events', bucket) : (rows.find((x) => x['bucket'] === bucket && x['bseq'] === (r['bseq'] as number) - 1)!['row_hash'] as Buffer);
+      const prev = r['bseq'] === 1 ? genesisHash(store.events.storeId, 'events', bucket) : (rows.find((x) => x['bucket'] === bucket && x['bseq'] === (r['bseq'] as number) - 1)!['row_hash'] as Buffer);
       expect((r['prev_hash'] as Buffer).equals(prev)).toBe(true);
       const fields = { bucket, bseq: r['bseq'] as number, position: r['position'] as number, streamId: r['stream_id'] as string, version: r['version'] as number, type: r['type'] as string, schemaVersion: r['schema_version'] as number, recordedAt: r['recorded_at'] as string, metadata: r['metadata'] as string, payload: r['payload'] as string };
       expect(eventRowHash(fields, prev).equals(r['row_hash'] as Buffer)).toBe(true);
@@ -125,7 +125,7 @@ describe('SQLite store', () => {
     expect(commands).toHaveLength(3);
     for (const c of commands) {
       const bucket = c['bucket'] as number;
-      const prev = c['cseq'] === 1 ? genesisHash(store.storeId, 'commands', bucket) : (commands.find((x) => x['bucket'] === bucket && x['cseq'] === (c['cseq'] as number) - 1)!['row_hash'] as Buffer);
+      const prev = c['cseq'] === 1 ? genesisHash(store.events.storeId, 'commands', bucket) : (commands.find((x) => x['bucket'] === bucket && x['cseq'] === (c['cseq'] as number) - 1)!['row_hash'] as Buffer);
       const fields = { bucket, cseq: c['cseq'] as number, commandId: c['command_id'] as string, command: c['command'] as string, streamId: c['stream_id'] as string, tenant: c['tenant'] as string, outcome: c['outcome'] as string, recordedAt: c['recorded_at'] as string, audit: c['audit'] as string };
       expect(commandRowHash(fields, prev).equals(c['row_hash'] as Buffer)).toBe(true);
     }
@@ -134,8 +134,8 @@ describe('SQLite store', () => {
   });
 
   it('a same-aggregate race: 8 concurrent writers leave contiguous versions and no duplicates', async () => {
-    const store = SqliteEventStore.open(join(dir, 'race.db'), { synchronous: 'NORMAL' });
-    const pipeline = new CommandPipeline(store);
+    const store = openSqliteStore(join(dir, 'race.db'), { synchronous: 'NORMAL' });
+    const pipeline = new CommandPipeline(store.events);
     await pipeline.execute(openCounter, { counterId: 'hot', owner: 'alice', limit: 1_000_000 }, human);
     const latencies: number[] = [];
     const writers = Array.from({ length: 8 }, async () => {
@@ -158,11 +158,11 @@ describe('SQLite store', () => {
 
   it('a writer in another process that moved the stream gets a typed conflict', async () => {
     const path = join(dir, 'conflict.db');
-    const store = SqliteEventStore.open(path);
-    const pipeline = new CommandPipeline(store);
+    const store = openSqliteStore(path);
+    const pipeline = new CommandPipeline(store.events);
     await pipeline.execute(openCounter, { counterId: 'c', owner: 'alice', limit: 100 }, human);
-    const other = SqliteEventStore.open(path);
-    const result = await other.commit({
+    const other = openSqliteStore(path);
+    const result = await other.events.commit({
       streamId: 'c', bucket: bucketOf('c'), expectedVersion: 0, recordedAt: new Date().toISOString(),
       metadata: { commandId: 'x', command: 'Increment', correlationId: 'x', causationId: null, actorId: 'u', actorKind: 'human', onBehalfOf: null, subject: null, tenant: 't1' },
       events: [{ type: 'CounterIncremented', schemaVersion: 1, data: { by: 1 } }],

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ERASED, KeyStore, decryptValue, encryptValue } from '../../src/runtime/index.js';
+import { ERASED, SqliteKeyStore, decryptValue, encryptValue } from '../../src/runtime/index.js';
 import { openHarness, register, rename, support, type DirectoryRow } from './harness.js';
 
 let dir: string;
@@ -24,7 +24,7 @@ function filesContain(dir: string, needle: string | Buffer): string[] {
 describe('forget', () => {
   it('leaves no canary anywhere, records a PII-free erasure, and verify still passes', async () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-erasure-'));
-    const h = openHarness(dir);
+    const h = await openHarness(dir);
     // Everything the process writes to stdout and stderr while it runs is captured and searched.
     const captured: string[] = [];
     const spies = [vi.spyOn(process.stdout, 'write'), vi.spyOn(process.stderr, 'write')].map((spy) =>
@@ -40,7 +40,7 @@ describe('forget', () => {
     expect((await h.pipeline.execute(register, { accountId: 'acct-1', customerId: 'cust-1', name: canaryName, email: canaryEmail }, support)).ok).toBe(true);
     for (let i = 0; i < 3; i++) expect((await h.pipeline.execute(rename, { accountId: 'acct-1', name: `${renamed}-${i}` }, support)).ok).toBe(true);
     await h.pipeline.execute(register, { accountId: 'acct-2', customerId: 'cust-2', name: other, email: 'keeper@example.com' }, support);
-    h.checkpointer.take(new Date());
+    await h.checkpoint();
 
     const rows = h.projections.rows<DirectoryRow>('Directory');
     expect(rows.get('acct-1')?.name).toBe(`${renamed}-2`);
@@ -61,14 +61,14 @@ describe('forget', () => {
     expect(inLogs).toEqual([]);
     expect(filesContain(dir, other)).toContain('app.db');
 
-    const history = h.trust.history({ subject: 'cust-1' }, 't1');
+    const history = await h.trust.history({ subject: 'cust-1' }, 't1');
     expect(history.map((e) => e.audit.command)).toEqual(['Register', 'Rename', 'Rename', 'Rename', 'Forget']);
     expect(history[0]!.events[0]!.data).toEqual({ customerId: 'cust-1', name: ERASED, email: ERASED });
     for (const entry of history) expect(JSON.stringify(entry.audit)).not.toMatch(/Canary|canary|Renamed/);
     const loaded = await h.pipeline.load(register.aggregate, 'acct-1');
     expect(loaded.state.name).toEqual(ERASED);
 
-    const report = h.verify();
+    const report = await h.verify();
     expect(report.findings).toEqual([]);
     expect(report.ok).toBe(true);
     await h.close();
@@ -77,17 +77,17 @@ describe('forget', () => {
   it('destroys the key bytes: gone from the key file and its WAL, but present with secure_delete off (control)', async () => {
     for (const secureDelete of [true, false]) {
       dir = mkdtempSync(join(tmpdir(), 'gw-keys-'));
-      const keys = new KeyStore(join(dir, 'app.db.keys'), Buffer.alloc(32, 9), { secureDelete });
-      keys.getOrCreate('cust-keep');
-      keys.getOrCreate('cust-gone');
+      const keys = new SqliteKeyStore(join(dir, 'app.db.keys'), Buffer.alloc(32, 9), { secureDelete });
+      await keys.getOrCreate('cust-keep');
+      await keys.getOrCreate('cust-gone');
       const raw = (await import('better-sqlite3')).default;
       const peek = new raw(join(dir, 'app.db.keys'), { readonly: true });
       const wrapped = (peek.prepare(`SELECT wrapped FROM gw_keys WHERE subject = 'cust-gone'`).get() as { wrapped: Buffer }).wrapped;
       peek.close();
       expect(filesContain(dir, wrapped).length).toBeGreaterThan(0);
-      expect(keys.destroy('cust-gone')).toBe(true);
-      expect(keys.get('cust-gone')).toBeUndefined();
-      keys.close();
+      expect(await keys.destroy('cust-gone')).toBe(true);
+      expect(await keys.get('cust-gone')).toBeUndefined();
+      await keys.close();
       const where = filesContain(dir, wrapped);
       console.log(`key bytes after forget (secure_delete ${secureDelete ? 'on' : 'off'}): found in ${where.length === 0 ? 'no file' : where.join(', ')}`);
       if (secureDelete) expect(where).toEqual([]);
@@ -111,7 +111,7 @@ describe('forget', () => {
 
   it('keeps snapshots free of personal data: states that hold pii are never snapshotted', async () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-snap-'));
-    const h = openHarness(dir);
+    const h = await openHarness(dir);
     await h.pipeline.execute(register, { accountId: 'acct-1', customerId: 'cust-1', name: 'Ada', email: 'a@example.com' }, support);
     for (let i = 0; i < 5; i++) await h.pipeline.execute(rename, { accountId: 'acct-1', name: `Ada ${i}` }, support);
     expect(h.store.db.prepare('SELECT COUNT(*) AS n FROM gw_snapshots').get()).toEqual({ n: 0 });

@@ -1,27 +1,28 @@
-/** A small project assembled by hand from the runtime, as a generated app.ts assembles it. */
+/** A small project described by hand, as a generated app.ts describes one, opened through openApp. */
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
-  Checkpointer,
-  CommandPipeline,
   FileCheckpointSink,
-  KeyStore,
-  PiiCodec,
-  SqliteEventStore,
-  SqliteProjections,
-  Trust,
-  decodeEvent,
+  SqliteKeyStore,
+  openApp,
+  openSqliteStore,
   verifyStore,
   type AggregateDefinition,
+  type AnyAggregate,
   type AnyCommand,
+  type AnyProjection,
+  type App,
+  type Checkpoint,
   type CommandDefinition,
-  type ProjectionDefinition,
   type Erased,
+  type ProjectionDefinition,
+  type SqliteStore,
   type Stored,
   type Synchronous,
+  type VerifyReport,
 } from '../../src/runtime/index.js';
-import { increment, openCounter } from '../runtime/counter.js';
+import { counter, increment, openCounter } from '../runtime/counter.js';
 
 export interface CustomerState {
   customerId: string;
@@ -76,31 +77,26 @@ export const close: Def<z.output<typeof closeInput>> = { ...base, name: 'Close',
 export const reopen: Def<z.output<typeof closeInput>> = { ...base, name: 'Reopen', schema: closeInput, creates: false, decide: () => [{ type: 'CustomerReopened', data: {} }], undo: undefined };
 
 export interface DirectoryRow { accountId: string; name: string | Erased | null; email: string | Erased | null; status: string | null }
-export const directory: ProjectionDefinition<DirectoryRow> = {
+export const directory: ProjectionDefinition<DirectoryRow, Stored<CustomerEvent>> = {
   name: 'Directory',
   pii: true,
   table: 'Directory',
   key: 'accountId',
   columns: [{ name: 'name', kind: 'text' }, { name: 'email', kind: 'text' }, { name: 'status', kind: 'text' }],
+  handles: ['CustomerRegistered', 'CustomerRenamed', 'CustomerClosed', 'CustomerReopened'],
   apply(event, rows) {
     switch (event.type) {
-      case 'CustomerRegistered': {
-        const e = event as Stored<Extract<CustomerEvent, { type: 'CustomerRegistered' }>>;
-        rows.merge(e.streamId, { name: e.data.name, email: e.data.email, status: 'active' });
+      case 'CustomerRegistered':
+        rows.merge(event.streamId, { name: event.data.name, email: event.data.email, status: 'active' });
         return;
-      }
-      case 'CustomerRenamed': {
-        const e = event as Stored<Extract<CustomerEvent, { type: 'CustomerRenamed' }>>;
-        rows.merge(e.streamId, { name: e.data.name });
+      case 'CustomerRenamed':
+        rows.merge(event.streamId, { name: event.data.name });
         return;
-      }
       case 'CustomerClosed':
         rows.merge(event.streamId, { status: 'closed' });
         return;
       case 'CustomerReopened':
         rows.merge(event.streamId, { status: 'active' });
-        return;
-      default:
         return;
     }
   },
@@ -112,40 +108,36 @@ export function signingKeys() {
   return generateKeyPairSync('ed25519');
 }
 
-export interface Harness {
+export interface Harness extends Pick<App, 'pipeline' | 'projections' | 'trust'> {
   readonly dir: string;
-  readonly store: SqliteEventStore;
-  readonly keys: KeyStore;
-  readonly pipeline: CommandPipeline;
-  readonly projections: SqliteProjections;
-  readonly trust: Trust;
-  readonly checkpointer: Checkpointer;
+  readonly app: App;
+  readonly store: SqliteStore;
+  readonly keys: SqliteKeyStore;
   readonly sink: FileCheckpointSink;
   readonly publicKey: ReturnType<typeof signingKeys>['publicKey'];
-  verify(statePath?: string): ReturnType<typeof verifyStore>;
+  /** Takes a signed checkpoint now. */
+  checkpoint(): Promise<Checkpoint>;
+  verify(statePath?: string): Promise<VerifyReport>;
   close(): Promise<void>;
 }
 
-export function openHarness(dir: string, options: { synchronous?: Synchronous; secureDelete?: boolean; keys?: ReturnType<typeof signingKeys>; everyEvents?: number } = {}): Harness {
+export async function openHarness(dir: string, options: { synchronous?: Synchronous; secureDelete?: boolean; keys?: ReturnType<typeof signingKeys>; everyEvents?: number } = {}): Promise<Harness> {
   const pair = options.keys ?? signingKeys();
-  const store = SqliteEventStore.open(join(dir, 'app.db'), { synchronous: options.synchronous ?? 'NORMAL' });
-  const keys = new KeyStore(join(dir, 'app.db.keys'), Buffer.alloc(32, 9), { secureDelete: options.secureDelete ?? true });
-  const codec = new PiiCodec(keys);
-  const pii = customer.pii;
-  const projections = new SqliteProjections(store, [directory as unknown as ProjectionDefinition<object>], (e) => decodeEvent(codec, pii, e));
+  const store = openSqliteStore(join(dir, 'app.db'), { synchronous: options.synchronous ?? 'NORMAL' });
+  const keys = new SqliteKeyStore(join(dir, 'app.db.keys'), Buffer.alloc(32, 9), { secureDelete: options.secureDelete ?? true });
   const sink = new FileCheckpointSink(join(dir, 'app.db.checkpoints.jsonl'));
-  const checkpointer = new Checkpointer(store.db, store.storeId, { signingKey: pair.privateKey, sink, everyEvents: options.everyEvents ?? 1_000_000, everySeconds: 1_000_000 });
   let tick = 0;
   const clock = () => new Date(Date.UTC(2026, 10, 22, 10, 0, 0, tick++));
-  const pipeline = new CommandPipeline(store, { codec, clock, afterCommit: () => { projections.catchUp(); checkpointer.maybe(clock()); } });
-  const trust = new Trust({ store, pipeline, projections, keys, commands: COMMANDS, pii, clock });
+  const app = await openApp(
+    { commands: COMMANDS, aggregates: { Customer: customer as unknown as AnyAggregate, Counter: counter as unknown as AnyAggregate }, projections: [directory as unknown as AnyProjection] },
+    { store, keys, checkpointSink: sink, clock, signingKey: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), checkpointEvery: { events: options.everyEvents ?? 1_000_000, seconds: 1_000_000 }, env: {} },
+  );
   return {
-    dir, store, keys, pipeline, projections, trust, checkpointer, sink, publicKey: pair.publicKey,
-    verify: (statePath) => verifyStore(store.db, { storeId: store.storeId, publicKey: pair.publicKey, sink, statePath }),
-    close: async () => {
-      keys.close();
-      await store.close();
-    },
+    dir, app, store, keys, sink, publicKey: pair.publicKey,
+    pipeline: app.pipeline, projections: app.projections, trust: app.trust,
+    checkpoint: async () => (await app.checkpoint())!,
+    verify: (statePath) => verifyStore(store.chains, { storeId: store.events.storeId, publicKey: pair.publicKey, sink, statePath }),
+    close: () => app.close(),
   };
 }
 

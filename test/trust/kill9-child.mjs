@@ -1,7 +1,7 @@
 // A writer that acknowledges each command only after its transaction committed, then gets SIGKILLed.
 import { writeSync } from 'node:fs';
 import { z } from 'zod';
-import { CommandPipeline, SqliteEventStore } from '../../dist/runtime/index.js';
+import { openApp } from '../../dist/runtime/index.js';
 
 const [, , path, start, inFlight = '1'] = process.argv;
 const ledger = {
@@ -32,8 +32,8 @@ const post = {
 };
 const open = { ...post, name: 'Open', creates: true, decide: () => [{ type: 'Opened', data: {} }] };
 
-const store = SqliteEventStore.open(path);
-const pipeline = new CommandPipeline(store);
+const app = await openApp({ commands: { Open: open, Post: post }, aggregates: { Ledger: ledger }, projections: [] }, { path, env: {} });
+const pipeline = app.pipeline;
 const context = { actor: { id: 'kill9', kind: 'job', roles: [] }, tenant: 't' };
 // With several commands in flight (on different ledgers, so different buckets), commits are grouped.
 const writers = Number(inFlight);

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SqliteEventStore, verifyStore } from '../../src/runtime/index.js';
+import { openSqliteStore, verifyStore } from '../../src/runtime/index.js';
 
 const RUNS = 25;
 const dir = mkdtempSync(join(tmpdir(), 'gw-kill9-'));
@@ -46,15 +46,15 @@ describe('kill -9 while appending', () => {
       const acks = await runAndKill(path, next, 150 + Math.floor(Math.random() * 350), inFlight);
       acked += acks.length;
       const started = performance.now();
-      const store = SqliteEventStore.open(path);
+      const store = openSqliteStore(path);
       const db = store.db;
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-      for (const id of acks) if ((await store.findAccepted('t', { commandId: id })) === undefined) lost++;
+      for (const id of acks) if ((await store.events.findAccepted('t', { commandId: id })) === undefined) lost++;
       const parts = db.prepare(`SELECT json_extract(metadata, '$.commandId') AS id, COUNT(*) AS n FROM gw_events WHERE type = 'Posted' GROUP BY id HAVING n != 3`).all();
       expect(parts).toEqual([]);
       const gaps = db.prepare(`SELECT stream_id, COUNT(*) AS n, MAX(version) AS v FROM gw_events GROUP BY stream_id HAVING n != v`).all();
       expect(gaps).toEqual([]);
-      const report = verifyStore(db, { storeId: store.storeId });
+      const report = await verifyStore(store.chains, { storeId: store.events.storeId });
       expect(report.findings).toEqual([]);
       recoveryMs += performance.now() - started;
       next = 1_000_000 * (run + 1);
@@ -66,8 +66,8 @@ describe('kill -9 while appending', () => {
     const victim = (raw.prepare(`SELECT command_id AS id FROM gw_commands WHERE command = 'Post' ORDER BY id DESC LIMIT 1`).get() as { id: string }).id;
     raw.prepare(`DELETE FROM gw_commands WHERE command_id = ?`).run(victim);
     raw.close();
-    const control = SqliteEventStore.open(path);
-    expect(await control.findAccepted('t', { commandId: victim })).toBeUndefined();
+    const control = openSqliteStore(path);
+    expect(await control.events.findAccepted('t', { commandId: victim })).toBeUndefined();
     await control.close();
     console.log(`kill-9 (${label}): ${RUNS} runs, ${acked} acknowledged commands, ${lost} lost, ${commands} committed in all, mean recovery (open + integrity check + verify) ${(recoveryMs / RUNS).toFixed(1)} ms`);
     expect(acked).toBeGreaterThan(RUNS);

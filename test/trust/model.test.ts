@@ -77,8 +77,8 @@ class Forget implements fc.AsyncCommand<Model, Real> {
 class Verify implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(_m: Model, r: Real) {
-    r.h.checkpointer.take(new Date());
-    expect(r.h.verify().findings).toEqual([]);
+    await r.h.checkpoint();
+    expect((await r.h.verify()).findings).toEqual([]);
   }
   toString = () => 'verify';
 }
@@ -87,7 +87,7 @@ class Restart implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(_m: Model, r: Real) {
     await r.h.close();
-    r.h = openHarness(r.dir, { keys: r.keys });
+    r.h = await openHarness(r.dir, { keys: r.keys });
   }
   toString = () => 'restart';
 }
@@ -112,7 +112,7 @@ describe('the store against a model', () => {
         runs++;
         const dir = mkdtempSync(join(tmpdir(), 'gw-model-'));
         const keys = signingKeys();
-        const real: Real = { h: openHarness(dir, { keys }), dir, keys };
+        const real: Real = { h: await openHarness(dir, { keys }), dir, keys };
         try {
           await fc.asyncModelRun(() => ({ model: { counters: new Map<number, number>(), names: new Map<number, string>(), forgotten: new Set<number>() }, real }), [...cmds, new Read(), new Verify()]);
         } finally {

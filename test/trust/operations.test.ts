@@ -15,15 +15,15 @@ interface Entry { audit: { command: string; outcome: string; actor: { id: string
 interface App {
   commands: Record<string, (input: Record<string, unknown>, context: Record<string, unknown>) => Promise<Result>>;
   trust: {
-    history(q: Record<string, string>, tenant: string): Entry[];
+    history(q: Record<string, string>, tenant: string): Promise<Entry[]>;
     stateAt(a: unknown, id: string, at: Record<string, unknown>, tenant: string): Promise<{ state: Record<string, unknown>; version: number } | undefined>;
     undo(id: string, context: Record<string, unknown>, input?: Record<string, unknown>): Promise<Result>;
     forget(subject: string, context: Record<string, unknown>): Promise<{ keyDestroyed: boolean; projectionsRebuilt: string[] }>;
   };
   aggregates: Record<string, unknown>;
   rows: Record<string, { get(key: string, tenant?: string): Record<string, unknown> | undefined }>;
-  verify(): { ok: boolean; findings: Array<{ kind: string }> };
-  checkpoint(): { seq: number } | undefined;
+  verify(): Promise<{ ok: boolean; findings: Array<{ kind: string }> }>;
+  checkpoint(): Promise<{ seq: number } | undefined>;
   close(): Promise<void>;
 }
 
@@ -47,14 +47,14 @@ beforeAll(async () => {
   project = tempProject({ 'subscriptions.groundwork.yaml': fixture('subscriptions') });
   expect((await project.gen()).code).toBe(0);
   expect(project.tsc(true)).toBe('');
-  const { createApp } = (await import(pathToFileURL(join(project.dir, 'dist/app.js')).href)) as { createApp: (o: Record<string, unknown>) => App };
-  app = createApp({ path: join(project.dir, 'billing.db'), kek: Buffer.from(env.GROUNDWORK_KEK, 'base64'), signingKey: env.GROUNDWORK_SIGNING_KEY, verifyKey: env.GROUNDWORK_VERIFY_KEY });
+  const { createApp } = (await import(pathToFileURL(join(project.dir, 'dist/app.js')).href)) as { createApp: (o: Record<string, unknown>) => Promise<App> };
+  app = await createApp({ path: join(project.dir, 'billing.db'), kek: Buffer.from(env.GROUNDWORK_KEK, 'base64'), signingKey: env.GROUNDWORK_SIGNING_KEY, verifyKey: env.GROUNDWORK_VERIFY_KEY });
   const price = { amount: 1900, currency: 'EUR' };
   await app.commands['StartSubscription']!({ subscriptionId, customerId, plan: 'pro', price, email: 'ada@example.com' }, customer);
   await app.commands['CancelSubscription']!({ subscriptionId, reason: 'customer asked in chat' }, { ...agent, commandId: 'cancel-1' });
   await app.commands['IssueRefund']!({ refundId: ids(), subscriptionId, customerId, amount: price }, { ...agent, commandId: 'refund-1' });
   for (const template of ['cancellation', 'refund', 'follow-up']) await app.commands['SendEmail']!({ emailId: ids(), customerId, to: 'ada@example.com', template }, { ...agent, commandId: `email-${template}` });
-  expect(app.checkpoint()?.seq).toBe(1);
+  expect((await app.checkpoint())?.seq).toBe(1);
 }, 120_000);
 
 afterAll(async () => {
@@ -63,8 +63,8 @@ afterAll(async () => {
 });
 
 describe('the morning after', () => {
-  it('history shows every command for the customer: who acted, for whom, and what it recorded', () => {
-    const history = app.trust.history({ subject: customerId }, 'acme');
+  it('history shows every command for the customer: who acted, for whom, and what it recorded', async () => {
+    const history = await app.trust.history({ subject: customerId }, 'acme');
     expect(history.map((e) => [e.audit.command, e.audit.actor.kind, e.audit.onBehalfOf])).toEqual([
       ['StartSubscription', 'human', null],
       ['CancelSubscription', 'agent', customerId],
@@ -74,9 +74,9 @@ describe('the morning after', () => {
       ['SendEmail', 'agent', customerId],
     ]);
     expect(history[0]!.events[0]!.data['email']).toBe('ada@example.com');
-    expect(app.trust.history({ correlation: 'ticket-77' }, 'acme')).toHaveLength(5);
-    expect(app.trust.history({ actor: 'support-bot-1' }, 'acme')).toHaveLength(5);
-    expect(app.trust.history({ subject: customerId }, 'other-tenant')).toEqual([]);
+    expect(await app.trust.history({ correlation: 'ticket-77' }, 'acme')).toHaveLength(5);
+    expect(await app.trust.history({ actor: 'support-bot-1' }, 'acme')).toHaveLength(5);
+    expect(await app.trust.history({ subject: customerId }, 'other-tenant')).toEqual([]);
   });
 
   it('state-at gives the subscription as it was before the cancellation', async () => {
@@ -102,21 +102,21 @@ describe('the morning after', () => {
   it('a command for another tenant\'s aggregate is denied and audited', async () => {
     const result = await app.commands['CancelSubscription']!({ subscriptionId }, { actor: { id: 'mallory', kind: 'human', roles: ['support'] }, tenant: 'evil-corp' });
     expect(result).toMatchObject({ ok: false, error: { code: 'forbidden', reason: 'tenant' } });
-    const audit = app.trust.history({ actor: 'mallory' }, 'evil-corp');
+    const audit = await app.trust.history({ actor: 'mallory' }, 'evil-corp');
     expect(audit.map((e) => e.audit.outcome)).toEqual(['denied']);
     expect(app.rows['CustomerAccount']!.get(subscriptionId, 'evil-corp')).toBeUndefined();
     expect(app.rows['CustomerAccount']!.get(subscriptionId, 'acme')).toBeDefined();
   });
 
   it('verify passes, then forget erases the customer and verify still passes', async () => {
-    expect(app.verify()).toMatchObject({ ok: true, findings: [] });
+    expect(await app.verify()).toMatchObject({ ok: true, findings: [] });
     const forgotten = await app.trust.forget(customerId, supervisor);
     expect(forgotten).toMatchObject({ keyDestroyed: true, projectionsRebuilt: ['CustomerAccount'] });
     expect(app.rows['CustomerAccount']!.get(subscriptionId)?.['email']).toBeNull();
-    const history = app.trust.history({ subject: customerId }, 'acme');
+    const history = await app.trust.history({ subject: customerId }, 'acme');
     expect(history[0]!.events[0]!.data['email']).toEqual({ erased: true });
     expect(history[history.length - 1]!.audit.command).toBe('Forget');
-    expect(app.verify()).toMatchObject({ ok: true, findings: [] });
+    expect(await app.verify()).toMatchObject({ ok: true, findings: [] });
   });
 });
 

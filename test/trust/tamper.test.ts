@@ -9,7 +9,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileCheckpointSink, eventRowHash, merkleRoot, verifyStore, type VerifyReport } from '../../src/runtime/index.js';
+import { FileCheckpointSink, eventRowHash, merkleRoot, openSqliteStore, verifyStore, type VerifyReport } from '../../src/runtime/index.js';
 import { increment, openCounter } from '../runtime/counter.js';
 import { openHarness, register, signingKeys, support, type Harness } from './harness.js';
 
@@ -20,14 +20,14 @@ const human = { actor: { id: 'u', kind: 'human', roles: ['owner', 'support'] }, 
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'gw-tamper-'));
-  const h: Harness = openHarness(base, { keys: pair });
+  const h: Harness = await openHarness(base, { keys: pair });
   for (let i = 0; i < 30; i++) {
     await h.pipeline.execute(openCounter, { counterId: `counter-${i}`, owner: 'alice', limit: 1000 }, human);
     for (let j = 0; j < (i % 7) + 2; j++) await h.pipeline.execute(increment, { counterId: `counter-${i}`, by: 1 }, human);
   }
   for (let i = 0; i < 5; i++) await h.pipeline.execute(register, { accountId: `acct-${i}`, customerId: `cust-${i}`, name: `Name ${i}`, email: `c${i}@example.com` }, support);
-  h.checkpointer.take(new Date(Date.UTC(2026, 10, 22, 11)));
-  storeId = h.store.storeId;
+  await h.checkpoint();
+  storeId = h.store.events.storeId;
   h.store.db.pragma('wal_checkpoint(TRUNCATE)');
   await h.close();
 }, 60_000);
@@ -35,16 +35,16 @@ beforeAll(async () => {
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 /** Copies the sealed store, lets `mutate` change it, and verifies the copy. */
-function tampered(mutate: (db: Database.Database) => void, publicKey = pair.publicKey): VerifyReport {
+async function tampered(mutate: (db: Database.Database) => void, publicKey = pair.publicKey): Promise<VerifyReport> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-tampered-'));
   try {
     copyFileSync(join(base, 'app.db'), join(dir, 'app.db'));
     copyFileSync(join(base, 'app.db.checkpoints.jsonl'), join(dir, 'app.db.checkpoints.jsonl'));
-    const db = new Database(join(dir, 'app.db'));
-    db.pragma('foreign_keys = OFF');
-    mutate(db);
-    const report = verifyStore(db, { storeId, publicKey, sink: new FileCheckpointSink(join(dir, 'app.db.checkpoints.jsonl')) });
-    db.close();
+    const store = openSqliteStore(join(dir, 'app.db'));
+    store.db.pragma('foreign_keys = OFF');
+    mutate(store.db);
+    const report = await verifyStore(store.chains, { storeId, publicKey, sink: new FileCheckpointSink(join(dir, 'app.db.checkpoints.jsonl')) });
+    await store.close();
     return report;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -90,22 +90,22 @@ function expectPinpointed(report: VerifyReport, kind: string, chain: string, buc
 }
 
 describe('verify against tampering', () => {
-  it('positive control: the untouched store verifies, checkpoint and sink included', () => {
-    const report = tampered(() => undefined);
+  it('positive control: the untouched store verifies, checkpoint and sink included', async () => {
+    const report = await tampered(() => undefined);
     expect(report.findings).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report.checkpoints).toEqual({ checked: 1, inSink: 1, latest: 1 });
     expect(report.rows.events).toBeGreaterThan(100);
   });
 
-  it('flip each field: one byte of each hashed column, in the first, a middle, the second-to-last and the last row of three buckets', () => {
+  it('flip each field: one byte of each hashed column, in the first, a middle, the second-to-last and the last row of three buckets', async () => {
     const db = new Database(join(base, 'app.db'), { readonly: true });
     const eventRows = rowsToAttack(db, 'gw_events');
     const commandRows = rowsToAttack(db, 'gw_commands');
     db.close();
     for (const row of eventRows) {
       for (const [column, set] of Object.entries(EVENT_COLUMNS)) {
-        const report = tampered((t) => {
+        const report = await tampered((t) => {
           const current = t.prepare(`SELECT ${column} AS v FROM gw_events WHERE position = ?`).get(row.id) as { v: unknown };
           const args = set.includes('?') ? [flip(String(current.v)), row.id] : [row.id];
           t.prepare(`UPDATE gw_events SET ${set} WHERE position = ?`).run(...args);
@@ -115,7 +115,7 @@ describe('verify against tampering', () => {
     }
     for (const row of commandRows) {
       for (const column of COMMAND_COLUMNS) {
-        const report = tampered((t) => {
+        const report = await tampered((t) => {
           const current = t.prepare(`SELECT ${column} AS v FROM gw_commands WHERE id = ?`).get(row.id) as { v: string };
           t.prepare(`UPDATE gw_commands SET ${column} = ? WHERE id = ?`).run(flip(current.v), row.id);
         });
@@ -135,24 +135,24 @@ describe('verify against tampering', () => {
       return { bucket, n };
     };
 
-    it('a deleted row: seq-gap at the row after it', () => {
+    it('a deleted row: seq-gap at the row after it', async () => {
       const { bucket } = target();
-      const report = tampered((t) => t.prepare(`DELETE FROM gw_events WHERE bucket = ? AND bseq = 3`).run(bucket));
+      const report = await tampered((t) => t.prepare(`DELETE FROM gw_events WHERE bucket = ? AND bseq = 3`).run(bucket));
       expectPinpointed(report, 'seq-gap', 'events', bucket, 4);
     });
 
-    it('a duplicated row (after rebuilding the table without its constraints): duplicate', () => {
+    it('a duplicated row (after rebuilding the table without its constraints): duplicate', async () => {
       const { bucket } = target();
-      const report = tampered((t) => {
+      const report = await tampered((t) => {
         t.exec(`CREATE TABLE copy AS SELECT * FROM gw_events; DROP TABLE gw_events; ALTER TABLE copy RENAME TO gw_events;`);
         t.prepare(`INSERT INTO gw_events SELECT position + 1000000, bucket, bseq, stream_id, version, type, schema_version, recorded_at, tenant, subject, metadata, payload, prev_hash, row_hash FROM gw_events WHERE bucket = ? AND bseq = 2`).run(bucket);
       });
       expectPinpointed(report, 'duplicate', 'events', bucket, 2);
     });
 
-    it('two rows with their payloads swapped: content-mismatch at the first', () => {
+    it('two rows with their payloads swapped: content-mismatch at the first', async () => {
       const { bucket } = target();
-      const report = tampered((t) => {
+      const report = await tampered((t) => {
         const a = t.prepare(`SELECT payload FROM gw_events WHERE bucket = ? AND bseq = 2`).get(bucket) as { payload: string };
         const b = t.prepare(`SELECT payload FROM gw_events WHERE bucket = ? AND bseq = 3`).get(bucket) as { payload: string };
         t.prepare(`UPDATE gw_events SET payload = ? WHERE bucket = ? AND bseq = 2`).run(b.payload === a.payload ? `${a.payload} ` : b.payload, bucket);
@@ -161,9 +161,9 @@ describe('verify against tampering', () => {
       expectPinpointed(report, 'content-mismatch', 'events', bucket, 2);
     });
 
-    it('a forged row inserted with a correct hash: link-mismatch at the row after it', () => {
+    it('a forged row inserted with a correct hash: link-mismatch at the row after it', async () => {
       const { bucket } = target();
-      const report = tampered((t) => {
+      const report = await tampered((t) => {
         t.prepare(`UPDATE gw_events SET bseq = bseq + 1000 WHERE bucket = ? AND bseq >= 3`).run(bucket);
         t.prepare(`UPDATE gw_events SET bseq = bseq - 999 WHERE bucket = ? AND bseq >= 1003`).run(bucket);
         const prev = t.prepare(`SELECT * FROM gw_events WHERE bucket = ? AND bseq = 2`).get(bucket) as Record<string, unknown>;
@@ -175,24 +175,24 @@ describe('verify against tampering', () => {
       expectPinpointed(report, 'link-mismatch', 'events', bucket, 4);
     });
 
-    it('an edited bseq alone: seq-gap at that row', () => {
+    it('an edited bseq alone: seq-gap at that row', async () => {
       const { bucket, n } = target();
-      const report = tampered((t) => t.prepare(`UPDATE gw_events SET bseq = bseq + 5 WHERE bucket = ? AND bseq = ?`).run(bucket, n));
+      const report = await tampered((t) => t.prepare(`UPDATE gw_events SET bseq = bseq + 5 WHERE bucket = ? AND bseq = ?`).run(bucket, n));
       expectPinpointed(report, 'seq-gap', 'events', bucket, n + 5);
     });
 
-    it('an edited prev_hash alone: link-mismatch at that row', () => {
+    it('an edited prev_hash alone: link-mismatch at that row', async () => {
       const { bucket } = target();
-      const report = tampered((t) => t.prepare(`UPDATE gw_events SET prev_hash = zeroblob(32) WHERE bucket = ? AND bseq = 3`).run(bucket));
+      const report = await tampered((t) => t.prepare(`UPDATE gw_events SET prev_hash = zeroblob(32) WHERE bucket = ? AND bseq = 3`).run(bucket));
       expectPinpointed(report, 'link-mismatch', 'events', bucket, 3);
     });
   });
 
-  it('a rewritten suffix (edit a row, recompute the rest of its chain): the chain check passes, the checkpoint names the bucket', () => {
+  it('a rewritten suffix (edit a row, recompute the rest of its chain): the chain check passes, the checkpoint names the bucket', async () => {
     const db = new Database(join(base, 'app.db'), { readonly: true });
     const { bucket } = db.prepare(`SELECT bucket, COUNT(*) AS n FROM gw_events GROUP BY bucket ORDER BY n DESC, bucket LIMIT 1`).get() as { bucket: number };
     db.close();
-    const report = tampered((t) => {
+    const report = await tampered((t) => {
       const rows = t.prepare(`SELECT * FROM gw_events WHERE bucket = ? AND bseq >= 2 ORDER BY bseq`).all(bucket) as Array<Record<string, unknown>>;
       let prev = (t.prepare(`SELECT row_hash FROM gw_events WHERE bucket = ? AND bseq = 1`).get(bucket) as { row_hash: Buffer }).row_hash;
       for (const [i, r] of rows.entries()) {
@@ -210,18 +210,18 @@ describe('verify against tampering', () => {
     const db = new Database(join(base, 'app.db'), { readonly: true });
     const last = db.prepare(`SELECT bucket, bseq FROM gw_events ORDER BY position DESC LIMIT 1`).get() as { bucket: number; bseq: number };
     db.close();
-    const covered = tampered((t) => t.prepare(`DELETE FROM gw_events WHERE bucket = ? AND bseq = ?`).run(last.bucket, last.bseq));
+    const covered = await tampered((t) => t.prepare(`DELETE FROM gw_events WHERE bucket = ? AND bseq = ?`).run(last.bucket, last.bseq));
     expect(covered.findings).toContainEqual(expect.objectContaining({ kind: 'truncated-before-checkpoint', chain: 'events', bucket: last.bucket, seq: last.bseq }));
 
     const dir = mkdtempSync(join(tmpdir(), 'gw-window-'));
     try {
       for (const f of ['app.db', 'app.db.checkpoints.jsonl']) copyFileSync(join(base, f), join(dir, f));
-      const h = openHarness(dir, { keys: pair });
+      const h = await openHarness(dir, { keys: pair });
       await h.pipeline.execute(openCounter, { counterId: 'late', owner: 'alice', limit: 5 }, human);
       h.store.db.pragma('foreign_keys = OFF');
       h.store.db.prepare(`DELETE FROM gw_events WHERE stream_id = 'late'`).run();
       h.store.db.prepare(`DELETE FROM gw_commands WHERE stream_id = 'late'`).run();
-      expect(h.verify().ok).toBe(true);
+      expect((await h.verify()).ok).toBe(true);
       await h.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -233,30 +233,30 @@ describe('verify against tampering', () => {
     try {
       for (const f of ['app.db', 'app.db.checkpoints.jsonl']) copyFileSync(join(base, f), join(dir, f));
       copyFileSync(join(base, 'app.db'), join(dir, 'backup.db'));
-      const h = openHarness(dir, { keys: pair });
+      const h = await openHarness(dir, { keys: pair });
       await h.pipeline.execute(openCounter, { counterId: 'after-backup', owner: 'alice', limit: 5 }, human);
-      h.checkpointer.take(new Date(Date.UTC(2026, 10, 22, 12)));
+      await h.checkpoint();
       h.store.db.pragma('wal_checkpoint(TRUNCATE)');
       await h.close();
       copyFileSync(join(dir, 'backup.db'), join(dir, 'app.db'));
       rmSync(join(dir, 'app.db-wal'), { force: true });
-      const db = new Database(join(dir, 'app.db'));
-      const report = verifyStore(db, { storeId, publicKey: pair.publicKey, sink: new FileCheckpointSink(join(dir, 'app.db.checkpoints.jsonl')) });
-      db.close();
+      const store = openSqliteStore(join(dir, 'app.db'));
+      const report = await verifyStore(store.chains, { storeId, publicKey: pair.publicKey, sink: new FileCheckpointSink(join(dir, 'app.db.checkpoints.jsonl')) });
+      await store.close();
       expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'rollback', seq: 2 }));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('a forged checkpoint or a foreign key: bad-signature', () => {
-    const edited = tampered((t) => t.prepare(`UPDATE gw_checkpoints SET body = replace(body, '"events":', '"events":1') WHERE seq = 1`).run());
+  it('a forged checkpoint or a foreign key: bad-signature', async () => {
+    const edited = await tampered((t) => t.prepare(`UPDATE gw_checkpoints SET body = replace(body, '"events":', '"events":1') WHERE seq = 1`).run());
     expect(edited.findings).toContainEqual(expect.objectContaining({ kind: 'bad-signature', chain: 'checkpoints', seq: 1 }));
-    const foreign = tampered(() => undefined, signingKeys().publicKey);
+    const foreign = await tampered(() => undefined, signingKeys().publicKey);
     expect(foreign.findings).toContainEqual(expect.objectContaining({ kind: 'bad-signature', seq: 1 }));
   });
 
-  it('pins the Merkle root encoding (golden vector from an independent Python implementation)', () => {
+  it('pins the Merkle root encoding (golden vector from an independent Python implementation)', async () => {
     const heads = [[7, 3, 'ab'.repeat(32), 2, 'cd'.repeat(32)], [4095, 1, '01'.repeat(32), 0, '']] as const;
     expect(merkleRoot('store-1', heads)).toBe('dc4b9f4a367d97a1b9711ae4f6255bc4dc22d2e1a00794f4d312a62107ed74f9');
   });

@@ -2,18 +2,17 @@
  * The story this project exists for, played against a fresh database: an AI support agent acts
  * for a customer; the next day the customer disputes it. Run with `npm run dispute`.
  */
-import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from './app.js';
-import { FileCheckpointSink, newSigningKeys, publicKeyFrom, timelineText, verifyStore, type CommandResult } from './groundwork/runtime/index.js';
+import { FileCheckpointSink, isSqliteStore, newSigningKeys, openSqliteStore, publicKeyFrom, timelineText, verifyStore, type CommandResult } from './groundwork/runtime/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dispute-'));
 const path = join(dir, 'billing.db');
 const keys = newSigningKeys();
-const app = createApp({ path, kek: randomBytes(32), signingKey: keys.privateKey, verifyKey: keys.publicKey });
+const app = await createApp({ path, kek: randomBytes(32), signingKey: keys.privateKey, verifyKey: keys.publicKey });
 
 let step = 0;
 function heading(text: string): void {
@@ -43,24 +42,24 @@ heading('The agent tries to act on another customer\'s subscription: denied, and
 const other = app.newId();
 await app.commands.StartSubscription({ subscriptionId: other, customerId: app.newId(), plan: 'basic', price, email: 'bob@example.com' }, { ...customer, commandId: 'start-2' });
 show('CancelSubscription (other customer)', await app.commands.CancelSubscription({ subscriptionId: other }, { ...agent, commandId: 'cancel-2' }));
-const checkpoint = app.checkpoint();
+const checkpoint = await app.checkpoint();
 console.log(`   signed checkpoint ${checkpoint?.seq ?? '-'} over ${checkpoint?.events ?? 0} events`);
 
 heading('The next day the customer says: "I never cancelled". History shows who did what, for whom');
-for (const entry of app.trust.history({ subject: customerId }, 'acme')) process.stdout.write(timelineText(entry));
+for (const entry of await app.trust.history({ subject: customerId }, 'acme')) process.stdout.write(timelineText(entry));
 
 heading('Verify: the record was not rewritten');
-const intact = app.verify();
+const intact = await app.verify();
 console.log(`   ${intact.ok ? 'OK' : 'FAILED'}: ${intact.rows.events} events, ${intact.rows.commands} audit records, ${intact.checkpoints.checked} checkpoint(s), ${intact.findings.length} problem(s)`);
 
 heading('Someone edits a row in a copy of the database: verify names it');
 const copy = join(dir, 'tampered.db');
-app.store.db.pragma('wal_checkpoint(TRUNCATE)');
-copyFileSync(path, copy);
-const tampered = new Database(copy);
-tampered.prepare(`UPDATE gw_events SET payload = replace(payload, 'customer asked to stop', 'customer insisted') WHERE type = 'SubscriptionCancelled'`).run();
-const report = verifyStore(tampered, { storeId: app.store.storeId, publicKey: publicKeyFrom(keys.publicKey), sink: new FileCheckpointSink(`${path}.checkpoints.jsonl`) });
-tampered.close();
+if (!isSqliteStore(app.store)) throw new Error('this step edits the embedded SQLite file');
+await app.store.db.backup(copy);
+const tampered = openSqliteStore(copy);
+tampered.db.prepare(`UPDATE gw_events SET payload = replace(payload, 'customer asked to stop', 'customer insisted') WHERE type = 'SubscriptionCancelled'`).run();
+const report = await verifyStore(tampered.chains, { storeId: app.store.events.storeId, publicKey: publicKeyFrom(keys.publicKey), sink: new FileCheckpointSink(`${path}.checkpoints.jsonl`) });
+await tampered.close();
 for (const finding of report.findings) console.log(`   ${finding.kind}: ${finding.message}`);
 
 heading('Support undoes the cancellation (as themselves, caused by the original command)');
@@ -73,11 +72,11 @@ console.log(`   the subscription is ${String(app.rows.CustomerAccount.get(subscr
 heading('The customer asks to be forgotten');
 const forgotten = await app.trust.forget(customerId, supervisor);
 console.log(`   data key destroyed: ${forgotten.keyDestroyed}; rebuilt ${forgotten.projectionsRebuilt.join(', ')}`);
-const [first] = app.trust.history({ subject: customerId }, 'acme');
+const [first] = await app.trust.history({ subject: customerId }, 'acme');
 console.log(`   the first event now reads: ${JSON.stringify(first?.events[0]?.data, (_k, v: unknown) => (typeof v === 'object' && v !== null && 'erased' in v ? '[erased]' : v))}`);
 
 heading('Verify again: every hash still checks out');
-const after = app.verify();
+const after = await app.verify();
 console.log(`   ${after.ok ? 'OK' : 'FAILED'}: ${after.rows.events} events, ${after.rows.commands} audit records, ${after.findings.length} problem(s)`);
 
 await app.close();

@@ -1,102 +1,24 @@
 /**
- * The embedded event store: SQLite through better-sqlite3, with WAL, synchronous=FULL by default,
- * and per-bucket hash chains computed inside the append transaction.
+ * The embedded event store: SQLite through better-sqlite3, with per-bucket hash chains computed
+ * inside the append transaction, group commit, and the outbox beside the events.
  */
-import Database from 'better-sqlite3';
-import { createHmac, randomBytes } from 'node:crypto';
-import { commandRowHash, eventRowHash, genesisHash } from './chain.js';
-import type { AuditRecord, CommitRequest, CommitResult, EventStore, FoldEvent, SnapshotRecord, StoredCommand } from './store.js';
-import type { EventMetadata, StoredEvent } from './types.js';
-
-export type Synchronous = 'FULL' | 'NORMAL' | 'EXTRA';
-
-export interface SqliteOptions {
-  /** synchronous=FULL (default) makes every acknowledged commit survive power loss. */
-  readonly synchronous?: Synchronous;
-  readonly busyTimeoutMs?: number;
-}
-
-export type Db = Database.Database;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS gw_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS gw_events (
-  position INTEGER PRIMARY KEY,
-  bucket INTEGER NOT NULL,
-  bseq INTEGER NOT NULL,
-  stream_id TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  type TEXT NOT NULL,
-  schema_version INTEGER NOT NULL,
-  recorded_at TEXT NOT NULL,
-  tenant TEXT NOT NULL,
-  subject TEXT,
-  metadata TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  prev_hash BLOB NOT NULL,
-  row_hash BLOB NOT NULL,
-  UNIQUE (stream_id, version),
-  UNIQUE (bucket, bseq)
-) STRICT;
-CREATE TABLE IF NOT EXISTS gw_commands (
-  id INTEGER PRIMARY KEY,
-  bucket INTEGER NOT NULL,
-  cseq INTEGER NOT NULL,
-  command_id TEXT NOT NULL,
-  command TEXT NOT NULL,
-  stream_id TEXT NOT NULL,
-  tenant TEXT NOT NULL,
-  outcome TEXT NOT NULL,
-  subject TEXT,
-  actor_id TEXT NOT NULL,
-  correlation_id TEXT NOT NULL,
-  causation_id TEXT,
-  idempotency_key TEXT,
-  recorded_at TEXT NOT NULL,
-  audit TEXT NOT NULL,
-  prev_hash BLOB NOT NULL,
-  row_hash BLOB NOT NULL,
-  UNIQUE (bucket, cseq)
-) STRICT;
-CREATE UNIQUE INDEX IF NOT EXISTS gw_commands_accepted_id ON gw_commands (tenant, command_id) WHERE outcome = 'accepted';
-CREATE UNIQUE INDEX IF NOT EXISTS gw_commands_accepted_key ON gw_commands (tenant, idempotency_key) WHERE outcome = 'accepted' AND idempotency_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS gw_commands_stream ON gw_commands (stream_id);
-CREATE INDEX IF NOT EXISTS gw_commands_subject ON gw_commands (subject) WHERE subject IS NOT NULL;
-CREATE INDEX IF NOT EXISTS gw_commands_actor ON gw_commands (actor_id);
-CREATE INDEX IF NOT EXISTS gw_commands_correlation ON gw_commands (correlation_id);
-CREATE INDEX IF NOT EXISTS gw_commands_causation ON gw_commands (causation_id) WHERE causation_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS gw_events_subject ON gw_events (subject) WHERE subject IS NOT NULL;
-CREATE TABLE IF NOT EXISTS gw_outbox (
-  id INTEGER PRIMARY KEY,
-  bucket INTEGER NOT NULL,
-  position INTEGER NOT NULL REFERENCES gw_events (position),
-  type TEXT NOT NULL,
-  published_at TEXT
-) STRICT;
-CREATE INDEX IF NOT EXISTS gw_outbox_bucket ON gw_outbox (bucket, id);
-CREATE TABLE IF NOT EXISTS gw_snapshots (
-  stream_id TEXT PRIMARY KEY,
-  bucket INTEGER NOT NULL,
-  tenant TEXT NOT NULL,
-  subject TEXT,
-  version INTEGER NOT NULL,
-  state_version TEXT NOT NULL,
-  state TEXT NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS gw_snapshots_bucket ON gw_snapshots (bucket);
-`;
-
-/** Opens a database with the durability settings applied; every connection gets them. */
-export function openDatabase(path: string, options: SqliteOptions = {}): Db {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-  db.pragma('foreign_keys = ON');
-  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-  // Freed pages are zeroed, so scrubbed projection rows and deleted snapshots leave no plaintext.
-  db.pragma('secure_delete = ON');
-  return db;
-}
+import { randomBytes } from 'node:crypto';
+import { commandRowHash, eventRowHash, genesisHash } from '../../core/chain.js';
+import { KeyedMutex } from '../../core/mutex.js';
+import type { EventMetadata, StoredEvent } from '../../core/types.js';
+import type {
+  AuditRecord,
+  CommandQuery,
+  CommitRequest,
+  CommitResult,
+  EventStore,
+  FoldEvent,
+  GlobalPosition,
+  SnapshotRecord,
+  StoredCommand,
+} from '../../ports/event-store.js';
+import type { Outbox, OutboxRow } from '../../ports/outbox.js';
+import { SCHEMA, type Db } from './database.js';
 
 interface EventRow {
   position: number;
@@ -112,7 +34,6 @@ interface EventRow {
 }
 
 interface CommandRow {
-  id: number;
   bucket: number;
   cseq: number;
   recorded_at: string;
@@ -132,14 +53,16 @@ interface Head {
   hash: Buffer;
 }
 
+const EVENT_COLUMNS = 'position, bucket, bseq, stream_id, version, type, schema_version, recorded_at, metadata, payload';
+const COMMAND_COLUMNS = 'bucket, cseq, recorded_at, audit';
+
 function prepareStatements(db: Db) {
-  const columns = 'position, bucket, bseq, stream_id, version, type, schema_version, recorded_at, metadata, payload';
   return {
-    readStream: db.prepare<[string, number], EventRow>(`SELECT ${columns} FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`),
-    readForFold: db.prepare<[string, number], [string, string]>(`SELECT type, payload FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`).raw(true),
-    readForFoldWithSubject: db.prepare<[string, number], [string, string, string | null]>(`SELECT type, payload, subject FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`).raw(true),
+    readStream: db.prepare<[string, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`),
+    readForFold: db.prepare<[string, number], [string, number, string]>(`SELECT type, schema_version, payload FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`).raw(true),
+    readForFoldWithSubject: db.prepare<[string, number], [string, number, string, string | null]>(`SELECT type, schema_version, payload, subject FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`).raw(true),
     streamTenant: db.prepare<[string], { tenant: string }>(`SELECT tenant FROM gw_events WHERE stream_id = ? ORDER BY version LIMIT 1`),
-    readAll: db.prepare<[number, number], EventRow>(`SELECT ${columns} FROM gw_events WHERE position > ? ORDER BY position LIMIT ?`),
+    readAll: db.prepare<[number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM gw_events WHERE position > ? ORDER BY position LIMIT ?`),
     streamVersion: db.prepare<[string], { v: number | null }>(`SELECT MAX(version) AS v FROM gw_events WHERE stream_id = ?`),
     lastPosition: db.prepare<[], { p: number | null }>(`SELECT MAX(position) AS p FROM gw_events`),
     eventHead: db.prepare<[number], Head>(`SELECT bseq AS seq, row_hash AS hash FROM gw_events WHERE bucket = ? ORDER BY bseq DESC LIMIT 1`),
@@ -155,22 +78,32 @@ function prepareStatements(db: Db) {
       `INSERT INTO gw_snapshots (stream_id, bucket, tenant, subject, version, state_version, state) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, state_version = excluded.state_version, state = excluded.state`,
     ),
     loadSnapshot: db.prepare<[string], { tenant: string; version: number; state_version: string; state: string }>(`SELECT tenant, version, state_version, state FROM gw_snapshots WHERE stream_id = ?`),
-    findById: db.prepare<[string, string], CommandRow>(`SELECT id, bucket, cseq, recorded_at, audit FROM gw_commands WHERE tenant = ? AND command_id = ? AND outcome = 'accepted'`),
-    findByKey: db.prepare<[string, string], CommandRow>(`SELECT id, bucket, cseq, recorded_at, audit FROM gw_commands WHERE tenant = ? AND idempotency_key = ? AND outcome = 'accepted'`),
+    deleteSnapshotsOf: db.prepare<[string]>(`DELETE FROM gw_snapshots WHERE subject = ?`),
+    findById: db.prepare<[string, string], CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE tenant = ? AND command_id = ? AND outcome = 'accepted'`),
+    findByKey: db.prepare<[string, string], CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE tenant = ? AND idempotency_key = ? AND outcome = 'accepted'`),
+    byStream: db.prepare<[string, string], CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE stream_id = ? AND tenant = ? ORDER BY id`),
+    bySubject: db.prepare<[string, string, string, string], CommandRow>(
+      `SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE (subject = ? AND tenant = ?) OR (json_extract(audit, '$.onBehalfOf') = ? AND tenant = ?) ORDER BY id`,
+    ),
+    byCorrelation: db.prepare<[string, string], CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE correlation_id = ? AND tenant = ? ORDER BY id`),
+    byActor: db.prepare<[string, string], CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE actor_id = ? AND tenant = ? ORDER BY id`),
+    claimOutbox: db.prepare<[number, number, number], OutboxRow>(`SELECT id, bucket, position, type FROM gw_outbox WHERE published_at IS NULL AND bucket BETWEEN ? AND ? ORDER BY id LIMIT ?`),
+    markPublished: db.prepare<[string, number]>(`UPDATE gw_outbox SET published_at = ? WHERE id = ? AND published_at IS NULL`),
   };
 }
 
-export class SqliteEventStore implements EventStore {
-  readonly db: Db;
+export class SqliteEventStore implements EventStore, Outbox {
   readonly storeId: string;
+  readonly #db: Db;
   readonly #statements: ReturnType<typeof prepareStatements>;
-  readonly #commitOne: Database.Transaction<(request: CommitRequest) => CommitResult>;
-  readonly #commitGroup: Database.Transaction<(batch: readonly PendingCommit[]) => void>;
+  readonly #locks = new KeyedMutex<number>();
+  readonly #commitOne: (request: CommitRequest) => CommitResult;
+  readonly #commitGroup: { immediate(batch: readonly PendingCommit[]): void };
   #pending: PendingCommit[] = [];
   #flushScheduled = false;
 
   constructor(db: Db) {
-    this.db = db;
+    this.#db = db;
     db.exec(SCHEMA);
     db.prepare(`INSERT OR IGNORE INTO gw_meta (key, value) VALUES ('store_id', ?)`).run(randomBytes(16).toString('hex'));
     this.storeId = (db.prepare(`SELECT value FROM gw_meta WHERE key = 'store_id'`).get() as { value: string }).value;
@@ -188,8 +121,8 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  static open(path: string, options: SqliteOptions = {}): SqliteEventStore {
-    return new SqliteEventStore(openDatabase(path, options));
+  exclusive<T>(bucket: number, work: () => Promise<T>): Promise<T> {
+    return this.#locks.run(bucket, work);
   }
 
   async readStream(streamId: string, afterVersion: number): Promise<readonly StoredEvent[]> {
@@ -201,24 +134,31 @@ export class SqliteEventStore implements EventStore {
     // caller counts them rather than reading them: the fewer columns and fields, the faster the loop.
     const events: FoldEvent[] = [];
     if (withSubject) {
-      for (const row of this.#statements.readForFoldWithSubject.all(streamId, afterVersion)) events.push({ type: row[0], data: JSON.parse(row[1]) as object, subject: row[2] });
+      for (const row of this.#statements.readForFoldWithSubject.all(streamId, afterVersion)) events.push({ type: row[0], schemaVersion: row[1], data: JSON.parse(row[2]) as object, subject: row[3] });
     } else {
-      for (const row of this.#statements.readForFold.all(streamId, afterVersion)) events.push({ type: row[0], data: JSON.parse(row[1]) as object });
+      for (const row of this.#statements.readForFold.all(streamId, afterVersion)) events.push({ type: row[0], schemaVersion: row[1], data: JSON.parse(row[2]) as object });
     }
     return { tenant: events.length === 0 ? undefined : this.#statements.streamTenant.get(streamId)?.tenant, events };
   }
 
-  async readAll(afterPosition: number, limit: number): Promise<readonly StoredEvent[]> {
-    return this.readAllSync(afterPosition, limit);
+  /** One writer at a time commits, in position order: a row at or below a handed-out position is always visible. */
+  async readAll(after: GlobalPosition, limit: number): Promise<{ events: readonly StoredEvent[]; next: GlobalPosition }> {
+    const events = this.#statements.readAll.all(after.position, limit).map(toStoredEvent);
+    return { events, next: events.length === 0 ? after : { tx: 0, position: events[events.length - 1]!.position } };
   }
 
-  readAllSync(afterPosition: number, limit: number): StoredEvent[] {
-    return this.#statements.readAll.all(afterPosition, limit).map(toStoredEvent);
+  /** The highest event position: what checkpoints count. */
+  lastPosition(): number {
+    return this.#statements.lastPosition.get()?.p ?? 0;
   }
 
   async loadSnapshot(streamId: string): Promise<SnapshotRecord | undefined> {
     const row = this.#statements.loadSnapshot.get(streamId);
     return row === undefined ? undefined : { streamId, tenant: row.tenant, version: row.version, stateVersion: row.state_version, state: JSON.parse(row.state) as unknown };
+  }
+
+  async deleteSnapshotsOf(subject: string): Promise<number> {
+    return this.#statements.deleteSnapshotsOf.run(subject).changes;
   }
 
   async findAccepted(tenant: string, key: { commandId?: string | undefined; idempotencyKey?: string | undefined }): Promise<StoredCommand | undefined> {
@@ -266,11 +206,35 @@ export class SqliteEventStore implements EventStore {
   }
 
   async recordCommand(bucket: number, recordedAt: string, audit: AuditRecord): Promise<StoredCommand> {
-    return this.db.transaction(() => this.#insertCommand(bucket, recordedAt, audit)).immediate();
+    return this.#db.transaction(() => this.#insertCommand(bucket, recordedAt, audit)).immediate();
+  }
+
+  async commands(query: CommandQuery, tenant: string): Promise<readonly StoredCommand[]> {
+    const s = this.#statements;
+    const rows =
+      'stream' in query ? s.byStream.all(query.stream, tenant)
+      : 'subject' in query ? s.bySubject.all(query.subject, tenant, query.subject, tenant)
+      : 'correlation' in query ? s.byCorrelation.all(query.correlation, tenant)
+      : s.byActor.all(query.actor, tenant);
+    return rows.map(toStoredCommand);
+  }
+
+  async claim(buckets: { readonly from: number; readonly to: number }, limit: number): Promise<readonly OutboxRow[]> {
+    return this.#statements.claimOutbox.all(buckets.from, buckets.to, limit);
+  }
+
+  async markPublished(ids: readonly number[], at: string): Promise<void> {
+    this.#db.transaction(() => {
+      for (const id of ids) this.#statements.markPublished.run(at, id);
+    }).immediate();
+  }
+
+  async purgeDeleted(): Promise<void> {
+    this.#db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   async close(): Promise<void> {
-    this.db.close();
+    this.#db.close();
   }
 
   #commitSync(request: CommitRequest): CommitResult {
@@ -299,7 +263,7 @@ export class SqliteEventStore implements EventStore {
     const { streamId, bucket, recordedAt } = request;
     const metadata = JSON.stringify(request.metadata);
     const head = this.#head(bucket, 'events');
-    let position = this.#statements.lastPosition.get()?.p ?? 0;
+    let position = this.lastPosition();
     let version = request.expectedVersion;
     const stored: StoredEvent[] = [];
     for (const event of request.events) {
@@ -321,8 +285,8 @@ export class SqliteEventStore implements EventStore {
     const text = JSON.stringify(audit);
     const cseq = head.seq + 1;
     const hash = commandRowHash({ bucket, cseq, commandId: audit.commandId, command: audit.command, streamId: audit.streamId, tenant: audit.tenant, outcome: audit.outcome, recordedAt, audit: text }, head.hash);
-    const info = this.#statements.insertCommand.run(bucket, cseq, audit.commandId, audit.command, audit.streamId, audit.tenant, audit.outcome, audit.subject, audit.actor.id, audit.correlationId, audit.causationId, audit.idempotencyKey, recordedAt, text, head.hash, hash);
-    return { id: Number(info.lastInsertRowid), bucket, cseq, recordedAt, audit };
+    this.#statements.insertCommand.run(bucket, cseq, audit.commandId, audit.command, audit.streamId, audit.tenant, audit.outcome, audit.subject, audit.actor.id, audit.correlationId, audit.causationId, audit.idempotencyKey, recordedAt, text, head.hash, hash);
+    return { bucket, cseq, recordedAt, audit };
   }
 }
 
@@ -342,14 +306,5 @@ function toStoredEvent(row: EventRow): StoredEvent {
 }
 
 function toStoredCommand(row: CommandRow): StoredCommand {
-  return { id: row.id, bucket: row.bucket, cseq: row.cseq, recordedAt: row.recorded_at, audit: JSON.parse(row.audit) as AuditRecord };
-}
-
-/**
- * Keyed hash of a command payload, for idempotency checks without keeping the payload. With a key
- * store the key is derived from the KEK, which never sits in the database, so a hash of personal
- * data cannot be tested against guesses by someone holding only the database.
- */
-export function payloadHash(key: string | Buffer, input: unknown): string {
-  return createHmac('sha256', key).update(JSON.stringify(input)).digest('hex');
+  return { bucket: row.bucket, cseq: row.cseq, recordedAt: row.recorded_at, audit: JSON.parse(row.audit) as AuditRecord };
 }

@@ -4,7 +4,7 @@
  */
 import { deepStrictEqual, fail, ok } from 'node:assert/strict';
 import { isDomainError } from './errors.js';
-import type { AggregateDefinition, CommandDefinition, Decision } from './pipeline.js';
+import type { AggregateDefinition, CommandDefinition, Decision } from './definitions.js';
 import type { ProjectionDefinition, Rows } from './projections.js';
 import type { DeepReadonly, DomainEvent, EventMetadata, StoredEvent } from './types.js';
 
@@ -75,7 +75,7 @@ export class MemoryRows<R extends object> implements Rows<R> {
   readonly #rows = new Map<string, Record<string, unknown>>();
   readonly #columns: readonly string[];
 
-  constructor(definition: ProjectionDefinition<R>) {
+  constructor(definition: Pick<ProjectionDefinition<R>, 'key' | 'columns'>) {
     this.#key = definition.key;
     this.#columns = definition.columns.map((c) => c.name);
   }
@@ -111,15 +111,20 @@ export interface TestEvent<E extends DomainEvent = DomainEvent> {
 }
 
 /** Feeds events through a projection's dispatch into an in-memory table. */
-export function project<R extends object>(definition: ProjectionDefinition<R>, events: readonly TestEvent[]): MemoryRows<R> {
+export function project<R extends object, E extends StoredEvent>(definition: ProjectionDefinition<R, E>, events: readonly TestEvent[]): MemoryRows<R> {
   const rows = new MemoryRows<R>(definition);
+  const handled = new Set<string>(definition.handles);
   const versions = new Map<string, number>();
   events.forEach(({ event, streamId, recordedAt }, i) => {
     const version = (versions.get(streamId) ?? 0) + 1;
     versions.set(streamId, version);
     const metadata: EventMetadata = { commandId: `test-${i + 1}`, command: 'Test', correlationId: `test-${i + 1}`, causationId: null, actorId: 'test', actorKind: 'human', onBehalfOf: null, subject: null, tenant: 'test' };
     const stored: StoredEvent = { position: i + 1, bucket: 0, bseq: i + 1, streamId, version, type: event.type, schemaVersion: 1, recordedAt: recordedAt ?? new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), data: event.data, metadata };
-    definition.apply(stored, rows);
+    if (isHandled<E>(stored, handled)) definition.apply(stored, rows);
   });
   return rows;
+}
+
+function isHandled<E extends StoredEvent>(event: StoredEvent, handled: ReadonlySet<string>): event is E {
+  return handled.has(event.type);
 }

@@ -6,18 +6,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { newSigningKeys, type Checkpoint } from './checkpoint.js';
-import { isErased } from './pii.js';
-import type { CommandResult } from './pipeline.js';
-import type { AnyAggregate, Trust, TimelineEntry } from './trust.js';
-import { ACTOR_KINDS, type ActorKind, type CommandContext } from './types.js';
-import type { VerifyReport } from './verify.js';
+import { newSigningKeys, type Checkpoint } from '../core/checkpoint.js';
+import type { AnyAggregate } from '../core/definitions.js';
+import { isErased } from '../core/pii.js';
+import type { CommandResult } from '../core/pipeline.js';
+import { ACTOR_KINDS, type ActorKind, type CommandContext } from '../core/types.js';
+import type { TimelineEntry, Trust } from '../trust/operations.js';
+import type { VerifyReport } from '../trust/verify.js';
 
 export interface TrustApp {
   readonly trust: Trust;
   readonly aggregates: Readonly<Record<string, AnyAggregate>>;
-  verify(options?: { readonly incremental?: boolean }): VerifyReport;
-  checkpoint(): Checkpoint | undefined;
+  verify(options?: { readonly incremental?: boolean }): Promise<VerifyReport>;
+  checkpoint(): Promise<Checkpoint | undefined>;
   close(): Promise<void>;
 }
 
@@ -44,7 +45,8 @@ class UsageError extends Error {}
 
 const processOutput: CliOutput = { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t) };
 
-export async function runTrustCli(argv: readonly string[], open: (path: string) => TrustApp, out: CliOutput = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** Runs one trust operation; `open` opens the project's app (its store comes from the environment). */
+export async function runTrustCommand(argv: readonly string[], open: () => Promise<TrustApp>, out: CliOutput = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Piped into `head`: stop quietly when the reader goes away.
   if (out === processOutput) {
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -78,14 +80,14 @@ export async function runTrustCli(argv: readonly string[], open: (path: string) 
   const json = values.json === true;
   let app: TrustApp | undefined;
   try {
-    app = open(env['GROUNDWORK_DB'] ?? 'app.db');
+    app = await open();
     switch (command) {
       case 'history':
-        return history(app, values, tenant, json, out);
+        return await history(app, values, tenant, json, out);
       case 'verify':
-        return verify(app, values.incremental === true, json, out);
+        return await verify(app, values.incremental === true, json, out);
       case 'checkpoint': {
-        const checkpoint = app.checkpoint();
+        const checkpoint = await app.checkpoint();
         if (checkpoint === undefined) throw new UsageError('no signing key: set GROUNDWORK_SIGNING_KEY (see `keys`)');
         out.stdout(json ? `${JSON.stringify({ schemaVersion: 1, checkpoint: { seq: checkpoint.seq, root: checkpoint.root, events: checkpoint.events, createdAt: checkpoint.createdAt } })}\n` : `checkpoint ${checkpoint.seq}: root ${checkpoint.root.slice(0, 16)}… over ${checkpoint.events} events, signed\n`);
         return 0;
@@ -140,10 +142,10 @@ function show(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (isErased(v) ? '[erased]' : v));
 }
 
-function history(app: TrustApp, values: { stream?: string | undefined; subject?: string | undefined; correlation?: string | undefined; actor?: string | undefined }, tenant: string, json: boolean, out: CliOutput): number {
+async function history(app: TrustApp, values: { stream?: string | undefined; subject?: string | undefined; correlation?: string | undefined; actor?: string | undefined }, tenant: string, json: boolean, out: CliOutput): Promise<number> {
   const query = values.stream !== undefined ? { stream: values.stream } : values.subject !== undefined ? { subject: values.subject } : values.correlation !== undefined ? { correlation: values.correlation } : values.actor !== undefined ? { actor: values.actor } : undefined;
   if (query === undefined) throw new UsageError('history needs --stream, --subject, --correlation or --actor');
-  const entries = app.trust.history(query, tenant);
+  const entries = await app.trust.history(query, tenant);
   if (json) {
     out.stdout(`${JSON.stringify({ schemaVersion: 1, query, tenant, entries }, (_k, v: unknown) => (isErased(v) ? { erased: true } : v), 2)}\n`);
     return 0;
@@ -163,8 +165,8 @@ export function timelineText(entry: TimelineEntry): string {
   return `${lines.join('\n')}\n`;
 }
 
-function verify(app: TrustApp, incremental: boolean, json: boolean, out: CliOutput): number {
-  const r = app.verify({ incremental });
+async function verify(app: TrustApp, incremental: boolean, json: boolean, out: CliOutput): Promise<number> {
+  const r = await app.verify({ incremental });
   if (json) {
     out.stdout(`${JSON.stringify({ schemaVersion: 1, ...r }, null, 2)}\n`);
     return r.ok ? 0 : 1;

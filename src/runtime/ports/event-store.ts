@@ -1,8 +1,10 @@
 /**
- * The event store port. Asynchronous so that a networked database fits behind it unchanged; the
- * SQLite adapter answers from a synchronous driver.
+ * The event store port: what the pipeline and the trust operations need of a store. Asynchronous
+ * so that a networked database fits behind it unchanged; the SQLite adapter answers from a
+ * synchronous driver. Every guarantee an adapter must keep is written on the method; the store
+ * contract suite (test/contract) checks them against every adapter.
  */
-import type { ActorKind, EventMetadata, StoredEvent } from './types.js';
+import type { ActorKind, EventMetadata, StoredEvent } from '../core/types.js';
 
 export type Outcome = 'accepted' | 'rejected' | 'denied' | 'invalid' | 'failed';
 
@@ -30,7 +32,6 @@ export interface AuditRecord {
 }
 
 export interface StoredCommand {
-  readonly id: number;
   readonly bucket: number;
   readonly cseq: number;
   readonly recordedAt: string;
@@ -39,6 +40,7 @@ export interface StoredCommand {
 
 export interface NewEvent {
   readonly type: string;
+  /** The version of the event's shape it was written with (upcasters read older ones). */
   readonly schemaVersion: number;
   readonly data: object;
 }
@@ -75,28 +77,68 @@ export type CommitResult =
  */
 export interface FoldEvent {
   readonly type: string;
+  readonly schemaVersion: number;
   readonly data: object;
   readonly subject?: string | null;
 }
 
+/** Which commands `history` asks for; every query is scoped to one tenant. */
+export type CommandQuery =
+  | { readonly stream: string }
+  /** Commands on the subject's aggregates and commands run on the subject's behalf. */
+  | { readonly subject: string }
+  | { readonly correlation: string }
+  | { readonly actor: string };
+
+/** Where a reader of all events stands: commit order is (tx, position); tx is 0 where the store commits in position order. */
+export interface GlobalPosition {
+  readonly tx: number;
+  readonly position: number;
+}
+
+export const START: GlobalPosition = Object.freeze({ tx: 0, position: 0 });
+
 export interface EventStore {
-  /** Events of one stream with a version above `afterVersion`, in order. */
+  /** A random value fixed for the life of the store: genesis hashes and the payload-hash fallback key. */
+  readonly storeId: string;
+  /**
+   * Runs `work` while no other writer of this process holds the bucket. Serializing writers of a
+   * bucket is the adapter's duty (an in-process mutex here; a database lock inside `commit` across
+   * processes), so the pipeline makes no assumption about the database.
+   */
+  exclusive<T>(bucket: number, work: () => Promise<T>): Promise<T>;
+  /** Events of one stream with a version above `afterVersion`, in version order. */
   readStream(streamId: string, afterVersion: number): Promise<readonly StoredEvent[]>;
   /**
-   * The same events as `readStream`, lean, with the stream's tenant (undefined when empty). The
-   * subject is read only when `withSubject` (it is needed to decrypt pii fields).
+   * The same events as `readStream`, lean, each with the schema version it was written with, and
+   * the stream's tenant (undefined when empty). The subject is read only when `withSubject`.
    */
   readForFold(streamId: string, afterVersion: number, withSubject: boolean): Promise<{ readonly tenant: string | undefined; readonly events: readonly FoldEvent[] }>;
-  /** Events of all streams with a position above `afterPosition`, in order. */
-  readAll(afterPosition: number, limit: number): Promise<readonly StoredEvent[]>;
+  /**
+   * Events of all streams after `after`, in commit order, at most `limit`, with the position to
+   * continue from. Never hands out an event while an earlier one (in that order) may still become
+   * visible: a reader that advances its cursor to `next` skips nothing, ever.
+   */
+  readAll(after: GlobalPosition, limit: number): Promise<{ readonly events: readonly StoredEvent[]; readonly next: GlobalPosition }>;
   loadSnapshot(streamId: string): Promise<SnapshotRecord | undefined>;
-  /** The accepted command with this command id or idempotency key, if any. */
+  /** Deletes every snapshot of aggregates whose data subject is `subject`; returns how many. */
+  deleteSnapshotsOf(subject: string): Promise<number>;
+  /** The accepted command with this command id or idempotency key in the tenant, if any. */
   findAccepted(tenant: string, key: { readonly commandId?: string | undefined; readonly idempotencyKey?: string | undefined }): Promise<StoredCommand | undefined>;
-  /** Events, audit record, outbox rows and snapshot in one transaction, chained as they are written. */
+  /**
+   * Events, audit record, outbox rows and snapshot in one transaction, chained as they are written.
+   * A conflict (the stream moved past `expectedVersion`) and a duplicate (an accepted command with
+   * the same id in the tenant) are answers, not errors; nothing is written for them.
+   */
   commit(request: CommitRequest): Promise<CommitResult>;
-  /** Records a command that produced no events (denied, invalid, rejected, failed). */
+  /** Records a command that produced no events (denied, invalid, rejected, failed, erasure), chained. */
   recordCommand(bucket: number, recordedAt: string, audit: AuditRecord): Promise<StoredCommand>;
-  /** A random value fixed for the life of the store: genesis hashes and payload-hash salt. */
-  readonly storeId: string;
+  /** Every command matching the query in the tenant, in the order it was recorded. */
+  commands(query: CommandQuery, tenant: string): Promise<readonly StoredCommand[]>;
+  /**
+   * Makes deleted rows unrecoverable from the store's files where the store can (SQLite: its WAL
+   * truncated; freed pages are zeroed by secure_delete).
+   */
+  purgeDeleted(): Promise<void>;
   close(): Promise<void>;
 }

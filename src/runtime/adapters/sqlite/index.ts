@@ -1,0 +1,47 @@
+/** The embedded store: every port of one SQLite file. */
+import type { Store } from '../../ports/store.js';
+import { SqliteChainReader } from './chain-reader.js';
+import { openDatabase, type Db, type SqliteOptions } from './database.js';
+import { SqliteEventStore } from './event-store.js';
+import { SqliteProjectionStore } from './projection-store.js';
+
+export interface SqliteStore extends Store {
+  readonly kind: 'sqlite';
+  readonly events: SqliteEventStore;
+  /** The database handle, for tests and tools that inspect the file itself. */
+  readonly db: Db;
+}
+
+export function openSqliteStore(path: string, options: SqliteOptions = {}): SqliteStore {
+  const db = openDatabase(path, options);
+  const events = new SqliteEventStore(db);
+  migrateProjectionPositions(db);
+  return {
+    kind: 'sqlite',
+    db,
+    events,
+    outbox: events,
+    chains: new SqliteChainReader(db),
+    projections: new SqliteProjectionStore(db),
+    close: () => events.close(),
+  };
+}
+
+export function isSqliteStore(store: Store): store is SqliteStore {
+  return store.kind === 'sqlite' && 'db' in store;
+}
+
+/** Projection positions were kept in gw_projection_checkpoints before 0.2; carried over once. */
+function migrateProjectionPositions(db: Db): void {
+  const old = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gw_projection_checkpoints'`).get();
+  if (old === undefined) return;
+  db.transaction(() => {
+    db.exec(`INSERT OR IGNORE INTO gw_projection_positions (name, position) SELECT name, position FROM gw_projection_checkpoints`);
+    db.exec(`DROP TABLE gw_projection_checkpoints`);
+  }).immediate();
+}
+
+export { openDatabase, type Db, type SqliteOptions, type Synchronous } from './database.js';
+export { SqliteEventStore } from './event-store.js';
+export { SqliteKeyStore, type SqliteKeyStoreOptions } from './key-store.js';
+export { quoteIdentifier } from './projection-store.js';

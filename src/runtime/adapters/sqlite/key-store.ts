@@ -1,0 +1,87 @@
+/**
+ * Data keys by subject, in their own SQLite file with secure_delete on, so a destroyed key's bytes
+ * are overwritten in the file and, after a TRUNCATE checkpoint, gone from the WAL too.
+ */
+import Database from 'better-sqlite3';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import type { KeyStore } from '../../ports/key-store.js';
+
+export interface SqliteKeyStoreOptions {
+  /** Overwrite deleted keys in the file (default on; off only to prove it matters in a test). */
+  readonly secureDelete?: boolean;
+}
+
+export class SqliteKeyStore implements KeyStore {
+  readonly #db: Database.Database;
+  readonly #kek: Buffer;
+  readonly #cache = new Map<string, Buffer>();
+  readonly #get;
+  readonly #insert;
+  readonly #delete;
+
+  constructor(path: string, kek: Uint8Array, options: SqliteKeyStoreOptions = {}) {
+    if (kek.length !== 32) throw new Error('the key-encryption key must be 32 bytes');
+    this.#kek = Buffer.from(kek);
+    this.#db = new Database(path);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma(`secure_delete = ${options.secureDelete === false ? 'OFF' : 'ON'}`);
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.exec(`CREATE TABLE IF NOT EXISTS gw_keys (subject TEXT PRIMARY KEY, wrapped BLOB NOT NULL) STRICT`);
+    this.#get = this.#db.prepare<[string], { wrapped: Buffer }>(`SELECT wrapped FROM gw_keys WHERE subject = ?`);
+    this.#insert = this.#db.prepare<[string, Buffer]>(`INSERT INTO gw_keys (subject, wrapped) VALUES (?, ?) ON CONFLICT (subject) DO NOTHING`);
+    this.#delete = this.#db.prepare<[string]>(`DELETE FROM gw_keys WHERE subject = ?`);
+  }
+
+  async get(subject: string): Promise<Buffer | undefined> {
+    return this.#read(subject);
+  }
+
+  async getOrCreate(subject: string): Promise<Buffer> {
+    const existing = this.#read(subject);
+    if (existing !== undefined) return existing;
+    this.#insert.run(subject, this.#wrap(subject, randomBytes(32)));
+    return this.#read(subject)!;
+  }
+
+  async destroy(subject: string): Promise<boolean> {
+    this.#cache.delete(subject);
+    const changes = this.#delete.run(subject).changes;
+    this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    return changes > 0;
+  }
+
+  derive(purpose: string): Buffer {
+    return createHmac('sha256', this.#kek).update(`gw-derive-v1:${purpose}`).digest();
+  }
+
+  async close(): Promise<void> {
+    this.#cache.clear();
+    this.#db.close();
+  }
+
+  #read(subject: string): Buffer | undefined {
+    const cached = this.#cache.get(subject);
+    if (cached !== undefined) return cached;
+    const row = this.#get.get(subject);
+    if (row === undefined) return undefined;
+    const key = this.#unwrap(subject, row.wrapped);
+    this.#cache.set(subject, key);
+    return key;
+  }
+
+  #wrap(subject: string, key: Buffer): Buffer {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#kek, iv);
+    cipher.setAAD(Buffer.from(`gw-dek-v1:${subject}`, 'utf8'));
+    const body = Buffer.concat([cipher.update(key), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]);
+  }
+
+  #unwrap(subject: string, wrapped: Buffer): Buffer {
+    const decipher = createDecipheriv('aes-256-gcm', this.#kek, wrapped.subarray(0, 12));
+    decipher.setAAD(Buffer.from(`gw-dek-v1:${subject}`, 'utf8'));
+    decipher.setAuthTag(wrapped.subarray(12, 28));
+    return Buffer.concat([decipher.update(wrapped.subarray(28)), decipher.final()]);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Configuration from the environment: the one place the runtime reads process.env. Options given
+ * in code win; the environment fills in the rest.
+ */
+export interface Environment {
+  /** The embedded database file (GROUNDWORK_DB, default app.db). */
+  readonly databasePath: string;
+  /** The key-encryption key for personal data (GROUNDWORK_KEK, base64 of 32 bytes). */
+  readonly kek: Buffer | undefined;
+  /** Ed25519 private key that signs checkpoints (GROUNDWORK_SIGNING_KEY, PEM or base64 DER). */
+  readonly signingKey: string | undefined;
+  /** The pinned public key verify checks checkpoints with (GROUNDWORK_VERIFY_KEY). */
+  readonly verifyKey: string | undefined;
+}
+
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
+  return {
+    databasePath: nonEmpty(env['GROUNDWORK_DB']) ?? 'app.db',
+    kek: kekFrom(nonEmpty(env['GROUNDWORK_KEK'])),
+    signingKey: nonEmpty(env['GROUNDWORK_SIGNING_KEY']),
+    verifyKey: nonEmpty(env['GROUNDWORK_VERIFY_KEY']),
+  };
+}
+
+/** Reads a KEK given as base64 of 32 bytes. */
+export function kekFrom(text: string | undefined): Buffer | undefined {
+  if (text === undefined) return undefined;
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== 32) throw new ConfigurationError('GROUNDWORK_KEK must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+  return key;
+}
+
+/** Reads the KEK from GROUNDWORK_KEK (base64 of 32 bytes). */
+export function kekFromEnvironment(env: NodeJS.ProcessEnv = process.env): Buffer | undefined {
+  return kekFrom(nonEmpty(env['GROUNDWORK_KEK']));
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}

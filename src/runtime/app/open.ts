@@ -1,0 +1,118 @@
+/**
+ * The composition root: the one place a project's definition meets a store, a key store and the
+ * runtime's services. The generated app, its command line, the tests and the bench all open an
+ * app here, so moving a project between stores is configuration, never regeneration.
+ */
+import { openSqliteStore, SqliteKeyStore, type SqliteOptions } from '../adapters/sqlite/index.js';
+import { FileCheckpointSink, MemoryCheckpointSink } from '../adapters/file/checkpoint-sink.js';
+import { privateKeyFrom, publicKeyFrom, type Checkpoint } from '../core/checkpoint.js';
+import { piiOf, type AppDefinition, type CommandDefinition } from '../core/definitions.js';
+import { PiiCodec, decodeEvent } from '../core/pii.js';
+import { CommandPipeline, type CommandResult, type PipelineOptions } from '../core/pipeline.js';
+import { ProjectionRunner, type Rows } from '../core/projections.js';
+import type { CommandContext, DomainEvent } from '../core/types.js';
+import type { CheckpointSink } from '../ports/checkpoint-sink.js';
+import type { KeyStore } from '../ports/key-store.js';
+import type { Store } from '../ports/store.js';
+import { Checkpointer } from '../trust/checkpoints.js';
+import { Trust } from '../trust/operations.js';
+import { verifyStore, type VerifyReport } from '../trust/verify.js';
+import { readEnvironment } from './config.js';
+
+export interface AppOptions extends SqliteOptions, Omit<PipelineOptions, 'afterCommit' | 'codec'> {
+  /** The SQLite database file, or ':memory:'; default GROUNDWORK_DB, then app.db. */
+  readonly path?: string | undefined;
+  /** An open store to use instead of opening one (tests, tools); closed with the app. */
+  readonly store?: Store | undefined;
+  /** The key-encryption key for personal data (32 bytes); default GROUNDWORK_KEK. */
+  readonly kek?: Uint8Array | undefined;
+  /** Where the data keys are kept, apart from the events; default `<path>.keys`. */
+  readonly keysPath?: string | undefined;
+  /** An open key store to use instead of opening one; closed with the app. */
+  readonly keys?: KeyStore | undefined;
+  /** Ed25519 private key that signs checkpoints (PEM or base64 DER); default GROUNDWORK_SIGNING_KEY. */
+  readonly signingKey?: string | undefined;
+  /** The pinned public key verify checks checkpoints with; default GROUNDWORK_VERIFY_KEY. */
+  readonly verifyKey?: string | undefined;
+  /** The append-only sink checkpoints are copied to; default `<path>.checkpoints.jsonl`. */
+  readonly checkpointSink?: CheckpointSink | undefined;
+  /** Take a checkpoint after this many events or seconds (defaults 1000 and 60). */
+  readonly checkpointEvery?: { readonly events?: number | undefined; readonly seconds?: number | undefined } | undefined;
+  /** Where defaults are read from; default process.env. */
+  readonly env?: NodeJS.ProcessEnv | undefined;
+}
+
+export interface App {
+  readonly definition: AppDefinition;
+  readonly store: Store;
+  readonly keys: KeyStore | undefined;
+  readonly pipeline: CommandPipeline;
+  readonly projections: ProjectionRunner;
+  readonly trust: Trust;
+  readonly aggregates: AppDefinition['aggregates'];
+  /** Runs one command through the pipeline. */
+  execute<I, S, E extends DomainEvent>(command: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<CommandResult<E>>;
+  newId(): string;
+  /** A projection's rows, by projection name. */
+  rows<R extends object>(name: string): Rows<R>;
+  verify(options?: { readonly incremental?: boolean }): Promise<VerifyReport>;
+  /** Takes a signed checkpoint now; undefined without a signing key. */
+  checkpoint(): Promise<Checkpoint | undefined>;
+  close(): Promise<void>;
+}
+
+/** Opens the store and its key store, brings projections up to date, and assembles the app. */
+export async function openApp(definition: AppDefinition, options: AppOptions = {}): Promise<App> {
+  const env = readEnvironment(options.env);
+  const path = options.path ?? env.databasePath;
+  const memory = options.store === undefined && path === ':memory:';
+  const clock = options.clock ?? ((): Date => new Date());
+  const store = options.store ?? openSqliteStore(path, options);
+  const kek = options.kek ?? env.kek;
+  const keys = options.keys ?? (kek === undefined ? undefined : new SqliteKeyStore(options.keysPath ?? (memory ? ':memory:' : `${path}.keys`), kek));
+  const codec = new PiiCodec(keys);
+  const pii = piiOf(definition.aggregates);
+  const projections = new ProjectionRunner(store.events, store.projections, definition.projections, (event) => decodeEvent(codec, pii, event));
+  await projections.prepare();
+  await projections.catchUp();
+  const sink = options.checkpointSink ?? (memory ? new MemoryCheckpointSink() : new FileCheckpointSink(`${path}.checkpoints.jsonl`));
+  const signingKey = options.signingKey ?? env.signingKey;
+  const verifyKey = options.verifyKey ?? env.verifyKey;
+  const checkpointer = signingKey === undefined ? undefined : new Checkpointer(store.chains, store.events.storeId, { signingKey: privateKeyFrom(signingKey), sink, everyEvents: options.checkpointEvery?.events, everySeconds: options.checkpointEvery?.seconds });
+  const pipeline = new CommandPipeline(store.events, {
+    clock,
+    codec,
+    ids: options.ids,
+    policy: options.policy,
+    afterCommit: async (events) => {
+      await projections.catchUp();
+      const last = events[events.length - 1];
+      if (last !== undefined) await checkpointer?.maybe(clock(), last.position);
+    },
+  });
+  const trust = new Trust({ events: store.events, pipeline, projections, keys, commands: definition.commands, pii, clock });
+  return {
+    definition,
+    store,
+    keys,
+    pipeline,
+    projections,
+    trust,
+    aggregates: definition.aggregates,
+    execute: (command, input, context) => pipeline.execute(command, input, context),
+    newId: () => pipeline.newId(),
+    rows: (name) => projections.rows(name),
+    verify: (verifyOptions = {}) =>
+      verifyStore(store.chains, {
+        storeId: store.events.storeId,
+        publicKey: verifyKey === undefined ? undefined : publicKeyFrom(verifyKey),
+        sink,
+        statePath: verifyOptions.incremental === true && !memory && options.store === undefined ? `${path}.verify-state.json` : undefined,
+      }),
+    checkpoint: async () => checkpointer?.take(clock()),
+    close: async () => {
+      await keys?.close();
+      await store.close();
+    },
+  };
+}

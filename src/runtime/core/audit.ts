@@ -1,0 +1,82 @@
+/** The audit record of one command, collected as the pipeline learns about it. */
+import { createHmac } from 'node:crypto';
+import type { AuditRecord, Outcome } from '../ports/event-store.js';
+import type { CommandContext, EventMetadata } from './types.js';
+
+/**
+ * Keyed hash of a command payload, for idempotency checks without keeping the payload. With a key
+ * store the key is derived from the KEK, which never sits in the database, so a hash of personal
+ * data cannot be tested against guesses by someone holding only the database.
+ */
+export function payloadHash(key: string | Uint8Array, input: unknown): string {
+  return createHmac('sha256', key).update(JSON.stringify(input)).digest('hex');
+}
+
+export class AuditDraft {
+  readonly command: string;
+  readonly commandId: string;
+  readonly context: CommandContext;
+  streamId = '';
+  subject: string | null = null;
+  payloadHash: string | null = null;
+  #decision: 'allowed' | 'denied' = 'allowed';
+  #reason: string | null = null;
+
+  constructor(command: string, commandId: string, context: CommandContext) {
+    this.command = command;
+    this.commandId = commandId;
+    this.context = context;
+  }
+
+  at(streamId: string): this {
+    this.streamId = streamId;
+    return this;
+  }
+
+  payload(hash: string): this {
+    this.payloadHash = hash;
+    return this;
+  }
+
+  deny(reason: string): void {
+    this.#decision = 'denied';
+    this.#reason = reason;
+  }
+
+  metadata(command: string): EventMetadata {
+    const c = this.context;
+    return {
+      commandId: this.commandId,
+      command,
+      correlationId: c.correlationId ?? this.commandId,
+      causationId: c.causationId ?? null,
+      actorId: c.actor.id,
+      actorKind: c.actor.kind,
+      onBehalfOf: c.onBehalfOf ?? null,
+      subject: this.subject,
+      tenant: c.tenant,
+    };
+  }
+
+  build(outcome: Outcome, error: AuditRecord['error'], versions: AuditRecord['versions']): AuditRecord {
+    const c = this.context;
+    return {
+      commandId: this.commandId,
+      command: this.command,
+      streamId: this.streamId,
+      tenant: c.tenant,
+      actor: { id: c.actor.id, kind: c.actor.kind, roles: [...c.actor.roles] },
+      onBehalfOf: c.onBehalfOf ?? null,
+      subject: this.subject,
+      correlationId: c.correlationId ?? this.commandId,
+      causationId: c.causationId ?? null,
+      idempotencyKey: c.idempotencyKey ?? null,
+      payloadHash: this.payloadHash,
+      decision: this.#decision,
+      reason: this.#reason,
+      outcome,
+      error,
+      versions,
+    };
+  }
+}

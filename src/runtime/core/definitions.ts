@@ -1,0 +1,65 @@
+/**
+ * What generated code hands the runtime: one definition per aggregate, command and projection,
+ * and the project's tables of them. Plain data and functions; no lookups by name at run time
+ * except the trust operations' dispatch of undo and state-at, which go through these tables.
+ */
+import type { ZodType } from 'zod';
+import type { DomainError } from './errors.js';
+import type { PiiFields } from './pii.js';
+import type { AnyProjection } from './projections.js';
+import type { ActorKind, DeepReadonly, DomainEvent } from './types.js';
+
+export type Decision<E extends DomainEvent> = readonly E[] | DomainError;
+
+export interface AggregateDefinition<S, E extends DomainEvent> {
+  readonly name: string;
+  readonly description?: string | undefined;
+  /** The input field that carries the aggregate id, such as `orderId`. */
+  readonly idField: string;
+  initialState(): S;
+  /** Applies one event to a state the fold owns, in place. */
+  fold(state: S, event: E): void;
+  /** The data subject the aggregate belongs to, for on-behalf-of checks and history. */
+  subjectOf(state: S): string | undefined;
+  readonly snapshotEvery: number | undefined;
+  /** Changes whenever the state's shape changes; snapshots of another shape are ignored. */
+  readonly stateVersion: string;
+  /** The pii fields of each event type, encrypted under the subject's key. */
+  readonly pii: PiiFields;
+  /** Whether the state holds pii; such states are never snapshotted. */
+  readonly statePii: boolean;
+}
+
+export interface CommandDefinition<I, S, E extends DomainEvent> {
+  readonly name: string;
+  readonly aggregate: AggregateDefinition<S, E>;
+  readonly schema: ZodType<I>;
+  streamIdOf(input: I): string;
+  readonly creates: boolean;
+  readonly allow: readonly string[] | 'public';
+  readonly actors: readonly ActorKind[];
+  decide(command: I, state: DeepReadonly<S>): Decision<E>;
+  readonly undo: string | undefined;
+}
+
+/** Any command or aggregate of a project, for by-name dispatch (the pipeline validates the input). */
+export type AnyCommand = CommandDefinition<unknown, unknown, DomainEvent>;
+export type AnyAggregate = AggregateDefinition<unknown, DomainEvent>;
+
+/** A whole project, as its generated `app.ts` describes it to the composition root. */
+export interface AppDefinition {
+  /** Every command, by name: what undo dispatches from. */
+  readonly commands: Readonly<Record<string, AnyCommand>>;
+  /** Every aggregate, by name: what state-at folds with. */
+  readonly aggregates: Readonly<Record<string, AnyAggregate>>;
+  readonly projections: readonly AnyProjection[];
+}
+
+/** The pii fields of every event type of a project, gathered from its aggregates. */
+export function piiOf(aggregates: Readonly<Record<string, AnyAggregate>>): PiiFields {
+  const out: Record<string, readonly string[]> = {};
+  for (const aggregate of Object.values(aggregates)) {
+    for (const [type, fields] of Object.entries(aggregate.pii)) out[type] = fields;
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+/**
+ * Crypto-shredding. Fields marked `pii` are encrypted with AES-256-GCM under a data key of their
+ * subject; the associated data binds each ciphertext to its stream, version, event type, field and
+ * subject, so it cannot be moved elsewhere. Data keys are wrapped by a key-encryption key (KEK)
+ * from the environment and stored apart from the events; `forget` destroys the subject's key, and
+ * every read of its fields then returns ERASED. Pure apart from the key store port.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { KeyStore } from '../ports/key-store.js';
+
+export interface Erased {
+  readonly erased: true;
+}
+
+/** What a read of an erased field returns. */
+export const ERASED: Erased = Object.freeze({ erased: true });
+
+export function isErased(value: unknown): value is Erased {
+  return value === ERASED || (typeof value === 'object' && value !== null && (value as { erased?: unknown }).erased === true && Object.keys(value).length === 1);
+}
+
+const PREFIX = 'gw:pii:v1:';
+
+/** Where a pii value sits: what its ciphertext is bound to. */
+export interface PiiLocation {
+  readonly subject: string;
+  readonly streamId: string;
+  readonly version: number;
+  readonly type: string;
+  readonly field: string;
+}
+
+function aad(at: PiiLocation): Buffer {
+  return Buffer.from(JSON.stringify(['gw-pii-v1', at.subject, at.streamId, at.version, at.type, at.field]), 'utf8');
+}
+
+export function encryptValue(key: Uint8Array, value: unknown, at: PiiLocation): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(aad(at));
+  const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+  return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+}
+
+/** Throws when the ciphertext was altered or moved to another event, field or subject. */
+export function decryptValue(key: Uint8Array, text: string, at: PiiLocation): unknown {
+  if (!text.startsWith(PREFIX)) throw new Error(`not a pii ciphertext at ${at.streamId}@${at.version}.${at.field}`);
+  const raw = Buffer.from(text.slice(PREFIX.length), 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  decipher.setAAD(aad(at));
+  decipher.setAuthTag(raw.subarray(12, 28));
+  const plain = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  return JSON.parse(plain) as unknown;
+}
+
+export function isCiphertext(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith(PREFIX);
+}
+
+/** Which top-level fields of each event type are personal data (generated from the spec). */
+export type PiiFields = Readonly<Record<string, readonly string[]>>;
+
+/**
+ * Encrypts and decrypts the pii fields of events. A field holding a named type or a list is
+ * encrypted whole. Without a key store, events with pii fields cannot be written.
+ */
+export class PiiCodec {
+  readonly #keys: KeyStore | undefined;
+
+  constructor(keys: KeyStore | undefined) {
+    this.#keys = keys;
+  }
+
+  get keys(): KeyStore | undefined {
+    return this.#keys;
+  }
+
+  async encrypt(fields: readonly string[] | undefined, data: object, at: Omit<PiiLocation, 'field'>): Promise<object> {
+    if (fields === undefined || fields.length === 0) return data;
+    if (this.#keys === undefined) throw new Error('this event has pii fields but no key store is configured: set GROUNDWORK_KEK (32 bytes, base64)');
+    const key = await this.#keys.getOrCreate(at.subject);
+    const out: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+    for (const field of fields) {
+      if (out[field] !== undefined) out[field] = encryptValue(key, out[field], { ...at, field });
+    }
+    return out;
+  }
+
+  /** The subject's data key, or undefined where it was destroyed (its fields read as ERASED). */
+  async key(subject: string): Promise<Uint8Array | undefined> {
+    return this.#keys?.get(subject);
+  }
+
+  /** Plaintext where the subject's key exists, ERASED where it was destroyed. */
+  async decrypt(fields: readonly string[] | undefined, data: object, at: Omit<PiiLocation, 'field'>): Promise<object> {
+    if (fields === undefined || fields.length === 0) return data;
+    return decryptFields(await this.key(at.subject), fields, data, at);
+  }
+}
+
+/** The fields decrypted with `key`, or ERASED when there is no key. */
+export function decryptFields(key: Uint8Array | undefined, fields: readonly string[], data: object, at: Omit<PiiLocation, 'field'>): object {
+  const out: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+  for (const field of fields) {
+    const value = out[field];
+    if (!isCiphertext(value)) continue;
+    out[field] = key === undefined ? ERASED : decryptValue(key, value, { ...at, field });
+  }
+  return out;
+}
+
+/** The event with its encrypted fields in clear, or ERASED where the subject was forgotten. */
+export async function decodeEvent<E extends { readonly type: string; readonly data: object; readonly streamId: string; readonly version: number; readonly metadata: { readonly subject: string | null } }>(codec: PiiCodec, pii: PiiFields, event: E): Promise<E> {
+  const fields = pii[event.type];
+  if (fields === undefined || fields.length === 0) return event;
+  const data = await codec.decrypt(fields, event.data, { subject: event.metadata.subject ?? event.streamId, streamId: event.streamId, version: event.version, type: event.type });
+  return { ...event, data };
+}

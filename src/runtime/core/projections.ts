@@ -1,0 +1,119 @@
+/**
+ * Projections: read models fed from the store's global order. The runner reads events after a
+ * projection's position and applies them through its generated dispatch; the projection store
+ * advances the position in the same transaction as the rows, so no event is skipped or applied
+ * twice, even across crashes.
+ */
+import type { EventStore, GlobalPosition } from '../ports/event-store.js';
+import type { ProjectionStore } from '../ports/projection-store.js';
+import type { StoredEvent } from './types.js';
+
+export type ColumnKind = 'text' | 'integer' | 'real' | 'boolean' | 'json';
+
+export interface ColumnDefinition {
+  readonly name: string;
+  readonly kind: ColumnKind;
+}
+
+/** The rows of one projection table, keyed by its key column; reads take an optional tenant. */
+export interface Rows<R extends object> {
+  get(key: string, tenant?: string): R | undefined;
+  /** Inserts the row if missing (other columns null), then sets the given columns. */
+  merge(key: string, values: Partial<R>): void;
+  delete(key: string): void;
+  /** Rows whose column equals the value, for handlers that must find a row by another field. */
+  findBy<K extends keyof R & string>(column: K, value: R[K], tenant?: string): R[];
+}
+
+export interface ProjectionDefinition<R extends object, E extends StoredEvent = StoredEvent> {
+  readonly name: string;
+  /** Whether any column holds pii: such projections are rebuilt when a subject is forgotten. */
+  readonly pii: boolean;
+  readonly table: string;
+  readonly key: string;
+  readonly columns: readonly ColumnDefinition[];
+  /** The event types the projection handles; the runner hands `apply` only these. */
+  readonly handles: readonly E['type'][];
+  /** The generated dispatch: an exhaustive switch over the handled event types. */
+  apply(event: E, rows: Rows<R>): void;
+}
+
+/** Any projection of a project, as the runner holds them. */
+export type AnyProjection = ProjectionDefinition<object, StoredEvent>;
+
+const BATCH = 500;
+
+/** Brings projections up to date from the event store, and rebuilds them. */
+export class ProjectionRunner {
+  readonly #events: EventStore;
+  readonly #store: ProjectionStore;
+  readonly #projections: readonly AnyProjection[];
+  readonly #decode: (event: StoredEvent) => Promise<StoredEvent>;
+  readonly #handled: ReadonlyMap<string, ReadonlySet<string>>;
+
+  /** `decode` gives handlers pii fields in clear (or ERASED once the subject is forgotten). */
+  constructor(events: EventStore, store: ProjectionStore, projections: readonly AnyProjection[], decode: (event: StoredEvent) => Promise<StoredEvent>) {
+    this.#events = events;
+    this.#store = store;
+    this.#projections = projections;
+    this.#decode = decode;
+    this.#handled = new Map(projections.map((p) => [p.name, new Set<string>(p.handles)]));
+  }
+
+  get projections(): readonly AnyProjection[] {
+    return this.#projections;
+  }
+
+  async prepare(): Promise<void> {
+    for (const definition of this.#projections) await this.#store.prepare(definition);
+  }
+
+  /** Applies every event after each projection's position. Returns the number of events read. */
+  async catchUp(): Promise<number> {
+    let applied = 0;
+    for (const definition of this.#projections) applied += await this.#catchUpOne(definition);
+    return applied;
+  }
+
+  /** The projections whose columns hold personal data. */
+  withPii(): AnyProjection[] {
+    return this.#projections.filter((p) => p.pii);
+  }
+
+  /** Empties a projection's table and replays every event into it. */
+  async rebuild(name: string): Promise<number> {
+    const definition = this.#find(name);
+    await this.#store.reset(definition);
+    return this.#catchUpOne(definition);
+  }
+
+  rows<R extends object>(name: string): Rows<R> {
+    return this.#store.rows(this.#find(name)) as unknown as Rows<R>;
+  }
+
+  async #catchUpOne(definition: AnyProjection): Promise<number> {
+    const handled = this.#handled.get(definition.name)!;
+    let read = 0;
+    for (;;) {
+      const from = await this.#store.position(definition.name);
+      const { events, next } = await this.#events.readAll(from, BATCH);
+      if (events.length === 0) return read;
+      const decoded: StoredEvent[] = [];
+      for (const event of events) if (handled.has(event.type)) decoded.push(await this.#decode(event));
+      const moved = await this.#store.advance(definition, from, next, (rows) => {
+        for (const event of decoded) definition.apply(event, rows.forTenant(event.metadata.tenant));
+      });
+      if (moved) read += events.length;
+    }
+  }
+
+  #find(name: string): AnyProjection {
+    const definition = this.#projections.find((p) => p.name === name);
+    if (definition === undefined) throw new Error(`unknown projection ${name}`);
+    return definition;
+  }
+}
+
+export function samePosition(a: GlobalPosition, b: GlobalPosition): boolean {
+  return a.tx === b.tx && a.position === b.position;
+}

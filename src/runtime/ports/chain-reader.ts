@@ -1,0 +1,72 @@
+/**
+ * The chain reader port: what verify and the signed checkpoints need of a store. It hands out the
+ * exact stored bytes of each chained row, so the hashes can be recomputed, and keeps the signed
+ * checkpoints beside the rows they cover.
+ */
+import type { ChainName, CommandRowFields, EventRowFields } from '../core/chain.js';
+
+export interface ChainLinks {
+  readonly prevHash: Uint8Array;
+  readonly rowHash: Uint8Array;
+}
+
+/** An event row as stored, with its links; `seq` is its bseq. */
+export interface EventChainRow extends EventRowFields, ChainLinks {
+  readonly seq: number;
+}
+
+/** An audit row as stored, with its links; `seq` is its cseq. */
+export interface CommandChainRow extends CommandRowFields, ChainLinks {
+  readonly seq: number;
+}
+
+export type ChainRow = EventChainRow | CommandChainRow;
+
+/** The last row of one bucket's chain: its seq and row hash. */
+export interface ChainHead {
+  readonly bucket: number;
+  readonly seq: number;
+  readonly hash: Uint8Array;
+}
+
+/** A stored checkpoint: its canonical body text (hashed and signed), hash and signature. */
+export interface StoredCheckpoint {
+  readonly seq: number;
+  readonly hash: string;
+  readonly body: string;
+  readonly signature: string;
+}
+
+/** What a checkpoint is built from, read in one consistent snapshot of the store. */
+export interface CheckpointInputs {
+  readonly previous: { readonly seq: number; readonly hash: string } | undefined;
+  readonly eventHeads: readonly ChainHead[];
+  readonly commandHeads: readonly ChainHead[];
+  /** The highest event position, and the number of audit rows. */
+  readonly events: number;
+  readonly commands: number;
+}
+
+export interface ChainReader {
+  /**
+   * Every row of a chain in (bucket, seq) order, in pages, in constant memory. With `resume`, a
+   * bucket listed there starts after the given seq; the others start at the beginning.
+   */
+  rows(chain: 'events', resume?: ReadonlyMap<number, number>): AsyncIterable<readonly EventChainRow[]>;
+  rows(chain: 'commands', resume?: ReadonlyMap<number, number>): AsyncIterable<readonly CommandChainRow[]>;
+  /** The row hash at (bucket, seq) of a chain, or undefined when there is no such row. */
+  rowHash(chain: ChainName, bucket: number, seq: number): Promise<Uint8Array | undefined>;
+  /** The buckets that hold rows of the chain. */
+  buckets(chain: ChainName): Promise<readonly number[]>;
+  /** Global event positions: how many rows, the highest, and the first missing one below it. */
+  positions(): Promise<{ readonly count: number; readonly max: number; readonly firstMissing: number | null }>;
+  /** Every stored checkpoint, oldest first. */
+  checkpoints(): AsyncIterable<StoredCheckpoint>;
+  /** The newest stored checkpoint's body, if any. */
+  latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
+  /**
+   * Reads the inputs of a checkpoint and stores the checkpoint `build` makes of them, in one
+   * transaction: no row can be appended between the heads being read and the checkpoint stored.
+   */
+  storeCheckpoint(build: (inputs: CheckpointInputs) => StoredCheckpoint): Promise<StoredCheckpoint>;
+}

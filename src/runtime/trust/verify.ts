@@ -1,0 +1,213 @@
+/**
+ * verify: walks every bucket's two chains in constant memory, checks sequence, links and content,
+ * then every checkpoint's signature, link and heads, and compares the database with the external
+ * checkpoint sink. It names the first bad row per bucket and chain, with its kind.
+ *
+ * What it cannot catch: rows appended after the last checkpoint can be deleted from the end of
+ * the store without a trace, and a well-formed row written through the application's own
+ * credentials is not a hash problem.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { commandRowHash, eventRowHash, genesisHash, type ChainName } from '../core/chain.js';
+import { GENESIS_CHECKPOINT, checkpointHash, merkleRoot, signatureValid, type Checkpoint } from '../core/checkpoint.js';
+import type { ChainReader, ChainRow, CommandChainRow, EventChainRow } from '../ports/chain-reader.js';
+import type { CheckpointSink } from '../ports/checkpoint-sink.js';
+import { parseCheckpoint } from './checkpoints.js';
+
+export type FindingKind =
+  | 'content-mismatch'
+  | 'link-mismatch'
+  | 'seq-gap'
+  | 'duplicate'
+  | 'truncated-before-checkpoint'
+  | 'checkpoint-mismatch'
+  | 'bad-signature'
+  | 'rollback';
+
+export interface VerifyFinding {
+  readonly kind: FindingKind;
+  readonly chain: ChainName | 'checkpoints' | 'positions';
+  readonly bucket: number | null;
+  /** bseq or cseq in a bucket chain; the checkpoint seq for checkpoints; the position for positions. */
+  readonly seq: number | null;
+  readonly message: string;
+}
+
+export interface VerifyReport {
+  readonly ok: boolean;
+  readonly rows: { readonly events: number; readonly commands: number };
+  readonly buckets: number;
+  readonly checkpoints: { readonly checked: number; readonly inSink: number; readonly latest: number | null };
+  readonly findings: readonly VerifyFinding[];
+  readonly incremental: boolean;
+  readonly seconds: number;
+}
+
+export interface VerifyOptions {
+  readonly storeId: string;
+  /** The pinned public key; without it, checkpoint signatures are reported as unverifiable. */
+  readonly publicKey?: KeyObject | undefined;
+  readonly sink?: CheckpointSink | undefined;
+  /** A file where verify keeps the heads it verified, to continue from them next time. */
+  readonly statePath?: string | undefined;
+}
+
+interface SavedState {
+  readonly storeId: string;
+  readonly events: Record<string, [number, string]>;
+  readonly commands: Record<string, [number, string]>;
+}
+
+export async function verifyStore(chains: ChainReader, options: VerifyOptions): Promise<VerifyReport> {
+  const started = performance.now();
+  const findings: VerifyFinding[] = [];
+  const saved = loadState(options);
+  const events = await walkChain(chains, 'events', options.storeId, saved?.events, findings);
+  const commands = await walkChain(chains, 'commands', options.storeId, saved?.commands, findings);
+  await checkPositions(chains, findings);
+  const checkpoints = await checkCheckpoints(chains, options, findings);
+  const ok = findings.length === 0;
+  if (ok && options.statePath !== undefined) {
+    const state: SavedState = { storeId: options.storeId, events: events.heads, commands: commands.heads };
+    writeFileSync(options.statePath, JSON.stringify(state));
+  }
+  return {
+    ok,
+    rows: { events: events.rows, commands: commands.rows },
+    buckets: new Set([...Object.keys(events.heads), ...Object.keys(commands.heads)]).size,
+    checkpoints,
+    findings,
+    incremental: saved !== undefined,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function loadState(options: VerifyOptions): SavedState | undefined {
+  if (options.statePath === undefined || !existsSync(options.statePath)) return undefined;
+  const state = JSON.parse(readFileSync(options.statePath, 'utf8')) as SavedState;
+  return state.storeId === options.storeId ? state : undefined;
+}
+
+function recompute(row: ChainRow, chain: ChainName): Buffer {
+  return chain === 'events' ? eventRowHash(row as EventChainRow, row.prevHash) : commandRowHash(row as CommandChainRow, row.prevHash);
+}
+
+/**
+ * One pass over a chain in (bucket, seq) order. Memory holds one cursor and at most one finding
+ * per bucket. With a saved state, each bucket resumes after its verified head, once that head is
+ * shown to be unchanged.
+ */
+async function walkChain(chains: ChainReader, chain: ChainName, storeId: string, saved: Record<string, [number, string]> | undefined, findings: VerifyFinding[]): Promise<{ rows: number; heads: Record<string, [number, string]> }> {
+  const heads: Record<string, [number, string]> = {};
+  const failed = new Set<number>();
+  const resume = new Map<number, number>();
+  if (saved !== undefined) {
+    for (const bucket of await chains.buckets(chain)) {
+      const head = saved[String(bucket)];
+      if (head === undefined) continue;
+      heads[String(bucket)] = head;
+      const hash = await chains.rowHash(chain, bucket, head[0]);
+      if (hash !== undefined && Buffer.from(hash).toString('hex') === head[1]) {
+        resume.set(bucket, head[0]);
+        continue;
+      }
+      failed.add(bucket);
+      findings.push({ kind: hash === undefined ? 'truncated-before-checkpoint' : 'content-mismatch', chain, bucket, seq: head[0], message: `${chain} bucket ${bucket}: the head verified last time (seq ${head[0]}) ${hash === undefined ? 'is gone' : 'has changed'}` });
+    }
+  }
+  let rows = 0;
+  let bucket = -1;
+  let seq = 0;
+  let hash: Uint8Array = Buffer.alloc(0);
+  const report = (kind: FindingKind, row: ChainRow, message: string) => {
+    failed.add(row.bucket);
+    findings.push({ kind, chain, bucket: row.bucket, seq: row.seq, message });
+  };
+  const pages = chain === 'events' ? chains.rows('events', saved === undefined ? undefined : resume) : chains.rows('commands', saved === undefined ? undefined : resume);
+  for await (const page of pages) {
+    for (const row of page) {
+      rows++;
+      if (row.bucket !== bucket) {
+        bucket = row.bucket;
+        const from = resume.get(bucket);
+        seq = from ?? 0;
+        hash = from === undefined ? genesisHash(storeId, chain, bucket) : Buffer.from(heads[String(bucket)]![1], 'hex');
+      }
+      if (failed.has(row.bucket)) continue;
+      if (row.seq === seq) report('duplicate', row, `${chain} bucket ${row.bucket}: two rows claim seq ${row.seq}`);
+      else if (row.seq !== seq + 1) report('seq-gap', row, `${chain} bucket ${row.bucket}: seq ${row.seq} follows ${seq}`);
+      else if (!Buffer.from(row.prevHash).equals(hash)) report('link-mismatch', row, `${chain} bucket ${row.bucket} seq ${row.seq}: prev_hash does not match the row before`);
+      else if (!recompute(row, chain).equals(row.rowHash)) report('content-mismatch', row, `${chain} bucket ${row.bucket} seq ${row.seq}: the stored bytes do not hash to row_hash`);
+      else {
+        seq = row.seq;
+        hash = row.rowHash;
+        heads[String(row.bucket)] = [row.seq, Buffer.from(row.rowHash).toString('hex')];
+      }
+    }
+  }
+  return { rows, heads };
+}
+
+/** Global positions run 1..n without holes: a deleted row anywhere but at the very end shows. */
+async function checkPositions(chains: ChainReader, findings: VerifyFinding[]): Promise<void> {
+  const { count, max, firstMissing } = await chains.positions();
+  if (count === max) return;
+  findings.push({ kind: 'seq-gap', chain: 'positions', bucket: null, seq: firstMissing, message: `event positions have a hole${firstMissing === null ? '' : ` at ${firstMissing}`}: ${max - count} row(s) are missing` });
+}
+
+async function checkCheckpoints(chains: ChainReader, options: VerifyOptions, findings: VerifyFinding[]): Promise<VerifyReport['checkpoints']> {
+  const stored = new Map<number, string>();
+  let previous = GENESIS_CHECKPOINT;
+  let latest: number | null = null;
+  for await (const row of chains.checkpoints()) {
+    const cp = parseCheckpoint(row);
+    stored.set(cp.seq, cp.hash);
+    latest = cp.seq;
+    const where = { chain: 'checkpoints' as const, bucket: null, seq: cp.seq };
+    if (checkpointHash(cp) !== cp.hash || (options.publicKey !== undefined && !signatureValid(cp, options.publicKey)) || merkleRoot(options.storeId, cp.heads) !== cp.root) {
+      findings.push({ kind: 'bad-signature', ...where, message: `checkpoint ${cp.seq}: its hash, signature or root does not verify${options.publicKey === undefined ? ' (no public key pinned)' : ''}` });
+      continue;
+    }
+    if (cp.prev !== previous) findings.push({ kind: 'link-mismatch', ...where, message: `checkpoint ${cp.seq} does not link to checkpoint ${cp.seq - 1}` });
+    previous = cp.hash;
+    await checkCoveredRows(chains, cp, findings);
+  }
+  const inSink = await compareSink(stored, options.sink, findings);
+  if (options.publicKey === undefined && stored.size > 0) {
+    findings.push({ kind: 'bad-signature', chain: 'checkpoints', bucket: null, seq: null, message: 'no public key is pinned, so checkpoint signatures cannot be verified: set GROUNDWORK_VERIFY_KEY' });
+  }
+  return { checked: stored.size, inSink, latest };
+}
+
+/** Every head a checkpoint signed must still be there, unchanged. */
+async function checkCoveredRows(chains: ChainReader, cp: Checkpoint, findings: VerifyFinding[]): Promise<void> {
+  for (const [bucket, bseq, eventHead, cseq, commandHead] of cp.heads) {
+    for (const [chain, seq, head] of [['events', bseq, eventHead], ['commands', cseq, commandHead]] as const) {
+      if (seq === 0) continue;
+      const hash = await chains.rowHash(chain, bucket, seq);
+      if (hash === undefined) findings.push({ kind: 'truncated-before-checkpoint', chain, bucket, seq, message: `${chain} bucket ${bucket}: seq ${seq}, covered by checkpoint ${cp.seq}, is missing` });
+      else if (Buffer.from(hash).toString('hex') !== head) findings.push({ kind: 'checkpoint-mismatch', chain, bucket, seq, message: `${chain} bucket ${bucket}: the row at seq ${seq} is not the one checkpoint ${cp.seq} signed (the chain was rewritten)` });
+    }
+  }
+}
+
+/** Every checkpoint in the sink must be in the database, unchanged: otherwise the database was rolled back or rewritten. */
+async function compareSink(stored: ReadonlyMap<number, string>, sink: CheckpointSink | undefined, findings: VerifyFinding[]): Promise<number> {
+  if (sink === undefined) return 0;
+  let count = 0;
+  let reported = false;
+  for await (const cp of sink.read()) {
+    count++;
+    if (reported) continue;
+    const local = stored.get(cp.seq);
+    if (local === undefined) {
+      findings.push({ kind: 'rollback', chain: 'checkpoints', bucket: null, seq: cp.seq, message: `checkpoint ${cp.seq} is in the external sink but not in the database: the database is older than it should be` });
+      reported = true;
+    } else if (local !== cp.hash) {
+      findings.push({ kind: 'rollback', chain: 'checkpoints', bucket: null, seq: cp.seq, message: `checkpoint ${cp.seq} differs between the database and the external sink` });
+      reported = true;
+    }
+  }
+  return count;
+}
