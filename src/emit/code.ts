@@ -62,3 +62,16 @@ export function indentLines(text: string, indent: string): string {
     .map((line) => (line === '' ? line : indent + line))
     .join('\n');
 }
+
+/**
+ * A braced block over lines that carry their own indentation, the closing brace at `indent`;
+ * `{}` when there are no lines.
+ */
+export function block(lines: readonly string[], indent = ''): string {
+  return lines.length === 0 ? '{}' : `{\n${lines.join('\n')}\n${indent}}`;
+}
+
+/** An object literal on one line, `{ a, b }`; `{}` when there are no entries. */
+export function inlineObject(entries: readonly string[]): string {
+  return entries.length === 0 ? '{}' : `{ ${entries.join(', ')} }`;
+}
