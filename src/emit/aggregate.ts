@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Aggregate, CommandDef, Context, EventDef, Field, NamedType } from '../model/model.js';
 import { block, docComment, ident, str } from './code.js';
-import { initialValue, members, namedTypesUsed, tsType, zodObject } from './fields.js';
+import { initialValue, members, namedSchemaName, namedTypesUsed, tsType, zodObject } from './fields.js';
 import { RUNTIME_INDEX, files, names } from './layout.js';
 import { SCAFFOLD_HEADER, header, type PlannedFile } from './plan.js';
 import { imports, render, type Import } from './render.js';
@@ -61,7 +61,7 @@ function inputInterface(a: Aggregate, c: CommandDef): string {
 function schemasFile(context: Context, a: Aggregate): PlannedFile {
   const path = files.aggregateSchemas(context, a);
   const inputs = a.commands.flatMap((c) => c.input);
-  const named = namedTypesUsed(inputs).map((t) => `${t[0]!.toLowerCase()}${t.slice(1)}Schema`);
+  const named = namedTypesUsed(inputs).map(namedSchemaName);
   const id = ident(a.id, 'camel');
   const blocks = [
     `const ${id} = z.string().regex(ULID_PATTERN).transform((value) => value as ${names.id(a)});`,
