@@ -1,8 +1,8 @@
 /** The files of one aggregate: types, schemas, the fold, the command table, and the user's stubs. */
 import { createHash } from 'node:crypto';
 import type { Aggregate, CommandDef, Context, EventDef, Field, NamedType } from '../model/model.js';
-import { docComment, ident, str } from './code.js';
-import { encryptedFields, initialValue, members, namedTypesUsed, tsType, zodObject } from './fields.js';
+import { block, docComment, ident, str } from './code.js';
+import { initialValue, members, namedSchemaName, namedTypesUsed, tsType, zodObject } from './fields.js';
 import { RUNTIME_INDEX, files, names } from './layout.js';
 import { SCAFFOLD_HEADER, header, type PlannedFile } from './plan.js';
 import { imports, render, type Import } from './render.js';
@@ -31,13 +31,12 @@ function typesFile(context: Context, a: Aggregate): PlannedFile {
   const path = files.aggregateTypes(context, a);
   const named = namedTypesUsed(allFields(a));
   const stateNamed = namedTypesUsed(a.state).map((t) => `initial${ident(t, 'pascal')}`);
-  const stateErasable = new Set(encryptedFields(a.state, context.types));
-  const usesErased = stateErasable.size > 0 || a.events.some((e) => encryptedFields(e.fields, context.types).length > 0);
+  const usesErased = a.statePii || a.events.some((e) => e.encryptedFields.length > 0);
   const blocks = [
     `${docComment(`Identifies one ${a.name}.`)}export type ${names.id(a)} = Brand<string, ${str(names.id(a))}>;`,
-    `${docComment(a.description)}export interface ${names.state(a)} {\n${members(a.state, { readonly: false, indent: '  ', optionalAsUndefined: true, erasable: stateErasable })}\n}`.replace('{\n\n}', '{}'),
-    `export function ${names.initialState(a)}(): ${names.state(a)} {\n  return {\n${a.state.map((f) => `    ${ident(f.name, 'camel')}: ${initialValue(f)},`).join('\n')}\n  };\n}`.replace('return {\n\n  };', 'return {};'),
-    ...a.events.map((e) => eventInterface(e, new Set(encryptedFields(e.fields, context.types)))),
+    `${docComment(a.description)}export interface ${names.state(a)} ${block(members(a.state, { readonly: false, indent: '  ', optionalAsUndefined: true, erasable: true }))}`,
+    `export function ${names.initialState(a)}(): ${names.state(a)} {\n  return ${block(a.state.map((f) => `    ${ident(f.name, 'camel')}: ${initialValue(f)},`), '  ')};\n}`,
+    ...a.events.map(eventInterface),
     `export type ${names.event(a)} = ${a.events.map((e) => ident(e.name, 'pascal')).join(' | ')};`,
     `${docComment('One function per event, each updating the state in place.')}export type ${names.evolvers(a)} = {\n  readonly [E in ${names.event(a)} as E['type']]: (state: ${names.state(a)}, event: E) => void;\n};`,
     ...a.commands.map((c) => inputInterface(a, c)),
@@ -49,20 +48,20 @@ function typesFile(context: Context, a: Aggregate): PlannedFile {
   return generated(path, context.file, list, blocks.join('\n\n'));
 }
 
-function eventInterface(e: EventDef, erasable: ReadonlySet<string>): string {
-  const data = e.fields.length === 0 ? 'Record<string, never>' : `{\n${members(e.fields, { readonly: true, indent: '    ', erasable })}\n  }`;
+function eventInterface(e: EventDef): string {
+  const data = e.fields.length === 0 ? 'Record<string, never>' : block(members(e.fields, { readonly: true, indent: '    ', erasable: true }), '  ');
   return `${docComment(e.description)}export interface ${ident(e.name, 'pascal')} {\n  readonly type: ${str(e.name)};\n  readonly data: ${data};\n}`;
 }
 
 function inputInterface(a: Aggregate, c: CommandDef): string {
-  const body = [`  readonly ${ident(a.id, 'camel')}: ${names.id(a)};`, members(c.input, { readonly: true, indent: '  ' })].filter((l) => l !== '').join('\n');
-  return `${docComment(c.description)}export interface ${names.input(c)} {\n${body}\n}`;
+  const body = [`  readonly ${ident(a.id, 'camel')}: ${names.id(a)};`, ...members(c.input, { readonly: true, indent: '  ' })];
+  return `${docComment(c.description)}export interface ${names.input(c)} ${block(body)}`;
 }
 
 function schemasFile(context: Context, a: Aggregate): PlannedFile {
   const path = files.aggregateSchemas(context, a);
   const inputs = a.commands.flatMap((c) => c.input);
-  const named = namedTypesUsed(inputs).map((t) => `${t[0]!.toLowerCase()}${t.slice(1)}Schema`);
+  const named = namedTypesUsed(inputs).map(namedSchemaName);
   const id = ident(a.id, 'camel');
   const blocks = [
     `const ${id} = z.string().regex(ULID_PATTERN).transform((value) => value as ${names.id(a)});`,
@@ -79,8 +78,15 @@ function schemasFile(context: Context, a: Aggregate): PlannedFile {
 
 /** Changes whenever the state's shape changes, so snapshots of an older shape are ignored. */
 export function stateVersion(a: Aggregate, types: readonly NamedType[]): string {
-  const shape = JSON.stringify({ state: a.state, types: types.filter((t) => namedTypesUsed(a.state).includes(t.name)) });
+  const used = types.filter((t) => namedTypesUsed(a.state).includes(t.name));
+  const shape = JSON.stringify({ state: a.state.map(declared), types: used.map((t) => ({ ...t, fields: t.fields.map(declared) })) });
   return createHash('sha256').update(shape).digest('hex').slice(0, 16);
+}
+
+/** A field as the spec declares it: the flags the model derives are no part of the state's shape. */
+function declared(field: Field): Omit<Field, 'encrypted'> {
+  const { encrypted: _derived, ...rest } = field;
+  return rest;
 }
 
 function foldFile(context: Context, a: Aggregate): PlannedFile {
@@ -103,8 +109,8 @@ function foldFile(context: Context, a: Aggregate): PlannedFile {
       `  subjectOf: ${subject},`,
       `  snapshotEvery: ${a.snapshotEvery ?? 'undefined'},`,
       `  stateVersion: ${str(stateVersion(a, context.types))},`,
-      `  pii: ${piiTable(a, context)},`,
-      `  statePii: ${encryptedFields(a.state, context.types).length > 0},`,
+      `  pii: ${piiTable(a)},`,
+      `  statePii: ${a.statePii},`,
       '};',
     ].join('\n'),
   ];
@@ -117,11 +123,10 @@ function foldFile(context: Context, a: Aggregate): PlannedFile {
 }
 
 /** The encrypted fields of each event type that has any, as a literal table. */
-function piiTable(a: Aggregate, context: Context): string {
+function piiTable(a: Aggregate): string {
   const entries = a.events
-    .map((e) => [e.name, encryptedFields(e.fields, context.types)] as const)
-    .filter(([, fields]) => fields.length > 0)
-    .map(([name, fields]) => `${ident(name, 'pascal')}: [${fields.map(str).join(', ')}]`);
+    .filter((e) => e.encryptedFields.length > 0)
+    .map((e) => `${ident(e.name, 'pascal')}: [${e.encryptedFields.map(str).join(', ')}]`);
   return entries.length === 0 ? '{}' : `{ ${entries.join(', ')} }`;
 }
 
@@ -166,7 +171,7 @@ function testingFile(context: Context, a: Aggregate): PlannedFile {
 
 function evolveFile(context: Context, a: Aggregate): PlannedFile {
   const path = files.evolve(context, a);
-  const handlers = a.events.map((e) => evolveHandler(context, a, e)).join('\n');
+  const handlers = a.events.map((e) => evolveHandler(a, e)).join('\n');
   const content = render('evolve', {
     header: SCAFFOLD_HEADER,
     imports: imports(path, [{ from: files.aggregateTypes(context, a), names: [], types: [names.evolvers(a)] }]),
@@ -177,11 +182,11 @@ function evolveFile(context: Context, a: Aggregate): PlannedFile {
   return { path, ownership: 'scaffolded', source: context.file, content };
 }
 
-/** The day-one evolve handler of one event, as `gen slice` adds it to an existing evolve.ts. */
-export function evolveHandlerText(context: Context, a: Aggregate, eventName: string): string {
+/** The day-one evolve handler of one event, as `gen slice` adds it to an existing evolve.ts. The context is no longer needed; gen slice still passes it. */
+export function evolveHandlerText(_context: Context, a: Aggregate, eventName: string): string {
   const event = a.events.find((e) => e.name === eventName);
   if (event === undefined) throw new Error(`unknown event ${eventName}`);
-  return evolveHandler(context, a, event)
+  return evolveHandler(a, event)
     .split('\n')
     .map((line) => line.replace(/^  /, ''))
     .join('\n')
@@ -189,15 +194,12 @@ export function evolveHandlerText(context: Context, a: Aggregate, eventName: str
 }
 
 /** A day-one evolve: copy same-named fields into the state, and set an enum the event name implies. */
-function evolveHandler(context: Context, a: Aggregate, e: EventDef): string {
+function evolveHandler(a: Aggregate, e: EventDef): string {
   const state = new Map(a.state.map((f) => [f.name, f]));
-  const stateErasable = new Set(encryptedFields(a.state, context.types));
-  const eventErasable = new Set(encryptedFields(e.fields, context.types));
   const lines: string[] = [];
   for (const field of e.fields) {
     const target = state.get(field.name);
-    const erasureFits = stateErasable.has(field.name) || !eventErasable.has(field.name);
-    if (target !== undefined && erasureFits && tsType(target.type) === tsType(field.type) && (target.optional || !field.optional)) {
+    if (target !== undefined && (target.encrypted || !field.encrypted) && tsType(target.type) === tsType(field.type) && (target.optional || !field.optional)) {
       lines.push(`state.${ident(field.name, 'camel')} = event.data.${ident(field.name, 'camel')};`);
     }
   }
@@ -220,10 +222,9 @@ function impliedValue(eventName: string, values: readonly string[]): string | un
 
 function decideFile(context: Context, a: Aggregate, c: CommandDef): PlannedFile {
   const path = files.decide(context, a, c);
-  const emitted = a.events.filter((e) => c.emits.includes(e.name));
-  const first = emitted[0]!;
-  const others = emitted.slice(1).map((e) => e.name);
-  const { data, initials } = eventData(context, a, c, first);
+  const first = c.emitted[0]!;
+  const others = c.emitted.slice(1).map((e) => e.name);
+  const { data, initials } = eventData(a, c, first);
   const note = others.length > 0 ? `  // This command may also record ${others.map((n) => ident(n, 'pascal')).join(', ')}.\n` : '';
   const content = render('decide', {
     header: SCAFFOLD_HEADER,
@@ -246,13 +247,11 @@ function decideFile(context: Context, a: Aggregate, c: CommandDef): PlannedFile 
  * A day-one event payload: each field from the input, the id, or the state, where one matches;
  * otherwise the field's initial value, for the user to replace.
  */
-function eventData(context: Context, a: Aggregate, c: CommandDef, e: EventDef): { data: string; initials: string[] } {
+function eventData(a: Aggregate, c: CommandDef, e: EventDef): { data: string; initials: string[] } {
   if (e.fields.length === 0) return { data: '{}', initials: [] };
   const initials: string[] = [];
   const input = new Map(c.input.map((f) => [f.name, f]));
-  const stateErasable = new Set(encryptedFields(a.state, context.types));
-  const eventErasable = new Set(encryptedFields(e.fields, context.types));
-  const state = new Map(a.state.filter((f) => !stateErasable.has(f.name) || eventErasable.has(f.name)).map((f) => [f.name, f]));
+  const state = new Map(a.state.filter((f) => !f.encrypted || e.encryptedFields.includes(f.name)).map((f) => [f.name, f]));
   const entries: string[] = [];
   for (const field of e.fields) {
     const name = ident(field.name, 'camel');

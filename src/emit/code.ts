@@ -56,9 +56,15 @@ export function kebab(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();
 }
 
-export function indentLines(text: string, indent: string): string {
-  return text
-    .split('\n')
-    .map((line) => (line === '' ? line : indent + line))
-    .join('\n');
+/**
+ * A braced block over lines that carry their own indentation, the closing brace at `indent`;
+ * `{}` when there are no lines.
+ */
+export function block(lines: readonly string[], indent = ''): string {
+  return lines.length === 0 ? '{}' : `{\n${lines.join('\n')}\n${indent}}`;
+}
+
+/** An object literal on one line, `{ a, b }`; `{}` when there are no entries. */
+export function inlineObject(entries: readonly string[]): string {
+  return entries.length === 0 ? '{}' : `{ ${entries.join(', ')} }`;
 }

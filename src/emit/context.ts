@@ -12,7 +12,7 @@ export function planContextTypes(context: Context): PlannedFile[] {
   const blocks = dependencyOrder(context.types).flatMap((t) => {
     const name = ident(t.name, 'pascal');
     return [
-      `${docComment(t.description)}export interface ${name} {\n${members(t.fields, { readonly: true, indent: '  ' })}\n}`,
+      `${docComment(t.description)}export interface ${name} {\n${members(t.fields, { readonly: true, indent: '  ' }).join('\n')}\n}`,
       `export function initial${name}(): ${name} {\n  return {\n${t.fields.map((f) => `    ${ident(f.name, 'camel')}: ${initialValue(f)},`).join('\n')}\n  };\n}`,
       `export const ${namedSchemaName(t.name)} = ${zodObject(t.fields, '')} satisfies z.ZodType<${name}>;`,
     ];

@@ -1,6 +1,6 @@
 /** How a field of the model becomes TypeScript: its type, its zod schema, its initial value. */
 import type { Field, NamedType, TypeRef } from '../model/model.js';
-import { docComment, ident, lowerFirst, str } from './code.js';
+import { block, docComment, ident, lowerFirst, str } from './code.js';
 
 export function tsType(type: TypeRef): string {
   switch (type.kind) {
@@ -31,25 +31,23 @@ export interface MemberOptions {
   readonly readonly: boolean;
   readonly indent: string;
   readonly optionalAsUndefined?: boolean;
-  /** Fields stored encrypted, which read back as ERASED once their subject is forgotten. */
-  readonly erasable?: ReadonlySet<string>;
+  /** Types encrypted fields as `| Erased`: they read back as ERASED once their subject is forgotten. */
+  readonly erasable?: boolean;
 }
 
-/** Interface members, one per field. `readonly` for events, inputs and values; not for state. */
-export function members(fields: readonly Field[], options: MemberOptions): string {
+/** Interface members, one per field with its doc comment. `readonly` for events, inputs and values; not for state. */
+export function members(fields: readonly Field[], options: MemberOptions): string[] {
   const prefix = options.readonly ? 'readonly ' : '';
-  return fields
-    .map((f) => {
-      const name = ident(f.name, 'camel');
-      const type = options.erasable?.has(f.name) === true ? `${tsType(f.type)} | Erased` : tsType(f.type);
-      const declaration = !f.optional
-        ? `${name}: ${type}`
-        : options.optionalAsUndefined === true
-          ? `${name}: ${type} | undefined`
-          : `${name}?: ${type} | undefined`;
-      return `${docComment(f.description, options.indent)}${options.indent}${prefix}${declaration};`;
-    })
-    .join('\n');
+  return fields.map((f) => {
+    const name = ident(f.name, 'camel');
+    const type = options.erasable === true && f.encrypted ? `${tsType(f.type)} | Erased` : tsType(f.type);
+    const declaration = !f.optional
+      ? `${name}: ${type}`
+      : options.optionalAsUndefined === true
+        ? `${name}: ${type} | undefined`
+        : `${name}?: ${type} | undefined`;
+    return `${docComment(f.description, options.indent)}${options.indent}${prefix}${declaration};`;
+  });
 }
 
 export function namedSchemaName(name: string): string {
@@ -92,8 +90,7 @@ export function zodType(type: TypeRef): string {
 
 export function zodObject(fields: readonly Field[], indent: string, extra: readonly string[] = []): string {
   const lines = [...extra, ...fields.map((f) => `${ident(f.name, 'camel')}: ${zodType(f.type)}${f.optional ? '.optional()' : ''},`)];
-  if (lines.length === 0) return 'z.strictObject({})';
-  return `z.strictObject({\n${lines.map((l) => `${indent}  ${l}`).join('\n')}\n${indent}})`;
+  return `z.strictObject(${block(lines.map((l) => `${indent}  ${l}`), indent)})`;
 }
 
 /** The value a state field has before the first event. */
@@ -118,11 +115,6 @@ function initialOf(type: TypeRef): string {
     default:
       return "''";
   }
-}
-
-export function usesUlid(fields: readonly Field[]): boolean {
-  const uses = (t: TypeRef): boolean => t.kind === 'ulid' || (t.kind === 'list' && uses(t.items));
-  return fields.some((f) => uses(f.type));
 }
 
 export function namedTypesUsed(fields: readonly Field[]): string[] {
@@ -151,19 +143,4 @@ export function dependencyOrder(types: readonly NamedType[]): NamedType[] {
   };
   for (const t of types) visit(t);
   return out;
-}
-
-/**
- * The top-level fields that are stored encrypted: those marked pii, and those whose named type
- * holds pii anywhere inside (encrypted whole).
- */
-export function encryptedFields(fields: readonly Field[], types: readonly NamedType[]): string[] {
-  const byName = new Map(types.map((t) => [t.name, t]));
-  const holdsPii = (type: TypeRef, seen: ReadonlySet<string>): boolean => {
-    if (type.kind === 'list') return holdsPii(type.items, seen);
-    if (type.kind !== 'named' || seen.has(type.name)) return false;
-    const named = byName.get(type.name);
-    return named !== undefined && named.fields.some((f) => f.pii || holdsPii(f.type, new Set([...seen, type.name])));
-  };
-  return fields.filter((f) => f.pii || holdsPii(f.type, new Set())).map((f) => f.name);
 }

@@ -23,7 +23,6 @@ export function contextIdent(context: Context): string {
 
 export const files = {
   contextTypes: (c: Context) => `${contextDir(c)}/types.ts`,
-  contextIndex: (c: Context) => `${contextDir(c)}/index.ts`,
   aggregateDir: (c: Context, a: Aggregate) => `${contextDir(c)}/${kebab(ident(a.name, 'pascal'))}`,
   aggregateTypes: (c: Context, a: Aggregate) => `${files.aggregateDir(c, a)}/types.ts`,
   aggregateSchemas: (c: Context, a: Aggregate) => `${files.aggregateDir(c, a)}/schemas.ts`,
@@ -55,7 +54,6 @@ export const names = {
   handlers: (p: Projection) => `${ident(p.name, 'pascal')}Handlers`,
   handlersConst: (p: Projection) => `${lowerFirst(ident(p.name, 'pascal'))}Handlers`,
   projection: (p: Projection) => `${lowerFirst(ident(p.name, 'pascal'))}Projection`,
-  contextCommands: (c: Context) => `${contextIdent(c)}Commands`,
   contextProjections: (c: Context) => `${contextIdent(c)}Projections`,
   given: (a: Aggregate) => `given${ident(a.name, 'pascal')}`,
   project: (p: Projection) => `project${ident(p.name, 'pascal')}`,

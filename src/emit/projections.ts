@@ -1,56 +1,39 @@
 /** Projection files: row types (generated), handlers (the user's), and the dispatch (wiring). */
-import type { Aggregate, Context, EventDef, Field, Projection, TypeRef } from '../model/model.js';
-import { docComment, ident, str } from './code.js';
-import { encryptedFields, namedTypesUsed, tsType } from './fields.js';
+import type { Context, Field, HandledEvent, Projection, TypeRef } from '../model/model.js';
+import { docComment, ident, inlineObject, str } from './code.js';
+import { namedTypesUsed, tsType } from './fields.js';
 import { RUNTIME_INDEX, files, names } from './layout.js';
 import { SCAFFOLD_HEADER, header, type PlannedFile } from './plan.js';
 import { imports, render, type Import } from './render.js';
-
-interface Handled {
-  readonly event: EventDef;
-  readonly aggregate: Aggregate;
-}
-
-function handled(context: Context, p: Projection): Handled[] {
-  return p.on.map((name) => {
-    for (const aggregate of context.aggregates) {
-      const event = aggregate.events.find((e) => e.name === name);
-      if (event !== undefined) return { event, aggregate };
-    }
-    throw new Error(`projection ${p.name} handles unknown event ${name}`);
-  });
-}
 
 export function planProjections(context: Context): PlannedFile[] {
   if (context.projections.length === 0) return [];
   return [rowsFile(context), ...context.projections.map((p) => handlersFile(context, p)), wiringFile(context), testingFile(context)];
 }
 
-function eventImports(context: Context, events: readonly Handled[]): Import[] {
+function eventImports(context: Context, events: readonly HandledEvent[]): Import[] {
   return events.map(({ event, aggregate }) => ({ from: files.aggregateTypes(context, aggregate), names: [], types: [ident(event.name, 'pascal')] }));
 }
 
 function rowsFile(context: Context): PlannedFile {
   const path = files.projectionRows(context);
   const blocks = context.projections.flatMap((p) => {
-    const events = handled(context, p);
     const columns = p.columns.filter((c) => c.name !== p.key);
-    const erasable = new Set(encryptedFields(columns, context.types));
     const row = [
       `  readonly ${ident(p.key, 'camel')}: string;`,
-      ...columns.map((c) => `${docComment(c.description, '  ')}  readonly ${ident(c.name, 'camel')}: ${tsType(c.type)}${erasable.has(c.name) ? ' | Erased' : ''} | null;`),
+      ...columns.map((c) => `${docComment(c.description, '  ')}  readonly ${ident(c.name, 'camel')}: ${tsType(c.type)}${c.encrypted ? ' | Erased' : ''} | null;`),
     ].join('\n');
     return [
       `${docComment(p.description)}export interface ${names.row(p)} {\n${row}\n}`,
-      `export type ${names.projectionEvent(p)} = ${events.map(({ event }) => `Stored<${ident(event.name, 'pascal')}>`).join(' | ')};`,
+      `export type ${names.projectionEvent(p)} = ${p.handles.map(({ event }) => `Stored<${ident(event.name, 'pascal')}>`).join(' | ')};`,
       `${docComment(`One handler per event ${p.name} listens to.`)}export type ${names.handlers(p)} = {\n  readonly [E in ${names.projectionEvent(p)} as E['type']]: (event: E, rows: Rows<${names.row(p)}>) => void;\n};`,
     ];
   });
   const named = namedTypesUsed(context.projections.flatMap((p) => p.columns));
-  const usesErased = context.projections.some((p) => encryptedFields(p.columns, context.types).length > 0);
+  const usesErased = context.projections.some((p) => p.pii);
   const list: Import[] = [
     { from: RUNTIME_INDEX, names: [], types: usesErased ? ['Erased', 'Rows', 'Stored'] : ['Rows', 'Stored'] },
-    ...context.projections.flatMap((p) => eventImports(context, handled(context, p))),
+    ...context.projections.flatMap((p) => eventImports(context, p.handles)),
     ...(named.length > 0 ? [{ from: files.contextTypes(context), names: [], types: named }] : []),
   ];
   return { path, ownership: 'generated', source: context.file, content: render('generated-module', { header: header(context.file), imports: imports(path, list), body: blocks.join('\n\n') }) };
@@ -58,7 +41,7 @@ function rowsFile(context: Context): PlannedFile {
 
 function handlersFile(context: Context, p: Projection): PlannedFile {
   const path = files.projectionHandlers(context, p);
-  const handlers = handled(context, p).map((h) => handlerStub(context, p, h)).join('\n');
+  const handlers = p.handles.map((h) => handlerStub(p, h)).join('\n');
   const content = render('projection-handlers', {
     header: SCAFFOLD_HEADER,
     imports: imports(path, [{ from: files.projectionRows(context), names: [], types: [names.handlers(p)] }]),
@@ -80,9 +63,7 @@ function isText(type: TypeRef): boolean {
 }
 
 /** A day-one handler: find the row by the key, copy the columns the event carries. */
-function handlerStub(context: Context, p: Projection, { event, aggregate }: Handled): string {
-  const columnErasable = new Set(encryptedFields(p.columns, context.types));
-  const eventErasable = new Set(encryptedFields(event.fields, context.types));
+function handlerStub(p: Projection, { event, aggregate }: HandledEvent): string {
   const name = ident(event.name, 'pascal');
   const keyField = event.fields.find((f) => f.name === p.key && !f.optional && isText(f.type));
   const key = p.key === aggregate.id ? 'event.streamId' : keyField !== undefined ? `event.data.${ident(p.key, 'camel')}` : undefined;
@@ -94,10 +75,10 @@ function handlerStub(context: Context, p: Projection, { event, aggregate }: Hand
     if (column.name === p.key) continue;
     const field = event.fields.find((f) => f.name === column.name);
     const col = ident(column.name, 'camel');
-    if (field !== undefined && sameType(column, field) && (columnErasable.has(column.name) || !eventErasable.has(field.name))) values.push(`${col}: event.data.${col}${field.optional ? ' ?? null' : ''}`);
+    if (field !== undefined && sameType(column, field) && (column.encrypted || !field.encrypted)) values.push(`${col}: event.data.${col}${field.optional ? ' ?? null' : ''}`);
     else if (field === undefined && column.type.kind === 'datetime' && col.endsWith('At')) values.push(`${col}: event.recordedAt`);
   }
-  return `  ${name}(event, rows) {\n    rows.merge(${key}, { ${values.join(', ')} });\n  },`.replace('{  }', '{}');
+  return `  ${name}(event, rows) {\n    rows.merge(${key}, ${inlineObject(values)});\n  },`;
 }
 
 const COLUMN_KINDS: Record<TypeRef['kind'], string> = {
@@ -108,7 +89,7 @@ const COLUMN_KINDS: Record<TypeRef['kind'], string> = {
 function wiringFile(context: Context): PlannedFile {
   const path = files.projectionWiring(context);
   const blocks = context.projections.map((p) => {
-    const events = handled(context, p);
+    const events = p.handles;
     const cases = events
       .map(({ event }) => `      case ${str(event.name)}:\n        ${names.handlersConst(p)}.${ident(event.name, 'pascal')}(event, rows);\n        return;`)
       .join('\n');
@@ -118,7 +99,7 @@ function wiringFile(context: Context): PlannedFile {
     return [
       `export const ${names.projection(p)}: ProjectionDefinition<${names.row(p)}, ${names.projectionEvent(p)}> = {`,
       `  name: ${str(p.name)},`,
-      `  pii: ${encryptedFields(p.columns, context.types).length > 0},`,
+      `  pii: ${p.pii},`,
       `  table: ${str(p.name)},`,
       `  key: ${str(p.key)},`,
       columns === '' ? '  columns: [],' : `  columns: [\n${columns}\n  ],`,
@@ -145,14 +126,14 @@ function wiringFile(context: Context): PlannedFile {
 function testingFile(context: Context): PlannedFile {
   const path = files.projectionTesting(context);
   const blocks = context.projections.map((p) => {
-    const events = handled(context, p).map(({ event }) => ident(event.name, 'pascal')).join(' | ');
+    const events = p.handles.map(({ event }) => ident(event.name, 'pascal')).join(' | ');
     return `${docComment(`Feeds events through ${p.name}'s handlers into an in-memory table, for unit tests.`)}export function ${names.project(p)}(...events: TestEvent<${events}>[]): MemoryRows<${names.row(p)}> {\n  return project(${names.projection(p)}, events);\n}`;
   });
   const list: Import[] = [
     { from: RUNTIME_INDEX, names: ['project'], types: ['MemoryRows', 'TestEvent'] },
     { from: files.projectionWiring(context), names: context.projections.map(names.projection) },
     { from: files.projectionRows(context), names: [], types: context.projections.map(names.row) },
-    ...context.projections.flatMap((p) => eventImports(context, handled(context, p))),
+    ...context.projections.flatMap((p) => eventImports(context, p.handles)),
   ];
   return { path, ownership: 'generated', source: context.file, content: render('generated-module', { header: header(context.file), imports: imports(path, list), body: blocks.join('\n\n') }) };
 }

@@ -1,9 +1,18 @@
-/** Builds the normalized model from specs that passed both checks. */
-import { ACTOR_KINDS, BUILTIN_TYPES, type AggregateSpec, type FieldMapSpec, type FieldSpec, type ProjectionSpec } from '../spec/schema.js';
+/**
+ * Builds the normalized model from specs that passed both checks, resolving every reference once:
+ * emitted and handled events, undo targets, and which fields are stored encrypted.
+ */
+import { ACTOR_KINDS, BUILTIN_TYPES, type AggregateSpec, type CommandSpec, type FieldMapSpec, type FieldSpec, type ProjectionSpec, type Spec } from '../spec/schema.js';
 import type { SpecFile } from './check.js';
-import type { Aggregate, Constraints, Context, Field, Project, Projection, ScalarKind, TypeRef } from './model.js';
+import type { Aggregate, CommandDef, Constraints, Context, EventDef, Field, HandledEvent, NamedType, Project, Projection, ScalarKind, TypeRef } from './model.js';
 
 const BUILTINS: ReadonlySet<string> = new Set(BUILTIN_TYPES);
+
+/** The names of the context's named types that hold pii anywhere inside. */
+type PiiTypes = ReadonlySet<string>;
+
+/** A model object while its references are being filled in. */
+type Resolving<T> = { -readonly [K in keyof T]: T[K] };
 
 export function buildProject(files: readonly SpecFile[]): Project {
   const contexts = files.map(buildContext).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -11,48 +20,112 @@ export function buildProject(files: readonly SpecFile[]): Project {
 }
 
 function buildContext({ file, spec }: SpecFile): Context {
+  const piiTypes = typesHoldingPii(spec);
+  const types: NamedType[] = Object.entries(spec.types ?? {}).map(([name, t]) => ({ name, ...optional('description', t.description), fields: fields(t.fields, piiTypes) }));
+  const aggregates = Object.entries(spec.aggregates ?? {}).map(([name, a]) => buildAggregate(name, a, piiTypes));
   return {
     name: spec.context,
     ...optional('description', spec.description),
     file,
-    types: Object.entries(spec.types ?? {}).map(([name, t]) => ({ name, ...optional('description', t.description), fields: fields(t.fields) })),
-    aggregates: Object.entries(spec.aggregates ?? {}).map(([name, a]) => buildAggregate(name, a)),
-    projections: Object.entries(spec.projections ?? {}).map(([name, p]) => buildProjection(name, p)),
+    types,
+    aggregates,
+    projections: Object.entries(spec.projections ?? {}).map(([name, p]) => buildProjection(name, p, aggregates, piiTypes)),
   };
 }
 
-function buildAggregate(name: string, a: AggregateSpec): Aggregate {
+function buildAggregate(name: string, a: AggregateSpec, piiTypes: PiiTypes): Aggregate {
+  const state = fields(a.state ?? {}, piiTypes);
+  const events = Object.entries(a.events).map(([e, event]) => buildEvent(e, name, event.description, fields(event.fields, piiTypes)));
   return {
     name,
     ...optional('description', a.description),
     id: a.id,
     ...optional('subject', a.subject),
     ...optional('snapshotEvery', a.snapshotEvery),
-    state: fields(a.state ?? {}),
-    events: Object.entries(a.events).map(([e, event]) => ({ name: e, aggregate: name, ...optional('description', event.description), fields: fields(event.fields) })),
-    commands: Object.entries(a.commands).map(([c, command]) => ({
-      name: c,
-      aggregate: name,
-      ...optional('description', command.description),
-      creates: command.creates ?? false,
-      input: fields(command.input ?? {}),
-      emits: [...command.emits],
-      allow: command.allow === 'public' ? 'public' : [...(command.allow ?? [])],
-      actors: command.actors === undefined ? [...ACTOR_KINDS] : ACTOR_KINDS.filter((k) => command.actors!.includes(k)),
-      ...optional('undo', command.undo),
-    })),
+    state,
+    statePii: state.some((f) => f.encrypted),
+    events,
+    commands: buildCommands(name, a.commands, events, piiTypes),
   };
 }
 
-function buildProjection(name: string, p: ProjectionSpec): Projection {
-  return { name, ...optional('description', p.description), key: p.key, columns: fields(p.columns), on: [...p.on] };
+function buildEvent(name: string, aggregate: string, description: string | undefined, eventFields: Field[]): EventDef {
+  return {
+    name,
+    aggregate,
+    ...optional('description', description),
+    fields: eventFields,
+    encryptedFields: eventFields.filter((f) => f.encrypted).map((f) => f.name),
+  };
 }
 
-function fields(map: FieldMapSpec): Field[] {
+function buildCommands(aggregate: string, specs: Record<string, CommandSpec>, events: readonly EventDef[], piiTypes: PiiTypes): CommandDef[] {
+  const commands = Object.entries(specs).map(([name, command]): Resolving<CommandDef> => ({
+    name,
+    aggregate,
+    ...optional('description', command.description),
+    creates: command.creates ?? false,
+    input: fields(command.input ?? {}, piiTypes),
+    emits: [...command.emits],
+    emitted: events.filter((e) => command.emits.includes(e.name)),
+    allow: command.allow === 'public' ? 'public' : [...(command.allow ?? [])],
+    actors: command.actors === undefined ? [...ACTOR_KINDS] : ACTOR_KINDS.filter((k) => command.actors!.includes(k)),
+    ...optional('undo', command.undo),
+  }));
+  for (const command of commands) {
+    if (command.undo === undefined) continue;
+    const target = commands.find((c) => c.name === command.undo);
+    if (target === undefined) throw new Error(`command ${command.name} undoes unknown command ${command.undo}`);
+    command.undoCommand = target;
+  }
+  return commands;
+}
+
+function buildProjection(name: string, p: ProjectionSpec, aggregates: readonly Aggregate[], piiTypes: PiiTypes): Projection {
+  const columns = fields(p.columns, piiTypes);
+  return {
+    name,
+    ...optional('description', p.description),
+    key: p.key,
+    columns,
+    pii: columns.some((f) => f.encrypted),
+    on: [...p.on],
+    handles: p.on.map((event) => handledEvent(name, event, aggregates)),
+  };
+}
+
+function handledEvent(projection: string, name: string, aggregates: readonly Aggregate[]): HandledEvent {
+  for (const aggregate of aggregates) {
+    const event = aggregate.events.find((e) => e.name === name);
+    if (event !== undefined) return { event, aggregate };
+  }
+  throw new Error(`projection ${projection} handles unknown event ${name}`);
+}
+
+function fields(map: FieldMapSpec, piiTypes: PiiTypes): Field[] {
   return Object.entries(map).map(([name, spec]) => {
     const f = typeof spec === 'string' ? { type: spec } : spec;
-    return { name, type: typeRef(spec), optional: f.optional ?? false, pii: f.pii ?? false, ...optional('description', f.description) };
+    const type = typeRef(spec);
+    const pii = f.pii ?? false;
+    return { name, type, optional: f.optional ?? false, pii, ...optional('description', f.description), encrypted: pii || namedTypes(type).some((t) => piiTypes.has(t)) };
   });
+}
+
+function typesHoldingPii(spec: Spec): PiiTypes {
+  const types = new Map(Object.entries(spec.types ?? {}).map(([name, t]) => [name, Object.values(t.fields)]));
+  const holdsPii = (name: string, seen: ReadonlySet<string>): boolean => {
+    const typeFields = types.get(name);
+    if (typeFields === undefined || seen.has(name)) return false;
+    const inner = new Set([...seen, name]);
+    return typeFields.some((field) => (typeof field !== 'string' && field.pii === true) || namedTypes(typeRef(field)).some((t) => holdsPii(t, inner)));
+  };
+  return new Set([...types.keys()].filter((name) => holdsPii(name, new Set())));
+}
+
+/** The named type the type refers to, if any, looking through lists. */
+function namedTypes(type: TypeRef): string[] {
+  if (type.kind === 'list') return namedTypes(type.items);
+  return type.kind === 'named' ? [type.name] : [];
 }
 
 function typeRef(spec: FieldSpec): TypeRef {

@@ -1,6 +1,8 @@
 /**
  * The normalized domain: what the generator works from. Every name here has passed the name
- * rules, every reference resolves, and every collection keeps the order of the spec.
+ * rules, every reference resolves, and every collection keeps the order of the spec. References
+ * between declarations are resolved once, when the model is built: emit follows them and never
+ * looks a name up again. Plain data, built once by `build.ts` and never changed after.
  */
 import type { ActorKind } from '../spec/schema.js';
 
@@ -26,6 +28,11 @@ export interface Field {
   readonly optional: boolean;
   readonly pii: boolean;
   readonly description?: string;
+  /**
+   * Stored encrypted: marked pii, or of a named type (or a list of one) that holds pii anywhere
+   * inside, in which case the whole value is encrypted. Derived, so not part of the state's shape.
+   */
+  readonly encrypted: boolean;
 }
 
 export interface NamedType {
@@ -39,6 +46,8 @@ export interface EventDef {
   readonly aggregate: string;
   readonly description?: string;
   readonly fields: readonly Field[];
+  /** The names of the fields stored encrypted, in field order. */
+  readonly encryptedFields: readonly string[];
 }
 
 export interface CommandDef {
@@ -48,10 +57,14 @@ export interface CommandDef {
   readonly creates: boolean;
   readonly input: readonly Field[];
   readonly emits: readonly string[];
+  /** The events of `emits`, in the order the aggregate declares them. */
+  readonly emitted: readonly EventDef[];
   /** The roles allowed to run the command, or 'public'. */
   readonly allow: readonly string[] | 'public';
   readonly actors: readonly ActorKind[];
   readonly undo?: string;
+  /** The command named by `undo`; it may name this command back, so do not serialize commands. */
+  readonly undoCommand?: CommandDef;
 }
 
 export interface Aggregate {
@@ -61,8 +74,16 @@ export interface Aggregate {
   readonly subject?: string;
   readonly snapshotEvery?: number;
   readonly state: readonly Field[];
+  /** Whether any state field is stored encrypted. */
+  readonly statePii: boolean;
   readonly events: readonly EventDef[];
   readonly commands: readonly CommandDef[];
+}
+
+/** An event a projection listens to, with the aggregate that records it. */
+export interface HandledEvent {
+  readonly event: EventDef;
+  readonly aggregate: Aggregate;
 }
 
 export interface Projection {
@@ -70,7 +91,11 @@ export interface Projection {
   readonly description?: string;
   readonly key: string;
   readonly columns: readonly Field[];
+  /** Whether any column, the key included, is stored encrypted. */
+  readonly pii: boolean;
   readonly on: readonly string[];
+  /** The events of `on`, in the same order. */
+  readonly handles: readonly HandledEvent[];
 }
 
 export interface Context {
