@@ -26,7 +26,7 @@ function rowsFile(context: Context): PlannedFile {
     return [
       `${docComment(p.description)}export interface ${names.row(p)} {\n${row}\n}`,
       `export type ${names.projectionEvent(p)} = ${p.handles.map(({ event }) => `Stored<${ident(event.name, 'pascal')}>`).join(' | ')};`,
-      `${docComment(`One handler per event ${p.name} listens to.`)}export type ${names.handlers(p)} = {\n  readonly [E in ${names.projectionEvent(p)} as E['type']]: (event: E, rows: Rows<${names.row(p)}>) => void;\n};`,
+      `${docComment(`One handler per event ${p.name} listens to.`)}export type ${names.handlers(p)} = {\n  readonly [E in ${names.projectionEvent(p)} as E['type']]: (event: E, rows: Rows<${names.row(p)}>) => Promise<void>;\n};`,
     ];
   });
   const named = namedTypesUsed(context.projections.flatMap((p) => p.columns));
@@ -45,7 +45,7 @@ function handlersFile(context: Context, p: Projection): PlannedFile {
   const content = render('projection-handlers', {
     header: SCAFFOLD_HEADER,
     imports: imports(path, [{ from: files.projectionRows(context), names: [], types: [names.handlers(p)] }]),
-    doc: docComment(`How ${p.name} rows change with each event. rows.merge(key, values) creates the row if needed.`),
+    doc: docComment(`How ${p.name} rows change with each event. await rows.merge(key, values) creates the row if needed.`),
     constName: names.handlersConst(p),
     handlersType: names.handlers(p),
     handlers,
@@ -68,7 +68,7 @@ function handlerStub(p: Projection, { event, aggregate }: HandledEvent): string 
   const keyField = event.fields.find((f) => f.name === p.key && !f.optional && isText(f.type));
   const key = p.key === aggregate.id ? 'event.streamId' : keyField !== undefined ? `event.data.${ident(p.key, 'camel')}` : undefined;
   if (key === undefined) {
-    return `  ${name}() {\n    // ${name} does not carry ${ident(p.key, 'camel')}: find the row to change with rows.findBy(column, value).\n  },`;
+    return `  async ${name}() {\n    // ${name} does not carry ${ident(p.key, 'camel')}: find the row to change with await rows.findBy(column, value).\n  },`;
   }
   const values: string[] = [];
   for (const column of p.columns) {
@@ -78,7 +78,7 @@ function handlerStub(p: Projection, { event, aggregate }: HandledEvent): string 
     if (field !== undefined && sameType(column, field) && (column.encrypted || !field.encrypted)) values.push(`${col}: event.data.${col}${field.optional ? ' ?? null' : ''}`);
     else if (field === undefined && column.type.kind === 'datetime' && col.endsWith('At')) values.push(`${col}: event.recordedAt`);
   }
-  return `  ${name}(event, rows) {\n    rows.merge(${key}, ${inlineObject(values)});\n  },`;
+  return `  async ${name}(event, rows) {\n    await rows.merge(${key}, ${inlineObject(values)});\n  },`;
 }
 
 const COLUMN_KINDS: Record<TypeRef['kind'], string> = {
@@ -91,7 +91,7 @@ function wiringFile(context: Context): PlannedFile {
   const blocks = context.projections.map((p) => {
     const events = p.handles;
     const cases = events
-      .map(({ event }) => `      case ${str(event.name)}:\n        ${names.handlersConst(p)}.${ident(event.name, 'pascal')}(event, rows);\n        return;`)
+      .map(({ event }) => `      case ${str(event.name)}:\n        await ${names.handlersConst(p)}.${ident(event.name, 'pascal')}(event, rows);\n        return;`)
       .join('\n');
     // A one-event union does not narrow to never in `default`, but its `type` does.
     const unhandled = events.length === 1 ? 'event.type' : 'event';
@@ -104,7 +104,7 @@ function wiringFile(context: Context): PlannedFile {
       `  key: ${str(p.key)},`,
       columns === '' ? '  columns: [],' : `  columns: [\n${columns}\n  ],`,
       `  handles: [${events.map(({ event }) => str(event.name)).join(', ')}],`,
-      '  apply(event, rows) {',
+      '  async apply(event, rows) {',
       '    switch (event.type) {',
       cases,
       '      default:',
@@ -127,7 +127,7 @@ function testingFile(context: Context): PlannedFile {
   const path = files.projectionTesting(context);
   const blocks = context.projections.map((p) => {
     const events = p.handles.map(({ event }) => ident(event.name, 'pascal')).join(' | ');
-    return `${docComment(`Feeds events through ${p.name}'s handlers into an in-memory table, for unit tests.`)}export function ${names.project(p)}(...events: TestEvent<${events}>[]): MemoryRows<${names.row(p)}> {\n  return project(${names.projection(p)}, events);\n}`;
+    return `${docComment(`Feeds events through ${p.name}'s handlers into an in-memory table, for unit tests.`)}export function ${names.project(p)}(...events: TestEvent<${events}>[]): Promise<MemoryRows<${names.row(p)}>> {\n  return project(${names.projection(p)}, events);\n}`;
   });
   const list: Import[] = [
     { from: RUNTIME_INDEX, names: ['project'], types: ['MemoryRows', 'TestEvent'] },

@@ -218,28 +218,28 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       interface Row { counterId: string; total: number | null }
       const totals: ProjectionDefinition<Row, StoredEvent> = {
         name: 'ContractTotals', pii: false, table: 'contract_totals', key: 'counterId', columns: [{ name: 'total', kind: 'integer' }], handles: ['CounterIncremented'],
-        apply(event, rows) {
-          rows.merge(event.streamId, { total: (rows.get(event.streamId)?.total ?? 0) + (event.data as { by: number }).by });
+        async apply(event, rows) {
+          await rows.merge(event.streamId, { total: ((await rows.get(event.streamId))?.total ?? 0) + (event.data as { by: number }).by });
         },
       };
       await store.events.commit(request('s1', 0, 3));
       const runner = new ProjectionRunner(store.events, store.projections, [totals as unknown as AnyProjection], async (e) => e);
       await runner.prepare();
       expect(await runner.catchUp()).toBe(3);
-      expect(runner.rows<Row>('ContractTotals').get('s1', 't1')).toEqual({ counterId: 's1', total: 6 });
-      expect(runner.rows<Row>('ContractTotals').get('s1', 'other-tenant')).toBeUndefined();
+      expect(await runner.rows<Row>('ContractTotals').get('s1', 't1')).toEqual({ counterId: 's1', total: 6 });
+      expect(await runner.rows<Row>('ContractTotals').get('s1', 'other-tenant')).toBeUndefined();
       const at = await store.projections.position('ContractTotals');
-      expect(await store.projections.advance(totals, START, at, () => {
+      expect(await store.projections.advance(totals, START, at, async () => {
         throw new Error('a stale writer must not run');
       })).toBe(false);
-      await expect(store.projections.advance(totals, at, { tx: at.tx, position: at.position + 1 }, (rows) => {
-        rows.forTenant('t1').merge('s1', { total: 999 });
+      await expect(store.projections.advance(totals, at, { tx: at.tx, position: at.position + 1 }, async (rows) => {
+        await rows.forTenant('t1').merge('s1', { total: 999 });
         throw new Error('handler failed');
       })).rejects.toThrow('handler failed');
-      expect(runner.rows<Row>('ContractTotals').get('s1')).toEqual({ counterId: 's1', total: 6 });
+      expect(await runner.rows<Row>('ContractTotals').get('s1')).toEqual({ counterId: 's1', total: 6 });
       expect(await store.projections.position('ContractTotals')).toEqual(at);
       expect(await runner.rebuild('ContractTotals')).toBe(3);
-      expect(runner.rows<Row>('ContractTotals').get('s1')).toEqual({ counterId: 's1', total: 6 });
+      expect(await runner.rows<Row>('ContractTotals').get('s1')).toEqual({ counterId: 's1', total: 6 });
     }));
 
     it('forget destroys the key but leaves the ciphertext and every chain intact', withStore(async ({ store, keys }) => {

@@ -12,7 +12,7 @@ import { fixture, tempProject, type TempProject } from './project.js';
 
 interface Result { ok: boolean; commandId: string; version?: number; duplicate?: boolean; events?: Array<{ type: string; data: Record<string, unknown> }>; error?: { code: string; reason?: string } }
 type Command = (input: Record<string, unknown>, context: Record<string, unknown>) => Promise<Result>;
-interface Rows { get(key: string): Record<string, unknown> | undefined; findBy(column: string, value: unknown): Array<Record<string, unknown>> }
+interface Rows { get(key: string): Promise<Record<string, unknown> | undefined>; findBy(column: string, value: unknown): Promise<Array<Record<string, unknown>>> }
 interface App {
   commands: Record<string, Command>;
   rows: Record<string, Rows>;
@@ -112,9 +112,9 @@ describe('the subscriptions example, generated and run', () => {
     }
   });
 
-  it('kept the projections up to date', () => {
-    expect(app.rows['CustomerAccount']!.get(subscriptionId)).toEqual({ subscriptionId, customerId, plan: 'pro', status: null, email: 'ada@example.com', refundedAmount: null });
-    const emails = app.rows['EmailLog']!.findBy('customerId', customerId);
+  it('kept the projections up to date', async () => {
+    expect(await app.rows['CustomerAccount']!.get(subscriptionId)).toEqual({ subscriptionId, customerId, plan: 'pro', status: null, email: 'ada@example.com', refundedAmount: null });
+    const emails = await app.rows['EmailLog']!.findBy('customerId', customerId);
     expect(emails.map((e) => e['template']).sort()).toEqual(['cancellation', 'follow-up', 'refund']);
     for (const e of emails) expect(e['sentAt']).toMatch(/^2026-11-22T09:00:\d\dZ|^2026-11-22T09:00:\d\d\.\d{3}Z$/);
   });

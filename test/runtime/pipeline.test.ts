@@ -135,15 +135,15 @@ describe('projections', () => {
     key: 'counterId',
     columns: [{ name: 'owner', kind: 'text' }, { name: 'total', kind: 'integer' }, { name: 'events', kind: 'integer' }],
     handles: ['CounterOpened', 'CounterIncremented'],
-    apply(event: StoredEvent, rows) {
-      const row = rows.get(event.streamId);
+    async apply(event: StoredEvent, rows) {
+      const row = await rows.get(event.streamId);
       const events = (row?.events ?? 0) + 1;
       switch (event.type) {
         case 'CounterOpened':
-          rows.merge(event.streamId, { owner: (event.data as { owner: string }).owner, total: 0, events });
+          await rows.merge(event.streamId, { owner: (event.data as { owner: string }).owner, total: 0, events });
           return;
         case 'CounterIncremented':
-          rows.merge(event.streamId, { total: (row?.total ?? 0) + (event.data as { by: number }).by, events });
+          await rows.merge(event.streamId, { total: (row?.total ?? 0) + (event.data as { by: number }).by, events });
           return;
       }
     },
@@ -158,24 +158,24 @@ describe('projections', () => {
     await pipeline.execute(increment, { counterId: 'c1', by: 1 }, human);
     expect(await projections.catchUp()).toBe(1);
     const rows = projections.rows<TotalRow>('Totals');
-    expect(rows.get('c1')).toEqual({ counterId: 'c1', owner: 'alice', total: 5, events: 3 });
+    expect(await rows.get('c1')).toEqual({ counterId: 'c1', owner: 'alice', total: 5, events: 3 });
     expect(await store.projections.position('Totals')).toEqual({ tx: 0, position: 3 });
     expect(await projections.rebuild('Totals')).toBe(3);
-    expect(rows.get('c1')).toEqual({ counterId: 'c1', owner: 'alice', total: 5, events: 3 });
-    expect(rows.findBy('owner', 'alice')).toHaveLength(1);
+    expect(await rows.get('c1')).toEqual({ counterId: 'c1', owner: 'alice', total: 5, events: 3 });
+    expect(await rows.findBy('owner', 'alice')).toHaveLength(1);
   });
 
   it('a crash in a handler applies nothing of the batch and keeps the checkpoint', async () => {
     let fail = true;
-    const flaky: ProjectionDefinition<TotalRow> = { ...totals, apply: (event, rows) => { if (fail && event.version === 2) throw new Error('crash'); totals.apply(event, rows); } };
+    const flaky: ProjectionDefinition<TotalRow> = { ...totals, apply: async (event, rows) => { if (fail && event.version === 2) throw new Error('crash'); await totals.apply(event, rows); } };
     const projections = runner(flaky);
     await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
     await pipeline.execute(increment, { counterId: 'c1', by: 4 }, human);
     await expect(projections.catchUp()).rejects.toThrow('crash');
     expect(await store.projections.position('Totals')).toEqual({ tx: 0, position: 0 });
-    expect(projections.rows<TotalRow>('Totals').get('c1')).toBeUndefined();
+    expect(await projections.rows<TotalRow>('Totals').get('c1')).toBeUndefined();
     fail = false;
     expect(await projections.catchUp()).toBe(2);
-    expect(projections.rows<TotalRow>('Totals').get('c1')).toMatchObject({ total: 4, events: 2 });
+    expect(await projections.rows<TotalRow>('Totals').get('c1')).toMatchObject({ total: 4, events: 2 });
   });
 });

@@ -84,19 +84,19 @@ export const directory: ProjectionDefinition<DirectoryRow, Stored<CustomerEvent>
   key: 'accountId',
   columns: [{ name: 'name', kind: 'text' }, { name: 'email', kind: 'text' }, { name: 'status', kind: 'text' }],
   handles: ['CustomerRegistered', 'CustomerRenamed', 'CustomerClosed', 'CustomerReopened'],
-  apply(event, rows) {
+  async apply(event, rows) {
     switch (event.type) {
       case 'CustomerRegistered':
-        rows.merge(event.streamId, { name: event.data.name, email: event.data.email, status: 'active' });
+        await rows.merge(event.streamId, { name: event.data.name, email: event.data.email, status: 'active' });
         return;
       case 'CustomerRenamed':
-        rows.merge(event.streamId, { name: event.data.name });
+        await rows.merge(event.streamId, { name: event.data.name });
         return;
       case 'CustomerClosed':
-        rows.merge(event.streamId, { status: 'closed' });
+        await rows.merge(event.streamId, { status: 'closed' });
         return;
       case 'CustomerReopened':
-        rows.merge(event.streamId, { status: 'active' });
+        await rows.merge(event.streamId, { status: 'active' });
         return;
     }
   },

@@ -21,7 +21,7 @@ interface App {
     forget(subject: string, context: Record<string, unknown>): Promise<{ keyDestroyed: boolean; projectionsRebuilt: string[] }>;
   };
   aggregates: Record<string, unknown>;
-  rows: Record<string, { get(key: string, tenant?: string): Record<string, unknown> | undefined }>;
+  rows: Record<string, { get(key: string, tenant?: string): Promise<Record<string, unknown> | undefined> }>;
   verify(): Promise<{ ok: boolean; findings: Array<{ kind: string }> }>;
   checkpoint(): Promise<{ seq: number } | undefined>;
   close(): Promise<void>;
@@ -104,15 +104,15 @@ describe('the morning after', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'forbidden', reason: 'tenant' } });
     const audit = await app.trust.history({ actor: 'mallory' }, 'evil-corp');
     expect(audit.map((e) => e.audit.outcome)).toEqual(['denied']);
-    expect(app.rows['CustomerAccount']!.get(subscriptionId, 'evil-corp')).toBeUndefined();
-    expect(app.rows['CustomerAccount']!.get(subscriptionId, 'acme')).toBeDefined();
+    expect(await app.rows['CustomerAccount']!.get(subscriptionId, 'evil-corp')).toBeUndefined();
+    expect(await app.rows['CustomerAccount']!.get(subscriptionId, 'acme')).toBeDefined();
   });
 
   it('verify passes, then forget erases the customer and verify still passes', async () => {
     expect(await app.verify()).toMatchObject({ ok: true, findings: [] });
     const forgotten = await app.trust.forget(customerId, supervisor);
     expect(forgotten).toMatchObject({ keyDestroyed: true, projectionsRebuilt: ['CustomerAccount'] });
-    expect(app.rows['CustomerAccount']!.get(subscriptionId)?.['email']).toBeNull();
+    expect((await app.rows['CustomerAccount']!.get(subscriptionId))?.['email']).toBeNull();
     const history = await app.trust.history({ subject: customerId }, 'acme');
     expect(history[0]!.events[0]!.data['email']).toEqual({ erased: true });
     expect(history[history.length - 1]!.audit.command).toBe('Forget');

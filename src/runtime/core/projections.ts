@@ -15,14 +15,17 @@ export interface ColumnDefinition {
   readonly kind: ColumnKind;
 }
 
-/** The rows of one projection table, keyed by its key column; reads take an optional tenant. */
+/**
+ * The rows of one projection table, keyed by its key column; reads take an optional tenant.
+ * Asynchronous, so that a networked database fits behind it; in a handler, await each call.
+ */
 export interface Rows<R extends object> {
-  get(key: string, tenant?: string): R | undefined;
+  get(key: string, tenant?: string): Promise<R | undefined>;
   /** Inserts the row if missing (other columns null), then sets the given columns. */
-  merge(key: string, values: Partial<R>): void;
-  delete(key: string): void;
+  merge(key: string, values: Partial<R>): Promise<void>;
+  delete(key: string): Promise<void>;
   /** Rows whose column equals the value, for handlers that must find a row by another field. */
-  findBy<K extends keyof R & string>(column: K, value: R[K], tenant?: string): R[];
+  findBy<K extends keyof R & string>(column: K, value: R[K], tenant?: string): Promise<R[]>;
 }
 
 export interface ProjectionDefinition<R extends object, E extends StoredEvent = StoredEvent> {
@@ -35,7 +38,7 @@ export interface ProjectionDefinition<R extends object, E extends StoredEvent = 
   /** The event types the projection handles; the runner hands `apply` only these. */
   readonly handles: readonly E['type'][];
   /** The generated dispatch: an exhaustive switch over the handled event types. */
-  apply(event: E, rows: Rows<R>): void;
+  apply(event: E, rows: Rows<R>): Promise<void>;
 }
 
 /** Any projection of a project, as the runner holds them. */
@@ -100,8 +103,8 @@ export class ProjectionRunner {
       if (events.length === 0) return read;
       const decoded: StoredEvent[] = [];
       for (const event of events) if (handled.has(event.type)) decoded.push(await this.#decode(event));
-      const moved = await this.#store.advance(definition, from, next, (rows) => {
-        for (const event of decoded) definition.apply(event, rows.forTenant(event.metadata.tenant));
+      const moved = await this.#store.advance(definition, from, next, async (rows) => {
+        for (const event of decoded) await definition.apply(event, rows.forTenant(event.metadata.tenant));
       });
       if (moved) read += events.length;
     }

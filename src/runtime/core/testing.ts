@@ -80,25 +80,26 @@ export class MemoryRows<R extends object> implements Rows<R> {
     this.#columns = definition.columns.map((c) => c.name);
   }
 
-  get(key: string): R | undefined {
+  async get(key: string): Promise<R | undefined> {
     const row = this.#rows.get(key);
     return row === undefined ? undefined : ({ ...row } as R);
   }
 
-  merge(key: string, values: Partial<R>): void {
+  async merge(key: string, values: Partial<R>): Promise<void> {
     const row = this.#rows.get(key) ?? Object.fromEntries([[this.#key, key], ...this.#columns.map((c) => [c, null])]);
     for (const [name, value] of Object.entries(values)) if (this.#columns.includes(name)) row[name] = value === undefined ? null : value;
     this.#rows.set(key, row);
   }
 
-  delete(key: string): void {
+  async delete(key: string): Promise<void> {
     this.#rows.delete(key);
   }
 
-  findBy<K extends keyof R & string>(column: K, value: R[K]): R[] {
+  async findBy<K extends keyof R & string>(column: K, value: R[K]): Promise<R[]> {
     return [...this.#rows.values()].filter((row) => JSON.stringify(row[column]) === JSON.stringify(value)).map((row) => ({ ...row }) as R);
   }
 
+  /** Every row, in the order they were first written. */
   all(): R[] {
     return [...this.#rows.values()].map((row) => ({ ...row }) as R);
   }
@@ -111,17 +112,17 @@ export interface TestEvent<E extends DomainEvent = DomainEvent> {
 }
 
 /** Feeds events through a projection's dispatch into an in-memory table. */
-export function project<R extends object, E extends StoredEvent>(definition: ProjectionDefinition<R, E>, events: readonly TestEvent[]): MemoryRows<R> {
+export async function project<R extends object, E extends StoredEvent>(definition: ProjectionDefinition<R, E>, events: readonly TestEvent[]): Promise<MemoryRows<R>> {
   const rows = new MemoryRows<R>(definition);
   const handled = new Set<string>(definition.handles);
   const versions = new Map<string, number>();
-  events.forEach(({ event, streamId, recordedAt }, i) => {
+  for (const [i, { event, streamId, recordedAt }] of events.entries()) {
     const version = (versions.get(streamId) ?? 0) + 1;
     versions.set(streamId, version);
     const metadata: EventMetadata = { commandId: `test-${i + 1}`, command: 'Test', correlationId: `test-${i + 1}`, causationId: null, actorId: 'test', actorKind: 'human', onBehalfOf: null, subject: null, tenant: 'test' };
     const stored: StoredEvent = { position: i + 1, bucket: 0, bseq: i + 1, streamId, version, type: event.type, schemaVersion: 1, recordedAt: recordedAt ?? new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), data: event.data, metadata };
-    if (isHandled<E>(stored, handled)) definition.apply(stored, rows);
-  });
+    if (isHandled<E>(stored, handled)) await definition.apply(stored, rows);
+  }
   return rows;
 }
 

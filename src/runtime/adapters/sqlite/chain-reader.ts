@@ -2,6 +2,7 @@
 import type { ChainName } from '../../core/chain.js';
 import type { ChainHead, ChainReader, CheckpointInputs, CommandChainRow, EventChainRow, StoredCheckpoint } from '../../ports/chain-reader.js';
 import type { Db } from './database.js';
+import type { WriteGate } from './write-gate.js';
 
 const PAGE = 1000;
 
@@ -12,9 +13,11 @@ const TABLES: Record<ChainName, { table: string; seq: string }> = { events: { ta
 
 export class SqliteChainReader implements ChainReader {
   readonly #db: Db;
+  readonly #gate: WriteGate;
 
-  constructor(db: Db) {
+  constructor(db: Db, gate: WriteGate) {
     this.#db = db;
+    this.#gate = gate;
   }
 
   rows(chain: 'events', resume?: ReadonlyMap<number, number>): AsyncIterable<readonly EventChainRow[]>;
@@ -81,11 +84,11 @@ export class SqliteChainReader implements ChainReader {
   }
 
   async storeCheckpoint(build: (inputs: CheckpointInputs) => StoredCheckpoint): Promise<StoredCheckpoint> {
-    return this.#db.transaction(() => {
+    return this.#gate.transaction(() => {
       const stored = build(this.#inputs());
       this.#db.prepare(`INSERT INTO gw_checkpoints (seq, hash, body, signature) VALUES (?, ?, ?, ?)`).run(stored.seq, stored.hash, stored.body, stored.signature);
       return stored;
-    }).immediate();
+    });
   }
 
   #inputs(): CheckpointInputs {

@@ -19,6 +19,7 @@ import type {
 } from '../../ports/event-store.js';
 import type { Outbox, OutboxRow } from '../../ports/outbox.js';
 import { SCHEMA, type Db } from './database.js';
+import type { WriteGate } from './write-gate.js';
 
 interface EventRow {
   position: number;
@@ -97,28 +98,20 @@ export class SqliteEventStore implements EventStore, Outbox {
   readonly #db: Db;
   readonly #statements: ReturnType<typeof prepareStatements>;
   readonly #locks = new KeyedMutex<number>();
+  readonly #gate: WriteGate;
   readonly #commitOne: (request: CommitRequest) => CommitResult;
-  readonly #commitGroup: { immediate(batch: readonly PendingCommit[]): void };
   #pending: PendingCommit[] = [];
   #flushScheduled = false;
 
-  constructor(db: Db) {
+  constructor(db: Db, gate: WriteGate) {
     this.#db = db;
+    this.#gate = gate;
     db.exec(SCHEMA);
     db.prepare(`INSERT OR IGNORE INTO gw_meta (key, value) VALUES ('store_id', ?)`).run(randomBytes(16).toString('hex'));
     this.storeId = (db.prepare(`SELECT value FROM gw_meta WHERE key = 'store_id'`).get() as { value: string }).value;
     this.#statements = prepareStatements(db);
+    // Nested in the group's transaction, each commit is a savepoint: one that fails rolls back alone.
     this.#commitOne = db.transaction((request: CommitRequest) => this.#commitSync(request));
-    this.#commitGroup = db.transaction((batch: readonly PendingCommit[]) => {
-      for (const item of batch) {
-        // Each command is a savepoint of the group's transaction: one that fails rolls back alone.
-        try {
-          item.result = this.#commitOne(item.request);
-        } catch (error) {
-          item.error = error;
-        }
-      }
-    });
   }
 
   exclusive<T>(bucket: number, work: () => Promise<T>): Promise<T> {
@@ -184,17 +177,25 @@ export class SqliteEventStore implements EventStore, Outbox {
       this.#pending.push({ request, resolve, reject, result: undefined, error: undefined });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
-        setImmediate(() => this.#flush());
+        setImmediate(() => void this.#flush());
       }
     });
   }
 
-  #flush(): void {
+  async #flush(): Promise<void> {
     this.#flushScheduled = false;
     const batch = this.#pending;
     this.#pending = [];
     try {
-      this.#commitGroup.immediate(batch);
+      await this.#gate.transaction(() => {
+        for (const item of batch) {
+          try {
+            item.result = this.#commitOne(item.request);
+          } catch (error) {
+            item.error = error;
+          }
+        }
+      });
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
@@ -206,7 +207,7 @@ export class SqliteEventStore implements EventStore, Outbox {
   }
 
   async recordCommand(bucket: number, recordedAt: string, audit: AuditRecord): Promise<StoredCommand> {
-    return this.#db.transaction(() => this.#insertCommand(bucket, recordedAt, audit)).immediate();
+    return this.#gate.transaction(() => this.#insertCommand(bucket, recordedAt, audit));
   }
 
   async commands(query: CommandQuery, tenant: string): Promise<readonly StoredCommand[]> {
@@ -224,16 +225,20 @@ export class SqliteEventStore implements EventStore, Outbox {
   }
 
   async markPublished(ids: readonly number[], at: string): Promise<void> {
-    this.#db.transaction(() => {
+    await this.#gate.transaction(() => {
       for (const id of ids) this.#statements.markPublished.run(at, id);
-    }).immediate();
+    });
   }
 
   async purgeDeleted(): Promise<void> {
+    await this.#gate.transaction(() => undefined);
     this.#db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   async close(): Promise<void> {
+    // Commits already requested are written first.
+    while (this.#flushScheduled) await new Promise((resolve) => setImmediate(resolve));
+    await this.#gate.idle();
     this.#db.close();
   }
 

@@ -4,6 +4,7 @@ import { SqliteChainReader } from './chain-reader.js';
 import { openDatabase, type Db, type SqliteOptions } from './database.js';
 import { SqliteEventStore } from './event-store.js';
 import { SqliteProjectionStore } from './projection-store.js';
+import { WriteGate } from './write-gate.js';
 
 export interface SqliteStore extends Store {
   readonly kind: 'sqlite';
@@ -14,15 +15,16 @@ export interface SqliteStore extends Store {
 
 export function openSqliteStore(path: string, options: SqliteOptions = {}): SqliteStore {
   const db = openDatabase(path, options);
-  const events = new SqliteEventStore(db);
+  const gate = new WriteGate(db);
+  const events = new SqliteEventStore(db, gate);
   migrateProjectionPositions(db);
   return {
     kind: 'sqlite',
     db,
     events,
     outbox: events,
-    chains: new SqliteChainReader(db),
-    projections: new SqliteProjectionStore(db),
+    chains: new SqliteChainReader(db, gate),
+    projections: new SqliteProjectionStore(db, gate),
     close: () => events.close(),
   };
 }

@@ -7,6 +7,7 @@ import type { ColumnKind, ProjectionDefinition, Rows } from '../../core/projecti
 import { START, type GlobalPosition } from '../../ports/event-store.js';
 import type { BatchRows, ProjectionStore } from '../../ports/projection-store.js';
 import type { Db } from './database.js';
+import type { WriteGate } from './write-gate.js';
 
 export function quoteIdentifier(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a safe SQL identifier: ${name}`);
@@ -19,12 +20,14 @@ const TENANT = 'gw_tenant';
 
 export class SqliteProjectionStore implements ProjectionStore {
   readonly #db: Db;
+  readonly #gate: WriteGate;
   readonly #tables = new Map<string, SqliteRows<object>>();
   readonly #position;
   readonly #setPosition;
 
-  constructor(db: Db) {
+  constructor(db: Db, gate: WriteGate) {
     this.#db = db;
+    this.#gate = gate;
     this.#position = db.prepare<[string], { position: number }>(`SELECT position FROM gw_projection_positions WHERE name = ?`);
     this.#setPosition = db.prepare<[string, number]>(`INSERT INTO gw_projection_positions (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`);
   }
@@ -38,23 +41,23 @@ export class SqliteProjectionStore implements ProjectionStore {
     return row === undefined ? START : { tx: 0, position: row.position };
   }
 
-  async advance<R extends object>(definition: ProjectionDefinition<R>, from: GlobalPosition, to: GlobalPosition, apply: (rows: BatchRows<R>) => void): Promise<boolean> {
+  async advance<R extends object>(definition: ProjectionDefinition<R>, from: GlobalPosition, to: GlobalPosition, apply: (rows: BatchRows<R>) => Promise<void>): Promise<boolean> {
     const rows = this.#table(definition);
-    return this.#db.transaction(() => {
+    return this.#gate.transaction(async () => {
       // Compared inside the write transaction: another process cannot move it in between.
       if ((this.#position.get(definition.name)?.position ?? 0) !== from.position) return false;
-      apply({ forTenant: (tenant) => rows.writingAs(tenant) });
+      await apply({ forTenant: (tenant) => rows.writingAs(tenant) });
       this.#setPosition.run(definition.name, to.position);
       return true;
-    }).immediate();
+    });
   }
 
   async reset(definition: ProjectionDefinition<object>): Promise<void> {
     const table = quoteIdentifier(this.#table(definition).table);
-    this.#db.transaction(() => {
+    await this.#gate.transaction(() => {
       this.#db.exec(`DELETE FROM ${table}`);
       this.#setPosition.run(definition.name, 0);
-    }).immediate();
+    });
   }
 
   rows<R extends object>(definition: ProjectionDefinition<R>): Rows<R> {
@@ -103,12 +106,12 @@ class SqliteRows<R extends object> implements Rows<R> {
     return this;
   }
 
-  get(key: string, tenant?: string): R | undefined {
+  async get(key: string, tenant?: string): Promise<R | undefined> {
     const row = this.#get.get(key, tenant ?? null, tenant ?? null);
     return row === undefined ? undefined : this.#decode(row);
   }
 
-  merge(key: string, values: Partial<R>): void {
+  async merge(key: string, values: Partial<R>): Promise<void> {
     const names = Object.keys(values).filter((name) => this.#kinds.has(name));
     const signature = names.join(',');
     let run = this.#merges.get(signature);
@@ -125,11 +128,11 @@ class SqliteRows<R extends object> implements Rows<R> {
     run([key, this.#tenant, ...names.map((name) => this.#encode(name, record[name]))]);
   }
 
-  delete(key: string): void {
+  async delete(key: string): Promise<void> {
     this.#delete.run(key);
   }
 
-  findBy<K extends keyof R & string>(column: K, value: R[K], tenant?: string): R[] {
+  async findBy<K extends keyof R & string>(column: K, value: R[K], tenant?: string): Promise<R[]> {
     const statement = this.#db.prepare<[unknown, string | null, string | null], Record<string, unknown>>(`SELECT * FROM ${this.#quoted} WHERE ${quoteIdentifier(column)} = ? AND (? IS NULL OR ${TENANT} = ?)`);
     return statement.all(this.#encode(column, value), tenant ?? null, tenant ?? null).map((row) => this.#decode(row));
   }

@@ -30,11 +30,11 @@ test('amounts are positive', () => {
   givenAccount(opened).whenInvalid(depositCommand, { accountId, amount: 0 }, ['amount']);
 });
 
-test('AccountBalances follows deposits and withdrawals', () => {
-  const rows = projectAccountBalances(
+test('AccountBalances follows deposits and withdrawals', async () => {
+  const rows = await projectAccountBalances(
     { event: opened, streamId: accountId },
     { event: deposited, streamId: accountId },
     { event: { type: 'MoneyWithdrawn', data: { amount: 30 } }, streamId: accountId },
   );
-  deepStrictEqual(rows.get(accountId), { accountId, ownerId, balance: 70, status: 'open' });
+  deepStrictEqual(await rows.get(accountId), { accountId, ownerId, balance: 70, status: 'open' });
 });

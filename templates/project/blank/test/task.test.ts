@@ -21,8 +21,8 @@ test('a task is completed once', () => {
   givenTask(added, { type: 'TaskCompleted', data: {} }).when(completeTaskCommand, { taskId }).thenRejects('already-done');
 });
 
-test('OpenTasks shows each task and whether it is done', () => {
-  const rows = projectOpenTasks({ event: added, streamId: taskId }, { event: { type: 'TaskCompleted', data: {} }, streamId: taskId });
-  strictEqual(rows.get(taskId)?.done, true);
-  strictEqual(rows.get(taskId)?.title, 'Write the spec');
+test('OpenTasks shows each task and whether it is done', async () => {
+  const rows = await projectOpenTasks({ event: added, streamId: taskId }, { event: { type: 'TaskCompleted', data: {} }, streamId: taskId });
+  strictEqual((await rows.get(taskId))?.done, true);
+  strictEqual((await rows.get(taskId))?.title, 'Write the spec');
 });

@@ -28,11 +28,11 @@ test('reinstating undoes a cancellation, and only a cancellation', () => {
   givenSubscription(started).when(reinstateSubscriptionCommand, { subscriptionId }).thenRejects('not-cancelled');
 });
 
-test('CustomerAccount shows the status and what was refunded', () => {
-  const rows = projectCustomerAccount(
+test('CustomerAccount shows the status and what was refunded', async () => {
+  const rows = await projectCustomerAccount(
     { event: started, streamId: subscriptionId },
     { event: cancelled, streamId: subscriptionId },
     { event: { type: 'RefundIssued', data: { subscriptionId, customerId, amount: price } }, streamId: '01JDQ5Z5K1M2N3P4Q5R6S7T8V9' },
   );
-  deepStrictEqual(rows.get(subscriptionId), { subscriptionId, customerId, plan: 'pro', status: 'cancelled', email: 'ada@example.com', refundedAmount: 1900 });
+  deepStrictEqual(await rows.get(subscriptionId), { subscriptionId, customerId, plan: 'pro', status: 'cancelled', email: 'ada@example.com', refundedAmount: 1900 });
 });

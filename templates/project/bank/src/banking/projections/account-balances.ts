@@ -2,22 +2,22 @@ import type { AccountBalancesHandlers } from './rows.js';
 
 /** Current balance and status of every account. */
 export const accountBalancesHandlers: AccountBalancesHandlers = {
-  AccountOpened(event, rows) {
-    rows.merge(event.streamId, { ownerId: event.data.ownerId, balance: 0, status: 'open' });
+  async AccountOpened(event, rows) {
+    await rows.merge(event.streamId, { ownerId: event.data.ownerId, balance: 0, status: 'open' });
   },
-  MoneyDeposited(event, rows) {
-    rows.merge(event.streamId, { balance: (rows.get(event.streamId)?.balance ?? 0) + event.data.amount });
+  async MoneyDeposited(event, rows) {
+    await rows.merge(event.streamId, { balance: ((await rows.get(event.streamId))?.balance ?? 0) + event.data.amount });
   },
-  MoneyWithdrawn(event, rows) {
-    rows.merge(event.streamId, { balance: (rows.get(event.streamId)?.balance ?? 0) - event.data.amount });
+  async MoneyWithdrawn(event, rows) {
+    await rows.merge(event.streamId, { balance: ((await rows.get(event.streamId))?.balance ?? 0) - event.data.amount });
   },
-  AccountFrozen(event, rows) {
-    rows.merge(event.streamId, { status: 'frozen' });
+  async AccountFrozen(event, rows) {
+    await rows.merge(event.streamId, { status: 'frozen' });
   },
-  AccountUnfrozen(event, rows) {
-    rows.merge(event.streamId, { status: 'open' });
+  async AccountUnfrozen(event, rows) {
+    await rows.merge(event.streamId, { status: 'open' });
   },
-  AccountClosed(event, rows) {
-    rows.merge(event.streamId, { status: 'closed' });
+  async AccountClosed(event, rows) {
+    await rows.merge(event.streamId, { status: 'closed' });
   },
 };

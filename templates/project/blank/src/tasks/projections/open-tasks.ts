@@ -2,10 +2,10 @@ import type { OpenTasksHandlers } from './rows.js';
 
 /** Every task with its state, for the to-do screen. */
 export const openTasksHandlers: OpenTasksHandlers = {
-  TaskAdded(event, rows) {
-    rows.merge(event.streamId, { ownerId: event.data.ownerId, title: event.data.title, done: false });
+  async TaskAdded(event, rows) {
+    await rows.merge(event.streamId, { ownerId: event.data.ownerId, title: event.data.title, done: false });
   },
-  TaskCompleted(event, rows) {
-    rows.merge(event.streamId, { done: true });
+  async TaskCompleted(event, rows) {
+    await rows.merge(event.streamId, { done: true });
   },
 };
