@@ -1,0 +1,117 @@
+/**
+ * docs/architecture.md, enforced: which folder may import which, who may talk to SQLite, and
+ * that the runtime (copied into every generated project) stands alone.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const SRC = fileURLToPath(new URL('../src/', import.meta.url));
+
+interface Edge {
+  readonly from: string;
+  readonly to: string;
+  readonly typeOnly: boolean;
+}
+
+function sources(): string[] {
+  return readdirSync(SRC, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.split(sep).join('/'));
+}
+
+/** The relative imports of a file, resolved to paths under src/, and the packages it imports. */
+function imports(file: string): { edges: Edge[]; packages: string[] } {
+  const text = readFileSync(join(SRC, file), 'utf8');
+  const edges: Edge[] = [];
+  const packages: string[] = [];
+  for (const match of text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm)) {
+    const [, typeKeyword, specifier] = match;
+    if (specifier!.startsWith('.')) {
+      const target = relative(SRC, resolve(dirname(join(SRC, file)), specifier!)).split(sep).join('/').replace(/\.js$/, '.ts');
+      edges.push({ from: file, to: target, typeOnly: typeKeyword !== undefined || onlyTypes(match[0]) });
+    } else packages.push(specifier!);
+  }
+  return { edges, packages };
+}
+
+/** Whether every name in `{ ... }` of an import or export is marked `type`. */
+function onlyTypes(statement: string): boolean {
+  const names = /\{([^}]*)\}/.exec(statement)?.[1];
+  if (names === undefined) return false;
+  const list = names.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  return list.length > 0 && list.every((n) => n.startsWith('type '));
+}
+
+/** The layer a file belongs to: `runtime/core`, `runtime/adapters/sqlite`, `model`, ... */
+function layer(file: string): string {
+  const parts = file.split('/');
+  if (parts[0] === 'runtime') {
+    if (parts.length === 2) return 'runtime';
+    return parts[1] === 'adapters' ? `runtime/adapters/${parts[2]}` : `runtime/${parts[1]}`;
+  }
+  return parts[0]!;
+}
+
+/** What each layer may import, value or type (see docs/architecture.md). */
+const ALLOWED: Record<string, readonly string[]> = {
+  spec: ['spec'],
+  model: ['spec', 'model'],
+  emit: ['spec', 'model', 'emit'],
+  write: ['spec', 'model', 'emit', 'write'],
+  terminal: ['spec', 'terminal'],
+  cli: ['spec', 'model', 'emit', 'write', 'terminal', 'cli'],
+  create: ['spec', 'model', 'emit', 'write', 'terminal', 'create'],
+  bench: ['spec', 'model', 'emit', 'write', 'terminal', 'create', 'bench', 'runtime'],
+  demo: ['terminal', 'create', 'demo'],
+  'runtime/core': ['runtime/core'],
+  'runtime/ports': [],
+  'runtime/trust': ['runtime/core', 'runtime/ports', 'runtime/trust'],
+  'runtime/app': ['runtime/core', 'runtime/ports', 'runtime/trust', 'runtime/app', 'runtime/adapters/sqlite', 'runtime/adapters/file'],
+  runtime: ['runtime/core', 'runtime/ports', 'runtime/trust', 'runtime/app', 'runtime/adapters/sqlite', 'runtime/adapters/file'],
+};
+
+/** Imports allowed for types only: a port describes shapes, it never runs code of another layer. */
+const TYPE_ONLY: Record<string, readonly string[]> = {
+  'runtime/core': ['runtime/ports'],
+  'runtime/ports': ['runtime/core', 'runtime/ports'],
+};
+
+function allowed(from: string, to: string, typeOnly: boolean): boolean {
+  if (from.startsWith('runtime/adapters/')) return to === from || to === 'runtime/core' || to === 'runtime/ports';
+  if ((ALLOWED[from] ?? []).includes(to)) return true;
+  return typeOnly && (TYPE_ONLY[from] ?? []).includes(to);
+}
+
+const SQL = /\b(?:SELECT\s[\s\S]*?\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(?:TABLE|INDEX|UNIQUE))\b/;
+
+describe('architecture', () => {
+  const files = sources();
+
+  it('every import follows the layering of docs/architecture.md', () => {
+    const broken: string[] = [];
+    for (const file of files) {
+      for (const edge of imports(file).edges) {
+        const [from, to] = [layer(edge.from), layer(edge.to)];
+        if (!allowed(from, to, edge.typeOnly)) broken.push(`${edge.from} imports ${edge.to}${edge.typeOnly ? ' (type)' : ''}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('the runtime imports nothing from outside src/runtime', () => {
+    const outside = files.filter((f) => f.startsWith('runtime/')).flatMap((f) => imports(f).edges.filter((e) => !e.to.startsWith('runtime/')).map((e) => `${e.from} imports ${e.to}`));
+    expect(outside).toEqual([]);
+  });
+
+  it('only the SQLite adapter imports better-sqlite3 or holds SQL (and the raw bench baselines)', () => {
+    const exempt = (f: string) => f.startsWith('runtime/adapters/sqlite/') || f === 'bench/baselines.ts';
+    const driver = files.filter((f) => !exempt(f) && imports(f).packages.includes('better-sqlite3'));
+    const sql = files.filter((f) => !exempt(f) && SQL.test(readFileSync(join(SRC, f), 'utf8')));
+    expect(driver).toEqual([]);
+    expect(sql).toEqual([]);
+    // Positive control: the checks do see the adapter.
+    expect(files.filter((f) => f.startsWith('runtime/adapters/sqlite/') && SQL.test(readFileSync(join(SRC, f), 'utf8'))).length).toBeGreaterThan(2);
+  });
+});
