@@ -4,7 +4,7 @@
  * advances the position in the same transaction as the rows, so no event is skipped or applied
  * twice, even across crashes.
  */
-import type { EventStore, GlobalPosition } from '../ports/event-store.js';
+import type { EventStore } from '../ports/event-store.js';
 import type { ProjectionStore } from '../ports/projection-store.js';
 import type { StoredEvent } from './types.js';
 
@@ -115,8 +115,4 @@ export class ProjectionRunner {
     if (definition === undefined) throw new Error(`unknown projection ${name}`);
     return definition;
   }
-}
-
-export function samePosition(a: GlobalPosition, b: GlobalPosition): boolean {
-  return a.tx === b.tx && a.position === b.position;
 }
