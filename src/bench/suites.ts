@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Io } from '../cli/io.js';
-import { planGen } from '../cli/commands/gen.js';
+import { planGen } from '../write/gen-plan.js';
 import { planProject } from '../emit/index.js';
 import { files } from '../emit/layout.js';
 import type { Aggregate, Context, Project } from '../model/model.js';
