@@ -1,5 +1,5 @@
 #!/usr/bin/env node
+import { runAsBin } from '../dist/terminal/bin.js';
 import { runCreate } from '../dist/create/main.js';
 
-process.on('SIGINT', () => process.exit(130));
-process.exitCode = await runCreate(process.argv.slice(2));
+await runAsBin((argv) => runCreate(argv));

@@ -1,5 +1,5 @@
 /** Bench output: a readable table, the JSON document, and the comparison with an earlier run. */
-import type { Colors } from '../cli/color.js';
+import type { Colors } from '../terminal/color.js';
 import type { Row } from './suites.js';
 
 export interface BenchDocument {

@@ -7,10 +7,10 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { colorEnabled, createColors } from '../cli/color.js';
-import { processIo, type Io } from '../cli/io.js';
-import { findSpecFiles, readSources } from '../cli/sources.js';
-import { version } from '../cli/version.js';
+import { findSpecFiles, readSources } from '../spec/sources.js';
+import { stdoutColors } from '../terminal/color.js';
+import { processIo, type Io } from '../terminal/io.js';
+import { version } from '../version.js';
 import { runCreate } from '../create/main.js';
 import { compileProject } from '../model/project.js';
 import type * as Runtime from '../runtime/index.js';
@@ -41,7 +41,7 @@ async function fixtureProject(name: string, scratch: string, io: Io): Promise<st
 }
 
 export async function runBench(args: BenchArgs, io: Io = processIo()): Promise<number> {
-  const c = createColors(colorEnabled(io.env, io.stdoutIsTTY));
+  const c = stdoutColors(io);
   const scratch = mkdtempSync(join(tmpdir(), 'groundwork-bench-'));
   try {
     const dir = args.fixture !== undefined ? await fixtureProject(args.fixture, scratch, io) : resolve(args.cwd);

@@ -1,11 +1,12 @@
 /** `create-groundwork [dir]` (what `npm create groundwork` runs): scaffold a new project. */
-import { Command, CommanderError } from 'commander';
-import { colorEnabled, createColors } from '../cli/color.js';
-import { CliError } from '../cli/errors.js';
-import { processIo, type Io } from '../cli/io.js';
-import { version } from '../cli/version.js';
-import { terminalAsker } from '../cli/prompt.js';
-import { CancelledError, resolveOptions, type Asker } from './options.js';
+import { Command } from 'commander';
+import { canPrompt } from '../terminal/ci.js';
+import { stdoutColors } from '../terminal/color.js';
+import { processIo, type Io } from '../terminal/io.js';
+import { terminalAsker, type Asker } from '../terminal/prompt.js';
+import { reportFailure } from '../terminal/report.js';
+import { version } from '../version.js';
+import { CancelledError, resolveOptions } from './options.js';
 import { scaffold } from './scaffold.js';
 
 interface Flags {
@@ -21,7 +22,6 @@ interface Flags {
 }
 
 export async function runCreate(argv: readonly string[], io: Io = processIo(), ask: Asker = terminalAsker, stdinIsTTY = process.stdin.isTTY === true): Promise<number> {
-  const colors = createColors(colorEnabled(io.env, io.stdoutIsTTY));
   const program = new Command('create-groundwork')
     .description('Create a Groundwork project: a spec, the generated code, your code, tests.')
     .argument('[dir]', 'the folder to create (it must be empty, unless --overwrite)')
@@ -37,37 +37,22 @@ export async function runCreate(argv: readonly string[], io: Io = processIo(), a
     .version(version(), '-v, --version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
-  let exit = 0;
   program.action(async (dir: string | undefined, flags: Flags) => {
-    const interactive = flags.interactive && stdinIsTTY && io.stdoutIsTTY && !isCi(io.env);
+    const interactive = flags.interactive && canPrompt(io, stdinIsTTY);
     const options = await resolveOptions(
       { dir, name: flags.name, template: flags.template, packageManager: flags.packageManager, git: flagGiven(argv, 'git') ? flags.git : undefined, install: flagGiven(argv, 'install') ? flags.install : undefined, yes: flags.yes, overwrite: flags.overwrite, groundwork: flags.groundwork },
       { cwd: io.cwd, interactive, userAgent: io.env['npm_config_user_agent'], ask, version: version() },
     );
-    await scaffold(options, { cwd: io.cwd, colors, stdout: io.stdout, stderr: io.stderr });
-    exit = 0;
+    await scaffold(options, { cwd: io.cwd, colors: stdoutColors(io), stdout: io.stdout, stderr: io.stderr });
   });
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return exit;
+    return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
-    if (error instanceof CancelledError) {
-      io.stderr('Cancelled: nothing was written.\n');
-      return 1;
-    }
-    if (error instanceof CliError) {
-      io.stderr(`${colors.red('error')} ${colors.dim(error.code)} ${error.message}\n`);
-      if (error.hint !== undefined) io.stderr(`  ${colors.cyan('hint:')} ${error.hint}\n`);
-      return error.exitCode;
-    }
-    io.stderr(`${colors.red('error')} ${colors.dim('GW9999')} internal error: this is a bug in create-groundwork\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return 2;
+    if (!(error instanceof CancelledError)) return reportFailure(error, io, 'create-groundwork');
+    io.stderr('Cancelled: nothing was written.\n');
+    return 1;
   }
-}
-
-function isCi(env: NodeJS.ProcessEnv): boolean {
-  return env['CI'] !== undefined && env['CI'] !== '' && env['CI'] !== 'false' && env['CI'] !== '0';
 }
 
 /** Whether --git / --no-git (or the install pair) was given, so a default can still be asked for. */

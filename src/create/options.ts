@@ -1,6 +1,7 @@
 /** What create-groundwork needs to know, from flags, prompts or defaults. Pure apart from `ask`. */
 import { basename, resolve } from 'node:path';
-import { CliError } from '../cli/errors.js';
+import { CliError } from '../terminal/errors.js';
+import type { Asker } from '../terminal/prompt.js';
 
 export const TEMPLATES = ['blank', 'subscriptions', 'bank'] as const;
 export type Template = (typeof TEMPLATES)[number];
@@ -31,12 +32,6 @@ export interface CreateFlags {
   readonly groundwork?: string | undefined;
 }
 
-/** Asks one question at a time; each answer is undefined when the person cancels. */
-export interface Asker {
-  text(q: { readonly name: string; readonly message: string; readonly initial: string; readonly validate: (value: string) => string | true }): Promise<string | undefined>;
-  select<T extends string>(q: { readonly name: string; readonly message: string; readonly choices: readonly { title: string; value: T; description?: string }[]; readonly initial: number }): Promise<T | undefined>;
-  toggle(q: { readonly name: string; readonly message: string; readonly initial: boolean }): Promise<boolean | undefined>;
-}
 
 export class CancelledError extends Error {}
 

@@ -2,11 +2,9 @@
 import { execa } from 'execa';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import type { Colors } from '../cli/color.js';
-import { planGen } from '../cli/commands/gen.js';
-import { CliError } from '../cli/errors.js';
-import type { Io } from '../cli/io.js';
-import { applyChanges } from '../write/disk.js';
+import type { Colors } from '../terminal/color.js';
+import { CliError } from '../terminal/errors.js';
+import { InvalidSpecsError, planGen, writePlan, type GenPlan } from '../write/gen-plan.js';
 import { projectFiles, runCommand } from './files.js';
 import type { CreateOptions } from './options.js';
 
@@ -31,7 +29,7 @@ export async function scaffold(options: CreateOptions, io: ScaffoldIo): Promise<
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, file.content);
   }
-  const generated = generate(dir, io);
+  const generated = generate(dir);
   io.stdout(`  ${c.green('✓')} wrote the project and generated ${generated} files\n`);
   if (options.install) await step(io, `installing dependencies with ${options.packageManager}`, options.packageManager, ['install'], dir);
   if (options.git) await initGit(io, dir);
@@ -39,12 +37,19 @@ export async function scaffold(options: CreateOptions, io: ScaffoldIo): Promise<
 }
 
 /** `groundwork gen`, in process: the project does not need its dependencies for this. */
-function generate(dir: string, io: ScaffoldIo): number {
-  const genIo: Io = { cwd: dir, env: {}, stdoutIsTTY: false, stderrIsTTY: false, stdout: io.stdout, stderr: io.stderr };
-  const plan = planGen(genIo, [], { out: '.', force: [], format: 'text' });
-  if (typeof plan === 'number') throw new Error('the template spec does not validate: this is a bug in create-groundwork');
-  applyChanges(plan.root, plan.changes);
+function generate(dir: string): number {
+  const plan = planTemplate(dir);
+  writePlan(plan);
   return plan.changes.filter((ch) => ch.action === 'create').length;
+}
+
+function planTemplate(dir: string): GenPlan {
+  try {
+    return planGen({ cwd: dir }, [], { out: '.', force: [] });
+  } catch (error) {
+    if (error instanceof InvalidSpecsError) throw new Error('the template spec does not validate: this is a bug in create-groundwork', { cause: error });
+    throw error;
+  }
 }
 
 async function step(io: ScaffoldIo, label: string, command: string, args: readonly string[], cwd: string): Promise<void> {

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { colorEnabled, createColors } from '../cli/color.js';
-import { processIo } from '../cli/io.js';
+import { colorEnabled, createColors } from '../terminal/color.js';
+import { processIo } from '../terminal/io.js';
 import { runCreate } from '../create/main.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));

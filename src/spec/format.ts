@@ -1,5 +1,5 @@
 /** Printing diagnostics: a human format with code frames, JSON, and GitHub annotations. */
-import type { Colors } from '../cli/color.js';
+import type { Colors } from '../terminal/color.js';
 import { countBySeverity, type Diagnostic } from './diagnostics.js';
 
 export const JSON_SCHEMA_VERSION = 1;

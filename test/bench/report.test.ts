@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createColors } from '../../src/cli/color.js';
+import { createColors } from '../../src/terminal/color.js';
 import { regressions, table } from '../../src/bench/report.js';
 import type { Row } from '../../src/bench/suites.js';
 

@@ -1,8 +1,8 @@
 import prompts from 'prompts';
 import { describe, expect, it } from 'vitest';
-import { terminalAsker } from '../../src/cli/prompt.js';
-import { CliError } from '../../src/cli/errors.js';
-import { CancelledError, detectPackageManager, packageNameProblem, resolveOptions, type Asker } from '../../src/create/options.js';
+import { CliError } from '../../src/terminal/errors.js';
+import { terminalAsker, type Asker } from '../../src/terminal/prompt.js';
+import { CancelledError, detectPackageManager, packageNameProblem, resolveOptions } from '../../src/create/options.js';
 
 const base = { cwd: '/work', userAgent: undefined, version: '1.2.3' };
 const never: Asker = {

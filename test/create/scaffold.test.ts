@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io.js';
+import type { Io } from '../../src/terminal/io.js';
 import { runCreate } from '../../src/create/main.js';
 import { REPO } from '../gen/project.js';
 

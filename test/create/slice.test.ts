@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
+import type { Io } from '../../src/terminal/io.js';
 import { runCreate } from '../../src/create/main.js';
 import { addSlice, parseFields, suggestedEvent } from '../../src/spec/edit.js';
 import { REPO } from '../gen/project.js';

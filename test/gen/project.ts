@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
+import type { Io } from '../../src/terminal/io.js';
 
 export const REPO = join(import.meta.dirname, '../..');
 const TSC = join(REPO, 'node_modules/typescript/bin/tsc');

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createColors } from '../../src/cli/color.js';
+import { createColors } from '../../src/terminal/color.js';
 import { compileProject } from '../../src/model/project.js';
 import { formatJson, formatText } from '../../src/spec/format.js';
 

@@ -1,14 +1,34 @@
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { Io } from '../io.js';
-import type { BenchArgs } from '../../bench/worker.js';
+/** `groundwork bench`'s flags; its code is imported when it runs. */
+import { CliError } from '../../terminal/errors.js';
+import type { Registration } from '../command.js';
 
-/**
- * `groundwork bench`: runs the suites in a child process with --expose-gc (allocation is
- * measured), inheriting the terminal so progress shows.
- */
-export function benchCommand(io: Io, args: Omit<BenchArgs, 'cwd'>): number {
-  const worker = fileURLToPath(new URL('../../bench/worker.js', import.meta.url));
-  const result = spawnSync(process.execPath, ['--expose-gc', worker, JSON.stringify({ ...args, cwd: io.cwd })], { cwd: io.cwd, stdio: 'inherit', env: io.env });
-  return result.status ?? 2;
+interface BenchFlags {
+  readonly fixture?: string;
+  readonly quick?: boolean;
+  readonly filter?: string;
+  readonly json?: string;
+  readonly compare?: string;
+  readonly threshold: string;
+}
+
+export const bench: Registration = (program, { io, exit }) =>
+  program
+    .command('bench')
+    .description('measure the generated code beside its baselines (in a built project, or --fixture bank)')
+    .option('--fixture <template>', 'benchmark a freshly scaffolded template (bank) instead of the current project')
+    .option('--quick', 'tiny sizes: a smoke test, not a measurement')
+    .option('--filter <pattern>', 'only the suites whose name matches (replay, load, commands, group, trust, generator)')
+    .option('--json <file>', 'write the results and the environment as JSON')
+    .option('--compare <file>', 'compare with an earlier --json run; exit 1 on a regression')
+    .option('--threshold <percent>', 'how much worse counts as a regression', '20')
+    .action(async (opts: BenchFlags) => {
+      const threshold = percentage(opts.threshold);
+      const { benchCommand } = await import('../actions/bench.js');
+      exit(benchCommand(io, { fixture: opts.fixture, quick: opts.quick === true, filter: opts.filter, json: opts.json, compare: opts.compare, threshold }));
+    });
+
+function percentage(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new CliError('GW9001', `--threshold ${text} is not a percentage`, { hint: 'for example --threshold 20' });
+  return value;
 }

@@ -1,38 +1,12 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { specJsonSchemaText } from '../../spec/json-schema.js';
-import { CliError } from '../errors.js';
-import type { Io } from '../io.js';
-import { displayPath } from '../sources.js';
+/** `groundwork schema`'s flags; its code is imported when it runs. */
+import type { Registration } from '../command.js';
 
-/** `groundwork schema [--out file]`: print the JSON Schema, or write it when it changed. */
-export function schemaCommand(io: Io, options: { out?: string }): number {
-  const text = specJsonSchemaText();
-  if (options.out === undefined) {
-    io.stdout(text);
-    return 0;
-  }
-  const target = resolve(io.cwd, options.out);
-  const shown = displayPath(io.cwd, target);
-  if (readIfExists(target) === text) {
-    io.stderr(`${shown} is up to date\n`);
-    return 0;
-  }
-  try {
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, text);
-  } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'error';
-    throw new CliError('GW9004', `cannot write ${shown} (${reason})`, { hint: 'choose a writable path with --out' });
-  }
-  io.stderr(`wrote ${shown}\n`);
-  return 0;
-}
-
-function readIfExists(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
+export const schema: Registration = (program, { io, exit }) =>
+  program
+    .command('schema')
+    .description('print the JSON Schema of the spec format, or write it with --out')
+    .option('--out <file>', 'write the schema to this file')
+    .action(async (opts: { out?: string }) => {
+      const { schemaCommand } = await import('../actions/schema.js');
+      exit(schemaCommand(io, opts.out === undefined ? {} : { out: opts.out }));
+    });

@@ -1,99 +1,37 @@
-/**
- * `groundwork gen slice <Aggregate>.<Command>`: adds a command (and its new events) to the spec,
- * keeping the file's comments and layout, validates the result, and generates the slice.
- */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
-import { parse } from 'yaml';
-import { evolveHandlerText } from '../../emit/aggregate.js';
-import { files } from '../../emit/layout.js';
-import { compileProject } from '../../model/project.js';
-import { addSlice, parseFields, suggestedEvent, type SliceRequest } from '../../spec/edit.js';
-import { addEvolveHandlers } from '../../write/evolve-edit.js';
-import { didYouMean } from '../../spec/suggest.js';
-import type { Asker } from '../../create/options.js';
-import { CliError } from '../errors.js';
-import type { Io } from '../io.js';
-import { findSpecFiles, readSources } from '../sources.js';
-import { planGen, writePlan } from './gen.js';
+import { canPrompt } from '../../terminal/ci.js';
+import type { Registration } from '../command.js';
 
-export interface SliceFlags {
-  readonly input?: string | undefined;
-  readonly emits?: string | undefined;
-  readonly allow?: string | undefined;
-  readonly actors?: string | undefined;
-  readonly creates?: boolean | undefined;
-  readonly undo?: string | undefined;
-  readonly description?: string | undefined;
-  readonly dryRun: boolean;
+interface SliceOptions {
+  readonly input?: string;
+  readonly emits?: string;
+  readonly allow?: string;
+  readonly actors?: string;
+  readonly creates?: boolean;
+  readonly undo?: string;
+  readonly description?: string;
   readonly out: string;
+  readonly dryRun?: boolean;
+  readonly interactive: boolean;
 }
 
-function list(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-}
-
-export async function sliceCommand(io: Io, target: string, flags: SliceFlags, ask: Asker | undefined): Promise<number> {
-  const match = /^([A-Za-z][A-Za-z0-9]*)\.([A-Za-z][A-Za-z0-9]*)$/.exec(target);
-  if (match === null) throw new CliError('GW9001', `"${target}" is not <Aggregate>.<Command>`, { hint: 'for example `groundwork gen slice Task.RenameTask`' });
-  const [, aggregate = '', command = ''] = match;
-  const sources = readSources(io.cwd, findSpecFiles(io.cwd, []));
-  const source = sources.find((s) => {
-    const data = parse(s.text) as { aggregates?: Record<string, unknown> } | null;
-    return data?.aggregates !== undefined && Object.hasOwn(data.aggregates, aggregate);
-  });
-  if (source === undefined) {
-    const known = sources.flatMap((s) => Object.keys((parse(s.text) as { aggregates?: Record<string, unknown> } | null)?.aggregates ?? {}));
-    throw new CliError('GW9009', `no spec declares an aggregate ${aggregate}`, { hint: didYouMean(aggregate, known) ?? `declared aggregates: ${known.join(', ') || 'none'}` });
-  }
-
-  const answer = async (value: string | undefined, question: string, initial: string, flag: string, required: boolean): Promise<string> => {
-    if (value !== undefined) return value;
-    if (ask !== undefined) {
-      const given = await ask.text({ name: flag, message: question, initial, validate: (v) => (required && v.trim() === '' ? `${flag} is required` : true) });
-      if (given === undefined) throw new CliError('GW9006', 'cancelled: nothing was changed', { exitCode: 1 });
-      return given;
-    }
-    if (required) throw new CliError('GW9006', `missing ${flag}: ${question.toLowerCase()}`, { hint: `pass ${flag}, or run in a terminal to be asked` });
-    return initial;
-  };
-  const request: SliceRequest = {
-    aggregate,
-    command,
-    input: parseFields(await answer(flags.input, 'Input fields (name:type, comma-separated; ? marks optional)', '', '--input', false)),
-    emits: list(await answer(flags.emits, 'Events it records (new ones are declared too)', suggestedEvent(command), '--emits', false)),
-    allow: ((a) => (a === 'public' ? 'public' : list(a)))(await answer(flags.allow, 'Roles allowed to run it (or public)', '', '--allow', true)),
-    actors: flags.actors === undefined ? undefined : list(flags.actors),
-    creates: flags.creates,
-    undo: flags.undo,
-    description: flags.description,
-  };
-
-  const edit = addSlice(source.text, request);
-  if (!edit.ok) throw new CliError(edit.reason === 'exists' ? 'GW9008' : 'GW9001', `${source.file}: ${edit.message}`, { exitCode: edit.reason === 'exists' ? 1 : 2, hint: edit.reason === 'exists' ? 'choose another command name, or edit the existing command in the spec' : 'add the command by hand' });
-  const plan = planGen(io, [], { out: flags.out, force: [], format: 'text' }, { file: source.file, text: edit.text });
-  if (typeof plan === 'number') {
-    io.stderr('The spec was not changed.\n');
-    return plan;
-  }
-  io.stdout(createTwoFilesPatch(`a/${source.file}`, `b/${source.file}`, source.text, edit.text, undefined, undefined, { context: 2 }));
-  if (!flags.dryRun) writeFileSync(join(io.cwd, source.file), edit.text);
-  writePlan(io, plan, flags.dryRun);
-  if (flags.dryRun) return 0;
-  if (edit.newEvents.length > 0) addHandlers(io, plan.root, source.file, edit.text, aggregate, edit.newEvents);
-  io.stdout(`Added ${aggregate}.${command}${edit.newEvents.length > 0 ? ` and the event${edit.newEvents.length > 1 ? 's' : ''} ${edit.newEvents.join(', ')}` : ''}. Write its rules in the decide file listed above.\n`);
-  return 0;
-}
-
-/** Gives each new event a day-one handler in the aggregate's evolve.ts, so the slice compiles now. */
-function addHandlers(io: Io, root: string, file: string, text: string, aggregateName: string, events: readonly string[]): void {
-  const project = compileProject([{ file, text }]).project;
-  const context = project?.contexts[0];
-  const aggregate = context?.aggregates.find((a) => a.name === aggregateName);
-  if (context === undefined || aggregate === undefined) return;
-  const path = files.evolve(context, aggregate);
-  const result = addEvolveHandlers(root, path, events.map((event) => ({ event, text: evolveHandlerText(context, aggregate, event) })));
-  if (result === 'added') io.stdout(`update  ${path}  (added ${events.join(', ')} to evolve)\n`);
-  else io.stderr(`${path}: add a handler for ${events.join(', ')} to evolve (the file is not laid out as gen writes it)\n`);
-}
+/** `groundwork gen slice`, registered under `gen`; its code (ts-morph, prompts) loads only when it runs. */
+export const slice: Registration = (gen, { io, stdinIsTTY, exit }) =>
+  gen
+    .command('slice')
+    .description('add a command (and its new events) to the spec, keeping its comments, and generate its slice')
+    .argument('<target>', 'Aggregate.Command, for example Task.RenameTask')
+    .option('--input <fields>', 'input fields: name:type, comma-separated; end a type with ? for optional (reason:string?)')
+    .option('--emits <events>', 'the events it records, comma-separated; new ones are declared with the input fields')
+    .option('--allow <roles>', 'the roles that may run it, comma-separated, or public')
+    .option('--actors <kinds>', 'human, agent, service, job (default all)')
+    .option('--creates', 'the command starts a new aggregate')
+    .option('--undo <command>', 'the command that undoes this one')
+    .option('--description <text>', 'what the command does, for people')
+    .option('--out <dir>', 'the project folder to write into', '.')
+    .option('--dry-run', 'show the spec change and the plan; write nothing')
+    .option('--no-interactive', 'never ask: fail, naming the flag, when something is missing')
+    .action(async (target: string, opts: SliceOptions) => {
+      const { sliceCommand } = await import('../actions/slice.js');
+      const ask = opts.interactive && canPrompt(io, stdinIsTTY) ? (await import('../../terminal/prompt.js')).terminalAsker : undefined;
+      exit(await sliceCommand(io, target, { ...opts, dryRun: opts.dryRun === true }, ask));
+    });

@@ -1,16 +1,22 @@
 import { compileProject } from '../../model/project.js';
 import { countBySeverity } from '../../spec/diagnostics.js';
 import { formatGithub, formatJson, formatText, summarize, summaryLine } from '../../spec/format.js';
-import { colorEnabled, createColors } from '../color.js';
-import type { Io } from '../io.js';
-import { findSpecFiles, readSources } from '../sources.js';
-
-export type DiagnosticFormat = 'text' | 'json' | 'github';
+import { findSpecFiles, readSources } from '../../spec/sources.js';
+import { stdoutColors } from '../../terminal/color.js';
+import type { Io } from '../../terminal/io.js';
+import { chosenFormat, PATHS_ARGUMENT, withFormatOptions, type DiagnosticFormat, type Registration } from '../command.js';
 
 export interface ValidateOptions {
   readonly format: DiagnosticFormat;
   readonly strict: boolean;
 }
+
+export const validate: Registration = (program, { io, exit }) =>
+  withFormatOptions(program.command('validate').description('check spec files: every finding, sorted by file and position').argument(...PATHS_ARGUMENT))
+    .option('--strict', 'fail on warnings too')
+    .action((paths: string[], opts: { format: DiagnosticFormat; json?: boolean; strict?: boolean }) => {
+      exit(validateCommand(io, paths, { format: chosenFormat(opts), strict: opts.strict === true }));
+    });
 
 /** `groundwork validate`: exit 0 when valid, 1 on findings (warnings count with --strict). */
 export function validateCommand(io: Io, paths: readonly string[], options: ValidateOptions): number {
@@ -28,7 +34,7 @@ export function validateCommand(io: Io, paths: readonly string[], options: Valid
       io.stdout(formatGithub(diagnostics));
       break;
     case 'text': {
-      const colors = createColors(colorEnabled(io.env, io.stdoutIsTTY));
+      const colors = stdoutColors(io);
       const text = new Map(sources.map((s) => [s.file, s.text]));
       if (diagnostics.length > 0) io.stdout(`${formatText(diagnostics, text, colors)}\n`);
       io.stdout(`${summaryLine(summarize(diagnostics, files.length), colors)}\n`);

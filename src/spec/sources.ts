@@ -1,8 +1,8 @@
 /** Finding and reading spec files: the file-system edge of `validate` and `gen`. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { SpecSource } from '../spec/load.js';
-import { CliError } from './errors.js';
+import type { SpecSource } from './load.js';
+import { CliError } from '../terminal/errors.js';
 
 export const SPEC_SUFFIX = '.groundwork.yaml';
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'build', 'coverage']);

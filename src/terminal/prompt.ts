@@ -1,5 +1,11 @@
 import prompts from 'prompts';
-import type { Asker } from '../create/options.js';
+
+/** Asks one question at a time; each answer is undefined when the person cancels. */
+export interface Asker {
+  text(q: { readonly name: string; readonly message: string; readonly initial: string; readonly validate: (value: string) => string | true }): Promise<string | undefined>;
+  select<T extends string>(q: { readonly name: string; readonly message: string; readonly choices: readonly { title: string; value: T; description?: string }[]; readonly initial: number }): Promise<T | undefined>;
+  toggle(q: { readonly name: string; readonly message: string; readonly initial: boolean }): Promise<boolean | undefined>;
+}
 
 /** The terminal asker, built on `prompts`; tests inject answers with prompts.inject. */
 export const terminalAsker: Asker = {

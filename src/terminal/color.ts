@@ -1,4 +1,7 @@
 /** Terminal colours, decided once from the environment (NO_COLOR, FORCE_COLOR, TERM, TTY). */
+import { Chalk } from 'chalk';
+import type { Io } from './io.js';
+
 export interface Colors {
   readonly enabled: boolean;
   red(text: string): string;
@@ -18,15 +21,24 @@ export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
   return isTTY;
 }
 
+/** Basic 16-colour codes when enabled: every colour used here is one of them. */
 export function createColors(enabled: boolean): Colors {
-  const wrap = (open: number, close: number) => (text: string) => (enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text);
+  const chalk = new Chalk({ level: enabled ? 1 : 0 });
   return {
     enabled,
-    red: wrap(31, 39),
-    yellow: wrap(33, 39),
-    cyan: wrap(36, 39),
-    green: wrap(32, 39),
-    dim: wrap(2, 22),
-    bold: wrap(1, 22),
+    red: (text) => chalk.red(text),
+    yellow: (text) => chalk.yellow(text),
+    cyan: (text) => chalk.cyan(text),
+    green: (text) => chalk.green(text),
+    dim: (text) => chalk.dim(text),
+    bold: (text) => chalk.bold(text),
   };
+}
+
+export function stdoutColors(io: Io): Colors {
+  return createColors(colorEnabled(io.env, io.stdoutIsTTY));
+}
+
+export function stderrColors(io: Io): Colors {
+  return createColors(colorEnabled(io.env, io.stderrIsTTY));
 }
