@@ -29,7 +29,10 @@ function imports(file: string): { edges: Edge[]; packages: string[] } {
   for (const match of text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm)) {
     const [, typeKeyword, specifier] = match;
     if (specifier!.startsWith('.')) {
-      const target = relative(SRC, resolve(dirname(join(SRC, file)), specifier!)).split(sep).join('/').replace(/\.js$/, '.ts');
+      const target = relative(SRC, resolve(dirname(join(SRC, file)), specifier!))
+        .split(sep)
+        .join('/')
+        .replace(/\.js$/, '.ts');
       edges.push({ from: file, to: target, typeOnly: typeKeyword !== undefined || onlyTypes(match[0]) });
     } else packages.push(specifier!);
   }
@@ -40,7 +43,10 @@ function imports(file: string): { edges: Edge[]; packages: string[] } {
 function onlyTypes(statement: string): boolean {
   const names = /\{([^}]*)\}/.exec(statement)?.[1];
   if (names === undefined) return false;
-  const list = names.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const list = names
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
   return list.length > 0 && list.every((n) => n.startsWith('type '));
 }
 
@@ -111,7 +117,13 @@ describe('architecture', () => {
   });
 
   it('the runtime imports nothing from outside src/runtime', () => {
-    const outside = files.filter((f) => f.startsWith('runtime/')).flatMap((f) => imports(f).edges.filter((e) => !e.to.startsWith('runtime/')).map((e) => `${e.from} imports ${e.to}`));
+    const outside = files
+      .filter((f) => f.startsWith('runtime/'))
+      .flatMap((f) =>
+        imports(f)
+          .edges.filter((e) => !e.to.startsWith('runtime/'))
+          .map((e) => `${e.from} imports ${e.to}`),
+      );
     expect(outside).toEqual([]);
   });
 

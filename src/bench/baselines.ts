@@ -64,8 +64,35 @@ export function reflectionDispatcher(evolve: Evolvers): { state: unknown; apply(
   return target;
 }
 
-const BENCH_METADATA: Runtime.EventMetadata = { commandId: 'bench', command: 'Bench', correlationId: 'bench', causationId: null, actorId: 'bench', actorKind: 'job', onBehalfOf: null, subject: null, tenant: 't' };
-const BENCH_AUDIT: Runtime.AuditRecord = { commandId: 'bench', command: 'Bench', streamId: '', tenant: 't', actor: { id: 'bench', kind: 'job', roles: [] }, onBehalfOf: null, subject: null, correlationId: 'bench', causationId: null, idempotencyKey: null, payloadHash: null, decision: 'allowed', reason: null, outcome: 'accepted', error: null, versions: null };
+const BENCH_METADATA: Runtime.EventMetadata = {
+  commandId: 'bench',
+  command: 'Bench',
+  correlationId: 'bench',
+  causationId: null,
+  actorId: 'bench',
+  actorKind: 'job',
+  onBehalfOf: null,
+  subject: null,
+  tenant: 't',
+};
+const BENCH_AUDIT: Runtime.AuditRecord = {
+  commandId: 'bench',
+  command: 'Bench',
+  streamId: '',
+  tenant: 't',
+  actor: { id: 'bench', kind: 'job', roles: [] },
+  onBehalfOf: null,
+  subject: null,
+  correlationId: 'bench',
+  causationId: null,
+  idempotencyKey: null,
+  payloadHash: null,
+  decision: 'allowed',
+  reason: null,
+  outcome: 'accepted',
+  error: null,
+  versions: null,
+};
 
 /**
  * The raw baselines below talk to SQLite directly, on purpose: they are what the runtime is
@@ -77,7 +104,11 @@ export function rawReader(rt: typeof Runtime, store: Runtime.Store): { all(strea
 }
 
 /** Raw better-sqlite3: the rows one command writes (event, audit record, outbox), chained, one transaction each. */
-export function rawWriter(rt: typeof Runtime, path: string, synchronous: 'FULL' | 'NORMAL'): { write(streamId: string, version: number, payload: string): void; close(): void } {
+export function rawWriter(
+  rt: typeof Runtime,
+  path: string,
+  synchronous: 'FULL' | 'NORMAL',
+): { write(streamId: string, version: number, payload: string): void; close(): void } {
   const db = rt.openDatabase(path, { synchronous });
   db.exec(`CREATE TABLE e (position INTEGER PRIMARY KEY, bucket INTEGER, bseq INTEGER, stream_id TEXT, version INTEGER, type TEXT, schema_version INTEGER, recorded_at TEXT, tenant TEXT, metadata TEXT, payload TEXT, prev_hash BLOB, row_hash BLOB, UNIQUE (stream_id, version), UNIQUE (bucket, bseq));
     CREATE TABLE c (id INTEGER PRIMARY KEY, bucket INTEGER, cseq INTEGER, command_id TEXT, audit TEXT, prev_hash BLOB, row_hash BLOB, UNIQUE (bucket, cseq));
@@ -91,14 +122,40 @@ export function rawWriter(rt: typeof Runtime, path: string, synchronous: 'FULL' 
     position += 1;
     const bucket = rt.bucketOf(streamId);
     const meta = JSON.stringify(BENCH_METADATA);
-    const hash = rt.eventRowHash({ bucket, bseq: position, position, streamId, version, type: 'MoneyDeposited', schemaVersion: 1, recordedAt: '2026-01-01T00:00:00.000Z', metadata: meta, payload }, prev);
+    const hash = rt.eventRowHash(
+      {
+        bucket,
+        bseq: position,
+        position,
+        streamId,
+        version,
+        type: 'MoneyDeposited',
+        schemaVersion: 1,
+        recordedAt: '2026-01-01T00:00:00.000Z',
+        metadata: meta,
+        payload,
+      },
+      prev,
+    );
     insertEvent.run(position, bucket, position, streamId, version, 'MoneyDeposited', '2026-01-01T00:00:00.000Z', 't', meta, payload, prev, hash);
     const auditText = JSON.stringify({ ...BENCH_AUDIT, commandId: `bench-${streamId}-${version}`, streamId, versions: { from: version, to: version } });
-    const commandHash = rt.commandRowHash({ bucket, cseq: position, commandId: `c${position}`, command: 'Deposit', streamId, tenant: 't', outcome: 'accepted', recordedAt: '2026-01-01T00:00:00.000Z', audit: auditText }, hash);
+    const commandHash = rt.commandRowHash(
+      {
+        bucket,
+        cseq: position,
+        commandId: `c${position}`,
+        command: 'Deposit',
+        streamId,
+        tenant: 't',
+        outcome: 'accepted',
+        recordedAt: '2026-01-01T00:00:00.000Z',
+        audit: auditText,
+      },
+      hash,
+    );
     insertCommand.run(bucket, position, `c${position}`, auditText, hash, commandHash);
     insertOutbox.run(bucket, position, 'MoneyDeposited');
     prev = commandHash;
   });
   return { write: (streamId: string, version: number, payload: string) => write.immediate(streamId, version, payload), close: () => db.close() };
 }
-

@@ -24,7 +24,11 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Latency of each call and the overall rate of `count` calls made by `concurrency` workers. */
-export async function throughput(count: number, concurrency: number, call: (worker: number, i: number) => Promise<unknown>): Promise<Sample & { latencies: number }> {
+export async function throughput(
+  count: number,
+  concurrency: number,
+  call: (worker: number, i: number) => Promise<unknown>,
+): Promise<Sample & { latencies: number }> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();

@@ -46,7 +46,8 @@ export function regressions(current: readonly Row[], previous: readonly Row[], t
     const timeLike = /^(ns|us|ms)/.test(row.unit);
     if (!higherIsBetter && !timeLike) continue;
     const change = higherIsBetter ? (old.value - row.value) / old.value : (row.value - old.value) / old.value;
-    if (change * 100 > threshold) out.push(`${row.suite} / ${row.name}: ${figure(old.value, old.unit)} -> ${figure(row.value, row.unit)} (${(change * 100).toFixed(0)}% worse)`);
+    if (change * 100 > threshold)
+      out.push(`${row.suite} / ${row.name}: ${figure(old.value, old.unit)} -> ${figure(row.value, row.unit)} (${(change * 100).toFixed(0)}% worse)`);
   }
   return out;
 }

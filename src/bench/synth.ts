@@ -61,7 +61,8 @@ export function synthesizeEvents(context: Context, aggregate: Aggregate, count: 
 /** The aggregate with the most event types: the one whose replay says the most. */
 export function busiestAggregate(contexts: readonly Context[]): { context: Context; aggregate: Aggregate } {
   let best: { context: Context; aggregate: Aggregate } | undefined;
-  for (const context of contexts) for (const aggregate of context.aggregates) if (best === undefined || aggregate.events.length > best.aggregate.events.length) best = { context, aggregate };
+  for (const context of contexts)
+    for (const aggregate of context.aggregates) if (best === undefined || aggregate.events.length > best.aggregate.events.length) best = { context, aggregate };
   if (best === undefined) throw new Error('the project has no aggregate to benchmark');
   return best;
 }

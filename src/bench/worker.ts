@@ -108,7 +108,15 @@ function environment(runtime: typeof Runtime, dir: string): Record<string, strin
       return 'unknown';
     }
   })();
-  return { node: process.version, platform: `${process.platform} ${process.arch}`, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, groundwork: version(), betterSqlite3, sqlite };
+  return {
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    groundwork: version(),
+    betterSqlite3,
+    sqlite,
+  };
 }
 
 // Started as a process of its own: arguments arrive as one JSON document.

@@ -16,7 +16,9 @@ export type DiagnosticFormat = 'text' | 'json' | 'github';
 
 /** `--format text|json|github` and its shorthand `--json`. */
 export function withFormatOptions(command: Command): Command {
-  return command.addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text')).option('--json', 'same as --format json');
+  return command
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .option('--json', 'same as --format json');
 }
 
 export function chosenFormat(opts: { readonly format: DiagnosticFormat; readonly json?: boolean | undefined }): DiagnosticFormat {

@@ -27,7 +27,9 @@ function reportInvalidSpecs(io: Io, error: InvalidSpecsError, format: Diagnostic
   else if (format === 'github') io.stdout(formatGithub(error.diagnostics));
   else {
     const colors = stdoutColors(io);
-    io.stdout(`${formatText(error.diagnostics, new Map(error.sources.map((s) => [s.file, s.text])), colors)}\n${summaryLine(summarize(error.diagnostics, files.length), colors)}\n`);
+    io.stdout(
+      `${formatText(error.diagnostics, new Map(error.sources.map((s) => [s.file, s.text])), colors)}\n${summaryLine(summarize(error.diagnostics, files.length), colors)}\n`,
+    );
     io.stderr('Nothing was generated: fix the spec errors above and run `groundwork gen` again.\n');
   }
 }
@@ -66,9 +68,13 @@ function summary(changes: readonly Change[], dry: boolean, c: Colors): string {
   const kept = `${n.keep} unchanged, ${n.user} of yours kept`;
   if (written === 0) return `${c.green('✓')} nothing to write: ${kept}`;
   const parts = `${n.create} to create, ${n.update} to update, ${n.delete} to delete`;
-  return dry ? `dry run, nothing written: ${parts}; ${kept}` : `${c.green('✓')} ${parts.replace(/to (create|update|delete)/g, (_, v: string) => `${v}d`)}; ${kept}`;
+  return dry
+    ? `dry run, nothing written: ${parts}; ${kept}`
+    : `${c.green('✓')} ${parts.replace(/to (create|update|delete)/g, (_, v: string) => `${v}d`)}; ${kept}`;
 }
 
 export function diffs(changes: readonly Change[]): string {
-  return changes.map((ch) => createTwoFilesPatch(`a/${ch.path}`, `b/${ch.path}`, ch.before ?? '', ch.after ?? '', undefined, undefined, { context: 3 })).join('');
+  return changes
+    .map((ch) => createTwoFilesPatch(`a/${ch.path}`, `b/${ch.path}`, ch.before ?? '', ch.after ?? '', undefined, undefined, { context: 3 }))
+    .join('');
 }

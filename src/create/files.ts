@@ -8,7 +8,12 @@ import type { CreateOptions, PackageManager } from './options.js';
 const ROOT = fileURLToPath(new URL('../../templates/project/', import.meta.url));
 
 /** npm drops files named .gitignore from packages, so templates keep them without the dot. */
-const RENAMES: Record<string, string> = { gitignore: '.gitignore', gitattributes: '.gitattributes', 'vscode/settings.json': '.vscode/settings.json', 'vscode/extensions.json': '.vscode/extensions.json' };
+const RENAMES: Record<string, string> = {
+  gitignore: '.gitignore',
+  gitattributes: '.gitattributes',
+  'vscode/settings.json': '.vscode/settings.json',
+  'vscode/extensions.json': '.vscode/extensions.json',
+};
 
 export interface ProjectFile {
   readonly path: string;
@@ -46,12 +51,15 @@ export function projectFiles(options: CreateOptions): ProjectFile[] {
     specFile: spec,
     run,
     extraScripts: options.template === 'subscriptions' ? '    "dispute": "tsc && node dist/src/dispute.js",\n' : '',
-    extraReadme: options.template === 'subscriptions' ? `| \`${run} dispute\` | play the dispute story: an AI agent acts for a customer, who disputes it the next day |\n` : '',
+    extraReadme:
+      options.template === 'subscriptions'
+        ? `| \`${run} dispute\` | play the dispute story: an AI agent acts for a customer, who disputes it the next day |\n`
+        : '',
   };
   const out: ProjectFile[] = [];
   for (const file of walk(join(ROOT, 'common'))) {
     const text = readFileSync(join(ROOT, 'common', file), 'utf8');
-    const path = file.endsWith('.hbs') ? file.slice(0, -4) : RENAMES[file] ?? file;
+    const path = file.endsWith('.hbs') ? file.slice(0, -4) : (RENAMES[file] ?? file);
     const content = file.endsWith('.hbs') ? Handlebars.compile(text, { noEscape: true, strict: true })(slots) : text;
     out.push({ path, content: path === 'package.json' ? `${JSON.stringify(JSON.parse(content), null, 2)}\n` : content });
   }

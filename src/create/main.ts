@@ -21,7 +21,12 @@ interface Flags {
   groundwork?: string;
 }
 
-export async function runCreate(argv: readonly string[], io: Io = processIo(), ask: Asker = terminalAsker, stdinIsTTY = process.stdin.isTTY === true): Promise<number> {
+export async function runCreate(
+  argv: readonly string[],
+  io: Io = processIo(),
+  ask: Asker = terminalAsker,
+  stdinIsTTY = process.stdin.isTTY === true,
+): Promise<number> {
   const program = new Command('create-groundwork')
     .description('Create a Groundwork project: a spec, the generated code, your code, tests.')
     .argument('[dir]', 'the folder to create (it must be empty, unless --overwrite)')
@@ -40,7 +45,17 @@ export async function runCreate(argv: readonly string[], io: Io = processIo(), a
   program.action(async (dir: string | undefined, flags: Flags) => {
     const interactive = flags.interactive && canPrompt(io, stdinIsTTY);
     const options = await resolveOptions(
-      { dir, name: flags.name, template: flags.template, packageManager: flags.packageManager, git: flagGiven(argv, 'git') ? flags.git : undefined, install: flagGiven(argv, 'install') ? flags.install : undefined, yes: flags.yes, overwrite: flags.overwrite, groundwork: flags.groundwork },
+      {
+        dir,
+        name: flags.name,
+        template: flags.template,
+        packageManager: flags.packageManager,
+        git: flagGiven(argv, 'git') ? flags.git : undefined,
+        install: flagGiven(argv, 'install') ? flags.install : undefined,
+        yes: flags.yes,
+        overwrite: flags.overwrite,
+        groundwork: flags.groundwork,
+      },
       { cwd: io.cwd, interactive, userAgent: io.env['npm_config_user_agent'], ask, version: version() },
     );
     await scaffold(options, { cwd: io.cwd, colors: stdoutColors(io), stdout: io.stdout, stderr: io.stderr });

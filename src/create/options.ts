@@ -32,7 +32,6 @@ export interface CreateFlags {
   readonly groundwork?: string | undefined;
 }
 
-
 export class CancelledError extends Error {}
 
 /** The package manager that ran us, from npm_config_user_agent (`pnpm/9.1.0 npm/? node/v20…`). */
@@ -51,7 +50,13 @@ export function packageNameProblem(name: string): string | undefined {
 }
 
 export function toPackageName(text: string): string {
-  return text.trim().toLowerCase().replace(/[^a-z0-9-._~]+/g, '-').replace(/^[-._]+|[-]+$/g, '') || 'groundwork-app';
+  return (
+    text
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9-._~]+/g, '-')
+      .replace(/^[-._]+|[-]+$/g, '') || 'groundwork-app'
+  );
 }
 
 const TEMPLATE_CHOICES = [
@@ -73,15 +78,20 @@ function answered<T>(answer: T | undefined): T {
   return answer;
 }
 
-export async function resolveOptions(flags: CreateFlags, context: { cwd: string; interactive: boolean; userAgent: string | undefined; ask: Asker; version: string }): Promise<CreateOptions> {
+export async function resolveOptions(
+  flags: CreateFlags,
+  context: { cwd: string; interactive: boolean; userAgent: string | undefined; ask: Asker; version: string },
+): Promise<CreateOptions> {
   const { interactive, ask } = context;
   const defaults = flags.yes === true;
 
   if (flags.template !== undefined && !(TEMPLATES as readonly string[]).includes(flags.template)) throw invalid('--template', flags.template, TEMPLATES);
-  if (flags.packageManager !== undefined && !(PACKAGE_MANAGERS as readonly string[]).includes(flags.packageManager)) throw invalid('--package-manager', flags.packageManager, PACKAGE_MANAGERS);
+  if (flags.packageManager !== undefined && !(PACKAGE_MANAGERS as readonly string[]).includes(flags.packageManager))
+    throw invalid('--package-manager', flags.packageManager, PACKAGE_MANAGERS);
   if (flags.name !== undefined) {
     const problem = packageNameProblem(flags.name);
-    if (problem !== undefined) throw new CliError('GW9001', `--name ${JSON.stringify(flags.name)}: ${problem}`, { hint: `for example --name ${toPackageName(flags.name)}` });
+    if (problem !== undefined)
+      throw new CliError('GW9001', `--name ${JSON.stringify(flags.name)}: ${problem}`, { hint: `for example --name ${toPackageName(flags.name)}` });
   }
 
   let dir = flags.dir;
@@ -96,12 +106,41 @@ export async function resolveOptions(flags: CreateFlags, context: { cwd: string;
   name ??= toPackageName(basename(resolve(context.cwd, dir)));
   if (packageNameProblem(name) !== undefined) name = toPackageName(name);
 
-  const template: Template = (flags.template as Template | undefined) ??
-    (defaults ? 'blank' : interactive ? answered(await ask.select<Template>({ name: 'template', message: 'Template', choices: TEMPLATE_CHOICES, initial: 0 })) : (() => { throw missing('--template', `one of ${TEMPLATES.join(', ')}`); })());
+  const template: Template =
+    (flags.template as Template | undefined) ??
+    (defaults
+      ? 'blank'
+      : interactive
+        ? answered(await ask.select<Template>({ name: 'template', message: 'Template', choices: TEMPLATE_CHOICES, initial: 0 }))
+        : (() => {
+            throw missing('--template', `one of ${TEMPLATES.join(', ')}`);
+          })());
   const detected = detectPackageManager(context.userAgent);
-  const packageManager: PackageManager = (flags.packageManager as PackageManager | undefined) ??
-    (interactive && !defaults ? answered(await ask.select<PackageManager>({ name: 'packageManager', message: 'Package manager', choices: PACKAGE_MANAGERS.map((p) => ({ title: p, value: p })), initial: PACKAGE_MANAGERS.indexOf(detected) })) : detected);
-  const git = flags.git ?? (interactive && !defaults ? answered(await ask.toggle({ name: 'git', message: 'Initialise a git repository?', initial: true })) : true);
-  const install = flags.install ?? (interactive && !defaults ? answered(await ask.toggle({ name: 'install', message: `Install dependencies with ${packageManager}?`, initial: true })) : true);
-  return { dir: resolve(context.cwd, dir), name, template, packageManager, git, install, overwrite: flags.overwrite === true, groundworkSpec: flags.groundwork ?? `^${context.version}` };
+  const packageManager: PackageManager =
+    (flags.packageManager as PackageManager | undefined) ??
+    (interactive && !defaults
+      ? answered(
+          await ask.select<PackageManager>({
+            name: 'packageManager',
+            message: 'Package manager',
+            choices: PACKAGE_MANAGERS.map((p) => ({ title: p, value: p })),
+            initial: PACKAGE_MANAGERS.indexOf(detected),
+          }),
+        )
+      : detected);
+  const git =
+    flags.git ?? (interactive && !defaults ? answered(await ask.toggle({ name: 'git', message: 'Initialise a git repository?', initial: true })) : true);
+  const install =
+    flags.install ??
+    (interactive && !defaults ? answered(await ask.toggle({ name: 'install', message: `Install dependencies with ${packageManager}?`, initial: true })) : true);
+  return {
+    dir: resolve(context.cwd, dir),
+    name,
+    template,
+    packageManager,
+    git,
+    install,
+    overwrite: flags.overwrite === true,
+    groundworkSpec: flags.groundwork ?? `^${context.version}`,
+  };
 }

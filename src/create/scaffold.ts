@@ -58,7 +58,9 @@ async function step(io: ScaffoldIo, label: string, command: string, args: readon
     await execa(command, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { npm_config_fund: 'false', npm_config_audit: 'false' } });
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new CliError('GW9007', `${label} failed: ${reason}`, { hint: `fix the problem above, then run \`${command} ${args.join(' ')}\` in ${relative(io.cwd, cwd) || '.'}` });
+    throw new CliError('GW9007', `${label} failed: ${reason}`, {
+      hint: `fix the problem above, then run \`${command} ${args.join(' ')}\` in ${relative(io.cwd, cwd) || '.'}`,
+    });
   }
   io.stdout(`  ${io.colors.green('✓')} ${label}\n`);
 }

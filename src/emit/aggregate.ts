@@ -35,7 +35,10 @@ function typesFile(context: Context, a: Aggregate): PlannedFile {
   const blocks = [
     `${docComment(`Identifies one ${a.name}.`)}export type ${names.id(a)} = Brand<string, ${str(names.id(a))}>;`,
     `${docComment(a.description)}export interface ${names.state(a)} ${block(members(a.state, { readonly: false, indent: '  ', optionalAsUndefined: true, erasable: true }))}`,
-    `export function ${names.initialState(a)}(): ${names.state(a)} {\n  return ${block(a.state.map((f) => `    ${ident(f.name, 'camel')}: ${initialValue(f)},`), '  ')};\n}`,
+    `export function ${names.initialState(a)}(): ${names.state(a)} {\n  return ${block(
+      a.state.map((f) => `    ${ident(f.name, 'camel')}: ${initialValue(f)},`),
+      '  ',
+    )};\n}`,
     ...a.events.map(eventInterface),
     `export type ${names.event(a)} = ${a.events.map((e) => ident(e.name, 'pascal')).join(' | ')};`,
     `${docComment('One function per event, each updating the state in place.')}export type ${names.evolvers(a)} = {\n  readonly [E in ${names.event(a)} as E['type']]: (state: ${names.state(a)}, event: E) => void;\n};`,
@@ -91,9 +94,7 @@ function declared(field: Field): Omit<Field, 'encrypted'> {
 
 function foldFile(context: Context, a: Aggregate): PlannedFile {
   const path = files.aggregateFold(context, a);
-  const cases = a.events
-    .map((e) => `    case ${str(e.name)}:\n      evolve.${ident(e.name, 'pascal')}(state, event);\n      return;`)
-    .join('\n');
+  const cases = a.events.map((e) => `    case ${str(e.name)}:\n      evolve.${ident(e.name, 'pascal')}(state, event);\n      return;`).join('\n');
   // A one-event union does not narrow to never in `default`, but its `type` does.
   const unhandled = a.events.length === 1 ? 'event.type' : 'event';
   const subject = a.subject === undefined ? '() => undefined' : `(state) => state.${ident(a.subject, 'camel')}`;
@@ -124,9 +125,7 @@ function foldFile(context: Context, a: Aggregate): PlannedFile {
 
 /** The encrypted fields of each event type that has any, as a literal table. */
 function piiTable(a: Aggregate): string {
-  const entries = a.events
-    .filter((e) => e.encryptedFields.length > 0)
-    .map((e) => `${ident(e.name, 'pascal')}: [${e.encryptedFields.map(str).join(', ')}]`);
+  const entries = a.events.filter((e) => e.encryptedFields.length > 0).map((e) => `${ident(e.name, 'pascal')}: [${e.encryptedFields.map(str).join(', ')}]`);
   return entries.length === 0 ? '{}' : `{ ${entries.join(', ')} }`;
 }
 
@@ -233,7 +232,11 @@ function decideFile(context: Context, a: Aggregate, c: CommandDef): PlannedFile 
       { from: files.aggregateTypes(context, a), names: [], types: [names.event(a), names.input(c), names.state(a)] },
       ...(initials.length > 0 ? [{ from: files.contextTypes(context), names: initials }] : []),
     ]),
-    doc: docComment(c.description === undefined ? `Decides what ${c.name} records. Return the events, or reject(rule, message) to refuse.` : `${c.description}\n\nReturn the events to record, or reject(rule, message) to refuse.`),
+    doc: docComment(
+      c.description === undefined
+        ? `Decides what ${c.name} records. Return the events, or reject(rule, message) to refuse.`
+        : `${c.description}\n\nReturn the events to record, or reject(rule, message) to refuse.`,
+    ),
     functionName: names.decide(c),
     inputType: names.input(c),
     stateType: names.state(a),
@@ -255,7 +258,8 @@ function eventData(a: Aggregate, c: CommandDef, e: EventDef): { data: string; in
   const entries: string[] = [];
   for (const field of e.fields) {
     const name = ident(field.name, 'camel');
-    const compatible = (source: Field | undefined) => source !== undefined && tsType(source.type) === tsType(field.type) && (field.optional || !source.optional);
+    const compatible = (source: Field | undefined) =>
+      source !== undefined && tsType(source.type) === tsType(field.type) && (field.optional || !source.optional);
     if (compatible(input.get(field.name))) entries.push(`${name}: command.${name}`);
     else if (field.name === a.id && tsType(field.type) === 'string') entries.push(`${name}: command.${name}`);
     else if (compatible(state.get(field.name))) entries.push(`${name}: state.${name}`);

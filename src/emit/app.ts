@@ -20,7 +20,10 @@ function table(entries: readonly string[], indent: string): string {
 
 function appFile(project: Project): PlannedFile {
   const path = APP_FILE;
-  const list: Import[] = [{ from: 'zod', names: [], types: ['z'] }, { from: RUNTIME_INDEX, names: ['openApp'], types: ['AppDefinition', 'AppOptions', 'CommandContext', 'CommandResult'] }];
+  const list: Import[] = [
+    { from: 'zod', names: [], types: ['z'] },
+    { from: RUNTIME_INDEX, names: ['openApp'], types: ['AppDefinition', 'AppOptions', 'CommandContext', 'CommandResult'] },
+  ];
   const commandEntries: string[] = [];
   const aggregateEntries: string[] = [];
   const functions: string[] = [];
@@ -66,12 +69,20 @@ function appFile(project: Project): PlannedFile {
     ].join('\n'),
     'export type App = Awaited<ReturnType<typeof createApp>>;',
   ];
-  return { path, ownership: 'wiring', source: null, content: render('generated-module', { header: header(null), imports: imports(path, list), body: body.join('\n\n') }) };
+  return {
+    path,
+    ownership: 'wiring',
+    source: null,
+    content: render('generated-module', { header: header(null), imports: imports(path, list), body: body.join('\n\n') }),
+  };
 }
 
 function cliFile(): PlannedFile {
   const path = CLI_FILE;
-  const list: Import[] = [{ from: APP_FILE, names: ['createApp'] }, { from: RUNTIME_INDEX, names: ['runTrustCommand'] }];
+  const list: Import[] = [
+    { from: APP_FILE, names: ['createApp'] },
+    { from: RUNTIME_INDEX, names: ['runTrustCommand'] },
+  ];
   const body = `${docComment('The trust operations for people: node dist/cli.js history | verify | checkpoint | state-at | undo | forget | keys.')}process.exitCode = await runTrustCommand(process.argv.slice(2), () => createApp());`;
   return { path, ownership: 'wiring', source: null, content: render('generated-module', { header: header(null), imports: imports(path, list), body }) };
 }

@@ -17,7 +17,8 @@ export function requiredExports(project: Project): RequiredExport[] {
       out.push({ path: files.evolve(context, a), name: 'evolve', importedBy: files.aggregateFold(context, a) });
       for (const c of a.commands) out.push({ path: files.decide(context, a, c), name: names.decide(c), importedBy: files.aggregateCommands(context, a) });
     }
-    for (const p of context.projections) out.push({ path: files.projectionHandlers(context, p), name: names.handlersConst(p), importedBy: files.projectionWiring(context) });
+    for (const p of context.projections)
+      out.push({ path: files.projectionHandlers(context, p), name: names.handlersConst(p), importedBy: files.projectionWiring(context) });
   }
   return out;
 }

@@ -90,7 +90,10 @@ export function zodType(type: TypeRef): string {
 
 export function zodObject(fields: readonly Field[], indent: string, extra: readonly string[] = []): string {
   const lines = [...extra, ...fields.map((f) => `${ident(f.name, 'camel')}: ${zodType(f.type)}${f.optional ? '.optional()' : ''},`)];
-  return `z.strictObject(${block(lines.map((l) => `${indent}  ${l}`), indent)})`;
+  return `z.strictObject(${block(
+    lines.map((l) => `${indent}  ${l}`),
+    indent,
+  )})`;
 }
 
 /** The value a state field has before the first event. */

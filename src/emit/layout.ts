@@ -18,7 +18,10 @@ export function contextDir(context: Context): string {
 
 /** `order-billing` -> `orderBilling`, for identifiers derived from a context name. */
 export function contextIdent(context: Context): string {
-  return ident(context.name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()), 'camel');
+  return ident(
+    context.name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()),
+    'camel',
+  );
 }
 
 export const files = {

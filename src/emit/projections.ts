@@ -21,7 +21,9 @@ function rowsFile(context: Context): PlannedFile {
     const columns = p.columns.filter((c) => c.name !== p.key);
     const row = [
       `  readonly ${ident(p.key, 'camel')}: string;`,
-      ...columns.map((c) => `${docComment(c.description, '  ')}  readonly ${ident(c.name, 'camel')}: ${tsType(c.type)}${c.encrypted ? ' | Erased' : ''} | null;`),
+      ...columns.map(
+        (c) => `${docComment(c.description, '  ')}  readonly ${ident(c.name, 'camel')}: ${tsType(c.type)}${c.encrypted ? ' | Erased' : ''} | null;`,
+      ),
     ].join('\n');
     return [
       `${docComment(p.description)}export interface ${names.row(p)} {\n${row}\n}`,
@@ -36,7 +38,12 @@ function rowsFile(context: Context): PlannedFile {
     ...context.projections.flatMap((p) => eventImports(context, p.handles)),
     ...(named.length > 0 ? [{ from: files.contextTypes(context), names: [], types: named }] : []),
   ];
-  return { path, ownership: 'generated', source: context.file, content: render('generated-module', { header: header(context.file), imports: imports(path, list), body: blocks.join('\n\n') }) };
+  return {
+    path,
+    ownership: 'generated',
+    source: context.file,
+    content: render('generated-module', { header: header(context.file), imports: imports(path, list), body: blocks.join('\n\n') }),
+  };
 }
 
 function handlersFile(context: Context, p: Projection): PlannedFile {
@@ -75,15 +82,26 @@ function handlerStub(p: Projection, { event, aggregate }: HandledEvent): string 
     if (column.name === p.key) continue;
     const field = event.fields.find((f) => f.name === column.name);
     const col = ident(column.name, 'camel');
-    if (field !== undefined && sameType(column, field) && (column.encrypted || !field.encrypted)) values.push(`${col}: event.data.${col}${field.optional ? ' ?? null' : ''}`);
+    if (field !== undefined && sameType(column, field) && (column.encrypted || !field.encrypted))
+      values.push(`${col}: event.data.${col}${field.optional ? ' ?? null' : ''}`);
     else if (field === undefined && column.type.kind === 'datetime' && col.endsWith('At')) values.push(`${col}: event.recordedAt`);
   }
   return `  async ${name}(event, rows) {\n    await rows.merge(${key}, ${inlineObject(values)});\n  },`;
 }
 
 const COLUMN_KINDS: Record<TypeRef['kind'], string> = {
-  string: 'text', email: 'text', date: 'text', datetime: 'text', uuid: 'text', ulid: 'text', enum: 'text',
-  integer: 'integer', number: 'real', boolean: 'boolean', list: 'json', named: 'json',
+  string: 'text',
+  email: 'text',
+  date: 'text',
+  datetime: 'text',
+  uuid: 'text',
+  ulid: 'text',
+  enum: 'text',
+  integer: 'integer',
+  number: 'real',
+  boolean: 'boolean',
+  list: 'json',
+  named: 'json',
 };
 
 function wiringFile(context: Context): PlannedFile {
@@ -91,11 +109,16 @@ function wiringFile(context: Context): PlannedFile {
   const blocks = context.projections.map((p) => {
     const events = p.handles;
     const cases = events
-      .map(({ event }) => `      case ${str(event.name)}:\n        await ${names.handlersConst(p)}.${ident(event.name, 'pascal')}(event, rows);\n        return;`)
+      .map(
+        ({ event }) => `      case ${str(event.name)}:\n        await ${names.handlersConst(p)}.${ident(event.name, 'pascal')}(event, rows);\n        return;`,
+      )
       .join('\n');
     // A one-event union does not narrow to never in `default`, but its `type` does.
     const unhandled = events.length === 1 ? 'event.type' : 'event';
-    const columns = p.columns.filter((c) => c.name !== p.key).map((c) => `    { name: ${str(c.name)}, kind: ${str(COLUMN_KINDS[c.type.kind])} },`).join('\n');
+    const columns = p.columns
+      .filter((c) => c.name !== p.key)
+      .map((c) => `    { name: ${str(c.name)}, kind: ${str(COLUMN_KINDS[c.type.kind])} },`)
+      .join('\n');
     return [
       `export const ${names.projection(p)}: ProjectionDefinition<${names.row(p)}, ${names.projectionEvent(p)}> = {`,
       `  name: ${str(p.name)},`,
@@ -120,7 +143,12 @@ function wiringFile(context: Context): PlannedFile {
     ...context.projections.map((p) => ({ from: files.projectionHandlers(context, p), names: [names.handlersConst(p)] })),
     { from: files.projectionRows(context), names: [], types: [...context.projections.map(names.row), ...context.projections.map(names.projectionEvent)] },
   ];
-  return { path, ownership: 'wiring', source: context.file, content: render('generated-module', { header: header(context.file), imports: imports(path, list), body: [...blocks, all].join('\n\n') }) };
+  return {
+    path,
+    ownership: 'wiring',
+    source: context.file,
+    content: render('generated-module', { header: header(context.file), imports: imports(path, list), body: [...blocks, all].join('\n\n') }),
+  };
 }
 
 function testingFile(context: Context): PlannedFile {
@@ -135,5 +163,10 @@ function testingFile(context: Context): PlannedFile {
     { from: files.projectionRows(context), names: [], types: context.projections.map(names.row) },
     ...context.projections.flatMap((p) => eventImports(context, p.handles)),
   ];
-  return { path, ownership: 'generated', source: context.file, content: render('generated-module', { header: header(context.file), imports: imports(path, list), body: blocks.join('\n\n') }) };
+  return {
+    path,
+    ownership: 'generated',
+    source: context.file,
+    content: render('generated-module', { header: header(context.file), imports: imports(path, list), body: blocks.join('\n\n') }),
+  };
 }

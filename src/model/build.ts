@@ -2,9 +2,31 @@
  * Builds the normalized model from specs that passed both checks, resolving every reference once:
  * emitted and handled events, undo targets, and which fields are stored encrypted.
  */
-import { ACTOR_KINDS, BUILTIN_TYPES, type AggregateSpec, type CommandSpec, type FieldMapSpec, type FieldSpec, type ProjectionSpec, type Spec } from '../spec/schema.js';
+import {
+  ACTOR_KINDS,
+  BUILTIN_TYPES,
+  type AggregateSpec,
+  type CommandSpec,
+  type FieldMapSpec,
+  type FieldSpec,
+  type ProjectionSpec,
+  type Spec,
+} from '../spec/schema.js';
 import type { SpecFile } from './check.js';
-import type { Aggregate, CommandDef, Constraints, Context, EventDef, Field, HandledEvent, NamedType, Project, Projection, ScalarKind, TypeRef } from './model.js';
+import type {
+  Aggregate,
+  CommandDef,
+  Constraints,
+  Context,
+  EventDef,
+  Field,
+  HandledEvent,
+  NamedType,
+  Project,
+  Projection,
+  ScalarKind,
+  TypeRef,
+} from './model.js';
 
 const BUILTINS: ReadonlySet<string> = new Set(BUILTIN_TYPES);
 
@@ -21,7 +43,11 @@ export function buildProject(files: readonly SpecFile[]): Project {
 
 function buildContext({ file, spec }: SpecFile): Context {
   const piiTypes = typesHoldingPii(spec);
-  const types: NamedType[] = Object.entries(spec.types ?? {}).map(([name, t]) => ({ name, ...optional('description', t.description), fields: fields(t.fields, piiTypes) }));
+  const types: NamedType[] = Object.entries(spec.types ?? {}).map(([name, t]) => ({
+    name,
+    ...optional('description', t.description),
+    fields: fields(t.fields, piiTypes),
+  }));
   const aggregates = Object.entries(spec.aggregates ?? {}).map(([name, a]) => buildAggregate(name, a, piiTypes));
   return {
     name: spec.context,
@@ -60,18 +86,20 @@ function buildEvent(name: string, aggregate: string, description: string | undef
 }
 
 function buildCommands(aggregate: string, specs: Record<string, CommandSpec>, events: readonly EventDef[], piiTypes: PiiTypes): CommandDef[] {
-  const commands = Object.entries(specs).map(([name, command]): Resolving<CommandDef> => ({
-    name,
-    aggregate,
-    ...optional('description', command.description),
-    creates: command.creates ?? false,
-    input: fields(command.input ?? {}, piiTypes),
-    emits: [...command.emits],
-    emitted: events.filter((e) => command.emits.includes(e.name)),
-    allow: command.allow === 'public' ? 'public' : [...(command.allow ?? [])],
-    actors: command.actors === undefined ? [...ACTOR_KINDS] : ACTOR_KINDS.filter((k) => command.actors!.includes(k)),
-    ...optional('undo', command.undo),
-  }));
+  const commands = Object.entries(specs).map(
+    ([name, command]): Resolving<CommandDef> => ({
+      name,
+      aggregate,
+      ...optional('description', command.description),
+      creates: command.creates ?? false,
+      input: fields(command.input ?? {}, piiTypes),
+      emits: [...command.emits],
+      emitted: events.filter((e) => command.emits.includes(e.name)),
+      allow: command.allow === 'public' ? 'public' : [...(command.allow ?? [])],
+      actors: command.actors === undefined ? [...ACTOR_KINDS] : ACTOR_KINDS.filter((k) => command.actors!.includes(k)),
+      ...optional('undo', command.undo),
+    }),
+  );
   for (const command of commands) {
     if (command.undo === undefined) continue;
     const target = commands.find((c) => c.name === command.undo);
@@ -107,7 +135,14 @@ function fields(map: FieldMapSpec, piiTypes: PiiTypes): Field[] {
     const f = typeof spec === 'string' ? { type: spec } : spec;
     const type = typeRef(spec);
     const pii = f.pii ?? false;
-    return { name, type, optional: f.optional ?? false, pii, ...optional('description', f.description), encrypted: pii || namedTypes(type).some((t) => piiTypes.has(t)) };
+    return {
+      name,
+      type,
+      optional: f.optional ?? false,
+      pii,
+      ...optional('description', f.description),
+      encrypted: pii || namedTypes(type).some((t) => piiTypes.has(t)),
+    };
   });
 }
 

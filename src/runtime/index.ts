@@ -2,7 +2,17 @@
 export { BUCKETS, bucketOf } from './core/bucket.js';
 export { COMMAND_TAG, EVENT_TAG, chainHash, commandRowHash, eventRowHash, genesisHash } from './core/chain.js';
 export type { ChainName, CommandRowFields, EventRowFields } from './core/chain.js';
-export { GENESIS_CHECKPOINT, canonicalBody, checkpointHash, merkleRoot, newSigningKeys, privateKeyFrom, publicKeyFrom, signCheckpoint, signatureValid } from './core/checkpoint.js';
+export {
+  GENESIS_CHECKPOINT,
+  canonicalBody,
+  checkpointHash,
+  merkleRoot,
+  newSigningKeys,
+  privateKeyFrom,
+  publicKeyFrom,
+  signCheckpoint,
+  signatureValid,
+} from './core/checkpoint.js';
 export type { BucketHead, Checkpoint, CheckpointBody } from './core/checkpoint.js';
 export { piiOf } from './core/definitions.js';
 export type { AggregateDefinition, AnyAggregate, AnyCommand, AppDefinition, CommandDefinition, Decision } from './core/definitions.js';
@@ -27,7 +37,19 @@ export type { Actor, ActorKind, Brand, CommandContext, DeepReadonly, DomainEvent
 export type { ChainHead, ChainReader, ChainRow, CheckpointInputs, CommandChainRow, EventChainRow, StoredCheckpoint } from './ports/chain-reader.js';
 export type { CheckpointSink } from './ports/checkpoint-sink.js';
 export { START } from './ports/event-store.js';
-export type { AuditRecord, CommandQuery, CommitRequest, CommitResult, EventStore, FoldEvent, GlobalPosition, NewEvent, Outcome, SnapshotRecord, StoredCommand } from './ports/event-store.js';
+export type {
+  AuditRecord,
+  CommandQuery,
+  CommitRequest,
+  CommitResult,
+  EventStore,
+  FoldEvent,
+  GlobalPosition,
+  NewEvent,
+  Outcome,
+  SnapshotRecord,
+  StoredCommand,
+} from './ports/event-store.js';
 export type { KeyStore } from './ports/key-store.js';
 export type { Outbox, OutboxRow } from './ports/outbox.js';
 export type { BatchRows, ProjectionStore } from './ports/projection-store.js';

@@ -32,36 +32,73 @@ export const RULES = {
   GW1011: { name: 'type-cycle', severity: 'error', summary: 'Named types refer to each other in a cycle; such a value could never be written down.' },
   GW1012: { name: 'unknown-event', severity: 'error', summary: 'A command emits an event its aggregate does not declare.' },
   GW1013: { name: 'unknown-undo', severity: 'error', summary: '`undo` names a command that does not exist in the same aggregate.' },
-  GW1014: { name: 'undo-creates', severity: 'error', summary: '`undo` names a command with `creates: true`; a compensating command acts on an existing aggregate.' },
+  GW1014: {
+    name: 'undo-creates',
+    severity: 'error',
+    summary: '`undo` names a command with `creates: true`; a compensating command acts on an existing aggregate.',
+  },
   GW1015: { name: 'unknown-projection-event', severity: 'error', summary: 'A projection listens (`on`) to an event no aggregate declares.' },
   GW1016: { name: 'unknown-subject', severity: 'error', summary: "An aggregate's `subject` is not a field of its state." },
-  GW1017: { name: 'unresolved-key', severity: 'error', summary: "A projection `key` is neither an aggregate id nor a field of any event it listens to." },
+  GW1017: { name: 'unresolved-key', severity: 'error', summary: 'A projection `key` is neither an aggregate id nor a field of any event it listens to.' },
   GW1018: { name: 'id-clash', severity: 'error', summary: "An aggregate's `id` is also declared as a field of its state, input or events with another type." },
 
   // Names
-  GW1030: { name: 'name-case', severity: 'error', summary: 'Aggregates, commands, events, projections and types are PascalCase; fields, ids and keys are camelCase; contexts are kebab-case; roles are lower-case.' },
-  GW1031: { name: 'reserved-name', severity: 'error', summary: 'A name is a JavaScript/TypeScript reserved word, a global, an Object.prototype member or a name Groundwork generates itself.' },
-  GW1032: { name: 'invisible-character', severity: 'error', summary: 'A name contains an invisible, bidi-control or non-ASCII character that would make two names look alike.' },
+  GW1030: {
+    name: 'name-case',
+    severity: 'error',
+    summary:
+      'Aggregates, commands, events, projections and types are PascalCase; fields, ids and keys are camelCase; contexts are kebab-case; roles are lower-case.',
+  },
+  GW1031: {
+    name: 'reserved-name',
+    severity: 'error',
+    summary: 'A name is a JavaScript/TypeScript reserved word, a global, an Object.prototype member or a name Groundwork generates itself.',
+  },
+  GW1032: {
+    name: 'invisible-character',
+    severity: 'error',
+    summary: 'A name contains an invisible, bidi-control or non-ASCII character that would make two names look alike.',
+  },
   GW1033: { name: 'name-length', severity: 'error', summary: 'A name is empty or longer than 64 characters.' },
-  GW1034: { name: 'duplicate-name', severity: 'error', summary: 'Two declarations share a name within one project (names are global: they become TypeScript types and file names).' },
+  GW1034: {
+    name: 'duplicate-name',
+    severity: 'error',
+    summary: 'Two declarations share a name within one project (names are global: they become TypeScript types and file names).',
+  },
   GW1035: { name: 'case-twin', severity: 'error', summary: 'Two names differ only in letter case; they would collide as file names on macOS and Windows.' },
-  GW1036: { name: 'unsafe-file-name', severity: 'error', summary: 'A name is a reserved device name on Windows (CON, NUL, COM1, ...) and cannot be a file name.' },
+  GW1036: {
+    name: 'unsafe-file-name',
+    severity: 'error',
+    summary: 'A name is a reserved device name on Windows (CON, NUL, COM1, ...) and cannot be a file name.',
+  },
   GW1037: { name: 'duplicate-context', severity: 'error', summary: 'Two spec files declare the same `context`.' },
 
   // Commands and authorization
   GW1050: { name: 'emits-empty', severity: 'error', summary: 'A command emits no event; every accepted command must leave a record.' },
-  GW1051: { name: 'allow-missing', severity: 'error', summary: 'A command has no `allow`; access is denied by default, so list roles or write `allow: public`.' },
+  GW1051: {
+    name: 'allow-missing',
+    severity: 'error',
+    summary: 'A command has no `allow`; access is denied by default, so list roles or write `allow: public`.',
+  },
   GW1052: { name: 'unknown-actor-kind', severity: 'error', summary: '`actors` may only list human, agent, service and job.' },
   GW1053: { name: 'duplicate-entry', severity: 'error', summary: 'A list (`emits`, `allow`, `actors`, `on`, enum `values`) names the same entry twice.' },
 
   // Fields and constraints
   GW1070: { name: 'pii-id', severity: 'error', summary: 'A `pii` field is used as an aggregate id; ids are stored in clear and can never be erased.' },
   GW1071: { name: 'pii-key', severity: 'error', summary: 'A `pii` field or column is a projection key; keys are stored in clear and can never be erased.' },
-  GW1072: { name: 'pii-subject', severity: 'error', summary: "An aggregate's `subject` field is `pii`; subject ids go into the audit log, which holds no personal data." },
+  GW1072: {
+    name: 'pii-subject',
+    severity: 'error',
+    summary: "An aggregate's `subject` field is `pii`; subject ids go into the audit log, which holds no personal data.",
+  },
   GW1073: { name: 'enum-values', severity: 'error', summary: 'An enum has no `values`, or a non-enum field has `values`.' },
   GW1074: { name: 'min-max', severity: 'error', summary: '`min` is greater than `max`, or `minLength` greater than `maxLength`.' },
   GW1075: { name: 'bad-pattern', severity: 'error', summary: '`pattern` is not a valid regular expression (JavaScript syntax, `u` flag).' },
-  GW1076: { name: 'constraint-not-applicable', severity: 'error', summary: 'A constraint does not apply to the field type (for example `pattern` on an integer).' },
+  GW1076: {
+    name: 'constraint-not-applicable',
+    severity: 'error',
+    summary: 'A constraint does not apply to the field type (for example `pattern` on an integer).',
+  },
   GW1077: { name: 'list-items', severity: 'error', summary: 'A `list` field has no `items`, or a non-list field has `items`.' },
 
   // Warnings
@@ -69,15 +106,27 @@ export const RULES = {
   GW1091: { name: 'unused-type', severity: 'warning', summary: 'A named type is declared but never used.' },
 
   // Generated code
-  GW2001: { name: 'missing-export', severity: 'error', summary: 'A file of yours lacks an export the generated wiring imports (reported by `gen --check --deep`).' },
+  GW2001: {
+    name: 'missing-export',
+    severity: 'error',
+    summary: 'A file of yours lacks an export the generated wiring imports (reported by `gen --check --deep`).',
+  },
 
   // Running the tool (these make the command exit 2)
   GW9001: { name: 'usage', severity: 'error', summary: 'The command line is wrong (unknown option, bad value).' },
   GW9002: { name: 'unreadable-file', severity: 'error', summary: 'A path given on the command line cannot be read.' },
   GW9003: { name: 'no-spec-files', severity: 'error', summary: 'No `*.groundwork.yaml` file was found where the command looked.' },
   GW9004: { name: 'write-failed', severity: 'error', summary: 'An output file could not be written.' },
-  GW9005: { name: 'folder-not-empty', severity: 'error', summary: 'create-groundwork was pointed at a folder that has files in it (use --overwrite to write into it anyway).' },
-  GW9006: { name: 'missing-input', severity: 'error', summary: 'A value the command needs was not given as a flag and there is no terminal to ask on (or prompts were turned off).' },
+  GW9005: {
+    name: 'folder-not-empty',
+    severity: 'error',
+    summary: 'create-groundwork was pointed at a folder that has files in it (use --overwrite to write into it anyway).',
+  },
+  GW9006: {
+    name: 'missing-input',
+    severity: 'error',
+    summary: 'A value the command needs was not given as a flag and there is no terminal to ask on (or prompts were turned off).',
+  },
   GW9007: { name: 'step-failed', severity: 'error', summary: 'An external step (package install, git) failed; its own output is shown above.' },
   GW9008: { name: 'slice-exists', severity: 'error', summary: '`gen slice` was asked to add a command that the aggregate already has.' },
   GW9009: { name: 'unknown-aggregate', severity: 'error', summary: '`gen slice` names an aggregate that no spec file declares.' },

@@ -34,21 +34,16 @@ export interface Diagnostic {
   readonly hint?: string;
 }
 
-export function finding(
-  code: Code,
-  file: string,
-  path: Path,
-  message: string,
-  options: { at?: 'key' | 'value'; hint?: string | undefined } = {},
-): Finding {
+export function finding(code: Code, file: string, path: Path, message: string, options: { at?: 'key' | 'value'; hint?: string | undefined } = {}): Finding {
   const base = { code, file, path, message, at: options.at ?? 'value' };
   return options.hint === undefined ? base : { ...base, hint: options.hint };
 }
 
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   if (a.file !== b.file) return a.file < b.file ? -1 : 1;
-  return a.line - b.line || a.column - b.column || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) ||
-    (a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
+  return (
+    a.line - b.line || a.column - b.column || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0)
+  );
 }
 
 export function countBySeverity(diagnostics: readonly Diagnostic[]): { errors: number; warnings: number } {

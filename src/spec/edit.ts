@@ -64,7 +64,12 @@ export function addSlice(text: string, request: SliceRequest): SliceEdit {
   ] as const) {
     if (entries.length === 0) continue;
     const place = blockEnd(aggregate as YAMLMap, section, lines);
-    if (place === undefined) return { ok: false, reason: 'layout', message: `the ${section} of ${request.aggregate} are not a block mapping, so gen slice cannot add to them; add the command by hand` };
+    if (place === undefined)
+      return {
+        ok: false,
+        reason: 'layout',
+        message: `the ${section} of ${request.aggregate} are not a block mapping, so gen slice cannot add to them; add the command by hand`,
+      };
     inserts.push({ after: place.lastLine, block: entries.flatMap((entry) => entry.map((l) => (l === '' ? l : place.indent + l))) });
   }
   for (const { after, block } of inserts.sort((a, b) => b.after - a.after)) lines.splice(after + 1, 0, ...block);

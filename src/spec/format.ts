@@ -40,7 +40,9 @@ function codeFrame(d: Diagnostic, text: string, c: Colors): string[] {
 
 /** Shows control and invisible characters as escapes so the frame lines up and cannot be spoofed. */
 function printable(line: string): string {
-  return line.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]/gu, (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`).replace(/\t/g, ' ');
+  return line
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]/gu, (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`)
+    .replace(/\t/g, ' ');
 }
 
 export interface Summary {
@@ -88,7 +90,14 @@ export function formatGithub(diagnostics: readonly Diagnostic[]): string {
   return diagnostics
     .map((d) => {
       const kind = d.severity === 'error' ? 'error' : 'warning';
-      const props = [`file=${escapeProperty(d.file)}`, `line=${d.line}`, `col=${d.column}`, `endLine=${d.end.line}`, `endColumn=${d.end.column}`, `title=${escapeProperty(d.code)}`].join(',');
+      const props = [
+        `file=${escapeProperty(d.file)}`,
+        `line=${d.line}`,
+        `col=${d.column}`,
+        `endLine=${d.end.line}`,
+        `endColumn=${d.end.column}`,
+        `title=${escapeProperty(d.code)}`,
+      ].join(',');
       const message = d.hint === undefined ? d.message : `${d.message} (${d.hint})`;
       return `::${kind} ${props}::${escapeData(`${d.code} ${message}`)}\n`;
     })

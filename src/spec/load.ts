@@ -36,7 +36,10 @@ export function parseSpec(source: SpecSource): ParseResult {
   if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
     return {
       findings: [
-        { ...finding('GW0003', file, [], `file is larger than ${MAX_FILE_BYTES} bytes`, { hint: 'split the context into several spec files' }), offsets: [0, 0] },
+        {
+          ...finding('GW0003', file, [], `file is larger than ${MAX_FILE_BYTES} bytes`, { hint: 'split the context into several spec files' }),
+          offsets: [0, 0],
+        },
       ],
     };
   }
@@ -45,12 +48,19 @@ export function parseSpec(source: SpecSource): ParseResult {
   const all = Array.isArray(docs) ? docs : [];
   const doc = all[0];
   if (doc === undefined) {
-    return { findings: [{ ...finding('GW0006', file, [], 'the file holds no YAML document', { hint: 'start the file with `groundwork: 1`' }), offsets: [0, 0] }] };
+    return {
+      findings: [{ ...finding('GW0006', file, [], 'the file holds no YAML document', { hint: 'start the file with `groundwork: 1`' }), offsets: [0, 0] }],
+    };
   }
   const findings: Finding[] = [];
   for (const extra of all.slice(1)) {
     const start = extra.range[0];
-    findings.push({ ...finding('GW0007', file, [], 'a spec file holds exactly one YAML document', { hint: 'remove the `---` separator and move the second document to its own file' }), offsets: [start, start + 3] });
+    findings.push({
+      ...finding('GW0007', file, [], 'a spec file holds exactly one YAML document', {
+        hint: 'remove the `---` separator and move the second document to its own file',
+      }),
+      offsets: [start, start + 3],
+    });
   }
   for (const error of doc.errors) findings.push(yamlErrorFinding(file, text, error.code, error.message, error.pos));
   if (doc.errors.length > 0) return { parsed: { source, doc, lines, value: undefined }, findings };
@@ -58,7 +68,10 @@ export function parseSpec(source: SpecSource): ParseResult {
   const deep = firstTooDeep(doc.contents);
   if (deep !== undefined) {
     const start = deep.range?.[0] ?? 0;
-    findings.push({ ...finding('GW0004', file, [], `the YAML nests deeper than ${MAX_DEPTH} levels`, { hint: 'flatten the structure; no valid spec nests this deep' }), offsets: [start, start + 1] });
+    findings.push({
+      ...finding('GW0004', file, [], `the YAML nests deeper than ${MAX_DEPTH} levels`, { hint: 'flatten the structure; no valid spec nests this deep' }),
+      offsets: [start, start + 1],
+    });
     return { parsed: { source, doc, lines, value: undefined }, findings };
   }
   findings.push(...prototypeKeyFindings(file, doc));
@@ -68,12 +81,18 @@ export function parseSpec(source: SpecSource): ParseResult {
     value = stripPrototypeKeys(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
   } catch (error) {
     if (!(error instanceof ReferenceError)) throw error;
-    findings.push({ ...finding('GW0005', file, [], 'anchors and aliases expand past the safety limit', { hint: `use fewer aliases (at most ${MAX_ALIAS_COUNT} expansions)` }), offsets: [0, 0] });
+    findings.push({
+      ...finding('GW0005', file, [], 'anchors and aliases expand past the safety limit', { hint: `use fewer aliases (at most ${MAX_ALIAS_COUNT} expansions)` }),
+      offsets: [0, 0],
+    });
     return { parsed: { source, doc, lines, value: undefined }, findings };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const start = doc.contents?.range[0] ?? 0;
-    findings.push({ ...finding('GW0006', file, [], 'the top level of a spec must be a mapping', { hint: 'start the file with `groundwork: 1` and `context: <name>`' }), offsets: [start, start + 1] });
+    findings.push({
+      ...finding('GW0006', file, [], 'the top level of a spec must be a mapping', { hint: 'start the file with `groundwork: 1` and `context: <name>`' }),
+      offsets: [start, start + 1],
+    });
     return { parsed: { source, doc, lines, value: undefined }, findings };
   }
   return { parsed: { source, doc, lines, value }, findings };
@@ -84,12 +103,17 @@ function yamlErrorFinding(file: string, source: string, code: string, message: s
   if (code === 'DUPLICATE_KEY') {
     const key = /^[^:\n]*/.exec(source.slice(pos[0]))![0].trimEnd();
     return {
-      ...finding('GW0002', file, [], `duplicate key ${JSON.stringify(key)}: a mapping may hold each key only once`, { hint: 'remove or rename one of the two keys' }),
+      ...finding('GW0002', file, [], `duplicate key ${JSON.stringify(key)}: a mapping may hold each key only once`, {
+        hint: 'remove or rename one of the two keys',
+      }),
       offsets: [pos[0], pos[0] + Math.max(1, key.length)],
     };
   }
   if (/call stack/i.test(text)) {
-    return { ...finding('GW0004', file, [], `the YAML nests deeper than ${MAX_DEPTH} levels`, { hint: 'flatten the structure; no valid spec nests this deep' }), offsets: pos };
+    return {
+      ...finding('GW0004', file, [], `the YAML nests deeper than ${MAX_DEPTH} levels`, { hint: 'flatten the structure; no valid spec nests this deep' }),
+      offsets: pos,
+    };
   }
   return { ...finding('GW0001', file, [], `YAML syntax: ${lowerFirst(text)}`, { hint: yamlHint(code) }), offsets: pos };
 }
@@ -149,7 +173,10 @@ function prototypeKeyFindings(file: string, doc: Document.Parsed): Finding[] {
         if (key !== undefined && key === PROTO_KEY) {
           const range = isScalar(pair.key) ? pair.key.range : undefined;
           out.push({
-            ...finding('GW1031', file, [...path, key], `"${PROTO_KEY}" is reserved: it would change the prototype of the objects built from this spec`, { at: 'key', hint: 'choose another name' }),
+            ...finding('GW1031', file, [...path, key], `"${PROTO_KEY}" is reserved: it would change the prototype of the objects built from this spec`, {
+              at: 'key',
+              hint: 'choose another name',
+            }),
             ...(range ? { offsets: [range[0], range[1]] as const } : {}),
           });
         } else if (key !== undefined && pair.value !== null && typeof pair.value === 'object' && !isAlias(pair.value)) {

@@ -9,8 +9,7 @@ export interface Described {
   readonly label: string;
 }
 
-const isMapping = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
+const isMapping = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** `{description, fields}` rather than a plain field map: decided by a `fields` mapping. */
 export function isLonghandStructure(value: unknown): boolean {

@@ -2,12 +2,27 @@
 import { RULES, type Code } from './codes.js';
 
 const GROUPS: ReadonlyArray<{ title: string; from: string; to: string; intro: string }> = [
-  { title: 'Reading the file', from: 'GW0000', to: 'GW0999', intro: 'Reported before the spec is looked at: the YAML itself, and the limits that keep hostile input harmless.' },
+  {
+    title: 'Reading the file',
+    from: 'GW0000',
+    to: 'GW0999',
+    intro: 'Reported before the spec is looked at: the YAML itself, and the limits that keep hostile input harmless.',
+  },
   { title: 'Shape', from: 'GW1000', to: 'GW1009', intro: 'Phase one: the zod schema. Every key is known, every value has the right type.' },
   { title: 'References', from: 'GW1010', to: 'GW1029', intro: 'Phase two: every name a spec mentions exists where it must.' },
-  { title: 'Names', from: 'GW1030', to: 'GW1049', intro: 'Names become TypeScript identifiers, object keys and file names, so they are checked before any code is emitted.' },
+  {
+    title: 'Names',
+    from: 'GW1030',
+    to: 'GW1049',
+    intro: 'Names become TypeScript identifiers, object keys and file names, so they are checked before any code is emitted.',
+  },
   { title: 'Commands and authorization', from: 'GW1050', to: 'GW1069', intro: 'Every command leaves a record and is denied by default.' },
-  { title: 'Fields, constraints and personal data', from: 'GW1070', to: 'GW1089', intro: 'Constraints must make sense for their type; personal data never becomes an id, a subject or a key.' },
+  {
+    title: 'Fields, constraints and personal data',
+    from: 'GW1070',
+    to: 'GW1089',
+    intro: 'Constraints must make sense for their type; personal data never becomes an id, a subject or a key.',
+  },
   { title: 'Warnings', from: 'GW1090', to: 'GW1099', intro: 'Reported, but only fail `groundwork validate --strict`.' },
   { title: 'Generated code', from: 'GW2000', to: 'GW2999', intro: 'Found by `groundwork gen --check --deep` in the files gen scaffolded and you own.' },
   { title: 'Running the tool', from: 'GW9000', to: 'GW9999', intro: 'Not findings in a spec: the command could not run. These exit with code 2.' },

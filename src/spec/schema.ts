@@ -8,34 +8,15 @@ import { z } from 'zod';
 
 export const FORMAT_VERSION = 1;
 
-export const BUILTIN_TYPES = [
-  'string',
-  'integer',
-  'number',
-  'boolean',
-  'datetime',
-  'date',
-  'uuid',
-  'ulid',
-  'email',
-  'enum',
-  'list',
-] as const;
+export const BUILTIN_TYPES = ['string', 'integer', 'number', 'boolean', 'datetime', 'date', 'uuid', 'ulid', 'email', 'enum', 'list'] as const;
 export type BuiltinType = (typeof BUILTIN_TYPES)[number];
 
 export const ACTOR_KINDS = ['human', 'agent', 'service', 'job'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];
 
-const description = z
-  .string()
-  .max(2000)
-  .describe('Free text for people; copied into generated doc comments (escaped).');
+const description = z.string().max(2000).describe('Free text for people; copied into generated doc comments (escaped).');
 
-const typeName = z
-  .string()
-  .describe(
-    `A built-in type (${BUILTIN_TYPES.join(', ')}) or the name of a type declared under \`types\`.`,
-  );
+const typeName = z.string().describe(`A built-in type (${BUILTIN_TYPES.join(', ')}) or the name of a type declared under \`types\`.`);
 
 const fieldObject = z
   .strictObject({
@@ -43,32 +24,15 @@ const fieldObject = z
     optional: z.boolean().describe('The field may be left out. Default false.').optional(),
     pii: z
       .boolean()
-      .describe(
-        'Personal data: encrypted per subject at rest and erased by `forget`. Cannot be an id, a subject or a projection key.',
-      )
+      .describe('Personal data: encrypted per subject at rest and erased by `forget`. Cannot be an id, a subject or a projection key.')
       .optional(),
     description: description.optional(),
     min: z.number().describe('Smallest allowed value (integer and number).').optional(),
     max: z.number().describe('Largest allowed value (integer and number).').optional(),
-    minLength: z
-      .int()
-      .nonnegative()
-      .describe('Shortest allowed length (string and email: characters; list: items).')
-      .optional(),
-    maxLength: z
-      .int()
-      .nonnegative()
-      .describe('Longest allowed length (string and email: characters; list: items).')
-      .optional(),
-    pattern: z
-      .string()
-      .max(1000)
-      .describe('A JavaScript regular expression (u flag) the whole string must match (string only).')
-      .optional(),
-    values: z
-      .array(z.string().min(1).max(200))
-      .describe('The allowed values of an enum, in order.')
-      .optional(),
+    minLength: z.int().nonnegative().describe('Shortest allowed length (string and email: characters; list: items).').optional(),
+    maxLength: z.int().nonnegative().describe('Longest allowed length (string and email: characters; list: items).').optional(),
+    pattern: z.string().max(1000).describe('A JavaScript regular expression (u flag) the whole string must match (string only).').optional(),
+    values: z.array(z.string().min(1).max(200)).describe('The allowed values of an enum, in order.').optional(),
     get items(): z.ZodOptional<typeof field> {
       return field.describe('The type of each item of a list: a type name or a field definition.').optional();
     },
@@ -79,9 +43,7 @@ export const field: z.ZodUnion<readonly [typeof typeName, typeof fieldObject]> =
   .union([typeName, fieldObject])
   .describe('A field: its type name as shorthand (`amount: integer`), or a mapping with `type` and constraints.');
 
-const fieldMap = z
-  .record(z.string(), field)
-  .describe('Fields by camelCase name, in the order they are stored.');
+const fieldMap = z.record(z.string(), field).describe('Fields by camelCase name, in the order they are stored.');
 
 /**
  * `{description, fields}`, or a plain field map as shorthand. The output records which form was
@@ -100,29 +62,18 @@ function structure(what: string) {
   ]);
 }
 
-const typeDef = structure('named value type').describe(
-  'A named value type: a field map, or `{description, fields}`.',
-);
+const typeDef = structure('named value type').describe('A named value type: a field map, or `{description, fields}`.');
 
-const eventDef = structure('event').describe(
-  'An event: a field map (`{}` for none), or `{description, fields}`.',
-);
+const eventDef = structure('event').describe('An event: a field map (`{}` for none), or `{description, fields}`.');
 
-const roleList = z
-  .array(z.string().describe('A role name, such as `support`.'))
-  .describe('The roles that may run this command.');
+const roleList = z.array(z.string().describe('A role name, such as `support`.')).describe('The roles that may run this command.');
 
 const command = z
   .strictObject({
     description: description.optional(),
-    creates: z
-      .boolean()
-      .describe('This command starts a new aggregate; it is refused when the aggregate already exists. Default false.')
-      .optional(),
+    creates: z.boolean().describe('This command starts a new aggregate; it is refused when the aggregate already exists. Default false.').optional(),
     input: fieldMap.describe('The command input fields (the aggregate id is implied).').optional(),
-    emits: z
-      .array(z.string().describe('An event name of the same aggregate.'))
-      .describe('The events this command may record. At least one.'),
+    emits: z.array(z.string().describe('An event name of the same aggregate.')).describe('The events this command may record. At least one.'),
     allow: z
       .union([roleList, z.literal('public').describe('Any authenticated caller may run this command.')])
       .describe('Required. The roles allowed to run the command, or `public`. Access is denied by default.')
@@ -131,10 +82,7 @@ const command = z
       .array(z.enum(ACTOR_KINDS).describe('An actor kind.'))
       .describe('The kinds of actor that may run this command: human, agent, service, job. Default all.')
       .optional(),
-    undo: z
-      .string()
-      .describe('The compensating command of the same aggregate that `groundwork undo` dispatches.')
-      .optional(),
+    undo: z.string().describe('The compensating command of the same aggregate that `groundwork undo` dispatches.').optional(),
   })
   .describe('A command: what a caller asks the aggregate to do.');
 
@@ -144,61 +92,32 @@ const aggregate = z
     id: z.string().describe('The camelCase name of the aggregate id, such as `orderId`. Ids are ULIDs.'),
     subject: z
       .string()
-      .describe(
-        'The state field that names whose data this is (the data subject): used for on-behalf-of checks, history and `forget`.',
-      )
+      .describe('The state field that names whose data this is (the data subject): used for on-behalf-of checks, history and `forget`.')
       .optional(),
-    snapshotEvery: z
-      .int()
-      .min(1)
-      .max(1_000_000)
-      .describe('Write a snapshot of the state every N events. Default: no snapshots.')
-      .optional(),
+    snapshotEvery: z.int().min(1).max(1_000_000).describe('Write a snapshot of the state every N events. Default: no snapshots.').optional(),
     state: fieldMap.describe('The fields of the aggregate state that `evolve` maintains.').optional(),
-    events: z
-      .record(z.string(), eventDef)
-      .describe('The events of this aggregate, by PascalCase name.'),
-    commands: z
-      .record(z.string(), command)
-      .describe('The commands of this aggregate, by PascalCase name.'),
+    events: z.record(z.string(), eventDef).describe('The events of this aggregate, by PascalCase name.'),
+    commands: z.record(z.string(), command).describe('The commands of this aggregate, by PascalCase name.'),
   })
   .describe('An aggregate: a consistency boundary with its state, events and commands.');
 
 const projection = z
   .strictObject({
     description: description.optional(),
-    key: z
-      .string()
-      .describe('The column that identifies a row: an aggregate id or a field of the events in `on`.'),
+    key: z.string().describe('The column that identifies a row: an aggregate id or a field of the events in `on`.'),
     columns: fieldMap.describe('The columns of the read model table, besides the key.'),
-    on: z
-      .array(z.string().describe('An event name.'))
-      .min(1)
-      .describe('The events this projection handles. It never skips one.'),
+    on: z.array(z.string().describe('An event name.')).min(1).describe('The events this projection handles. It never skips one.'),
   })
   .describe('A projection: a read model table kept up to date from events.');
 
 export const specSchema = z
   .strictObject({
-    groundwork: z
-      .literal(FORMAT_VERSION)
-      .describe('The spec format version. Always 1 for this release.'),
-    context: z
-      .string()
-      .describe('The bounded context this file declares, in kebab-case, such as `billing`. One per file.'),
+    groundwork: z.literal(FORMAT_VERSION).describe('The spec format version. Always 1 for this release.'),
+    context: z.string().describe('The bounded context this file declares, in kebab-case, such as `billing`. One per file.'),
     description: description.optional(),
-    types: z
-      .record(z.string(), typeDef)
-      .describe('Named value types shared by the fields of this context, by PascalCase name.')
-      .optional(),
-    aggregates: z
-      .record(z.string(), aggregate)
-      .describe('The aggregates of this context, by PascalCase name.')
-      .optional(),
-    projections: z
-      .record(z.string(), projection)
-      .describe('The projections (read models) of this context, by PascalCase name.')
-      .optional(),
+    types: z.record(z.string(), typeDef).describe('Named value types shared by the fields of this context, by PascalCase name.').optional(),
+    aggregates: z.record(z.string(), aggregate).describe('The aggregates of this context, by PascalCase name.').optional(),
+    projections: z.record(z.string(), projection).describe('The projections (read models) of this context, by PascalCase name.').optional(),
   })
   .describe('A Groundwork spec: one bounded context.');
 

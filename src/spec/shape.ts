@@ -79,8 +79,7 @@ function invalidValue(file: string, path: Path, label: string, values: readonly 
   const strings = values.map(String);
   const actors = path.length >= 2 && path[path.length - 2] === 'actors';
   const code = actors ? 'GW1052' : 'GW1004';
-  const hint = (typeof input === 'string' ? didYouMean(input, actors ? ACTOR_KINDS : strings) : undefined) ??
-    `use one of ${strings.join(', ')}`;
+  const hint = (typeof input === 'string' ? didYouMean(input, actors ? ACTOR_KINDS : strings) : undefined) ?? `use one of ${strings.join(', ')}`;
   return finding(code, file, path, `${label} is ${received(input)}, which is not one of ${strings.join(', ')}`, { hint });
 }
 
@@ -92,10 +91,16 @@ function translateUnion(file: string, root: unknown, issue: Extract<Issue, { cod
   const candidates = issue.errors.filter((branch) => !branch.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value')));
   if (candidates.length === 0) {
     const expected = issue.errors.flatMap((branch) =>
-      branch.filter((i) => i.path.length === 0).map((i) => (i.code === 'invalid_type' ? expectedText(i.expected) : i.code === 'invalid_value' ? i.values.map((v) => `"${String(v)}"`).join(' or ') : i.message)),
+      branch
+        .filter((i) => i.path.length === 0)
+        .map((i) =>
+          i.code === 'invalid_type' ? expectedText(i.expected) : i.code === 'invalid_value' ? i.values.map((v) => `"${String(v)}"`).join(' or ') : i.message,
+        ),
     );
     const label = describePath(root, path).label;
-    return [finding('GW1003', file, path, `${label} must be ${unique(expected).join(' or ')}, not ${received(issue.input)}`, { hint: typeHint(path, 'union') })];
+    return [
+      finding('GW1003', file, path, `${label} must be ${unique(expected).join(' or ')}, not ${received(issue.input)}`, { hint: typeHint(path, 'union') }),
+    ];
   }
   const best = candidates.reduce((a, b) => (b.length < a.length ? b : a));
   return best.flatMap((inner) => translate(file, root, inner, path));

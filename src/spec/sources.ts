@@ -16,7 +16,9 @@ export function findSpecFiles(cwd: string, paths: readonly string[]): string[] {
     try {
       stats = statSync(root);
     } catch {
-      throw new CliError('GW9002', `cannot read ${displayPath(cwd, root)}: no such file or folder`, { hint: 'check the path, or run without paths to search the current folder' });
+      throw new CliError('GW9002', `cannot read ${displayPath(cwd, root)}: no such file or folder`, {
+        hint: 'check the path, or run without paths to search the current folder',
+      });
     }
     if (stats.isDirectory()) for (const file of walk(root)) found.add(file);
     else found.add(root);

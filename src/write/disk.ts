@@ -12,7 +12,13 @@ export class UnsafePathError extends Error {
 
 /** The absolute path of `rel` inside `root`; throws for anything that could leave `root`. */
 export function inside(root: string, rel: string): string {
-  if (rel === '' || isAbsolute(rel) || rel.includes('\\') || rel.includes('\u0000') || rel.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+  if (
+    rel === '' ||
+    isAbsolute(rel) ||
+    rel.includes('\\') ||
+    rel.includes('\u0000') ||
+    rel.split('/').some((part) => part === '..' || part === '.' || part === '')
+  ) {
     throw new UnsafePathError(rel);
   }
   const full = resolve(root, rel);

@@ -7,7 +7,11 @@ import { IndentationText, Node, Project as TsProject, QuoteKind } from 'ts-morph
 import { inside } from './disk.js';
 
 export function addEvolveHandlers(root: string, path: string, handlers: ReadonlyArray<{ event: string; text: string }>): 'added' | 'missing' | 'unrecognized' {
-  const project = new TsProject({ skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true, manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Single } });
+  const project = new TsProject({
+    skipAddingFilesFromTsConfig: true,
+    skipFileDependencyResolution: true,
+    manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Single },
+  });
   const file = project.addSourceFileAtPathIfExists(inside(root, path));
   if (file === undefined) return 'missing';
   const initializer = file.getVariableDeclaration('evolve')?.getInitializer();

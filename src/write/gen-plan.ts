@@ -79,7 +79,9 @@ function checkForced(root: string, all: readonly PlannedFile[], force: readonly 
   for (const path of force) {
     inside(root, path);
     if (!all.some((f) => f.path === path && f.ownership === 'scaffolded')) {
-      throw new CliError('GW9001', `--force ${path}: not a file gen scaffolds`, { hint: 'name a scaffolded file as listed by `groundwork gen --dry-run`, relative to --out' });
+      throw new CliError('GW9001', `--force ${path}: not a file gen scaffolds`, {
+        hint: 'name a scaffolded file as listed by `groundwork gen --dry-run`, relative to --out',
+      });
     }
   }
 }

@@ -46,7 +46,9 @@ describe('groundwork validate', () => {
     const r = run(['validate', 'broken']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('broken/typos.groundwork.yaml:33:13 error GW1012 command "CancelSubscription" emits unknown event "SubscriptionCanceled"');
-    expect(r.stdout).toContain('   33 |           - SubscriptionCanceled\n      |             ^^^^^^^^^^^^^^^^^^^^\n  hint: did you mean "SubscriptionCancelled"?');
+    expect(r.stdout).toContain(
+      '   33 |           - SubscriptionCanceled\n      |             ^^^^^^^^^^^^^^^^^^^^\n  hint: did you mean "SubscriptionCancelled"?',
+    );
     expect(r.stdout).not.toMatch(/\u001b\[/);
     expect(r.stderr).toContain('run `groundwork validate` again');
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
@@ -55,13 +57,23 @@ describe('groundwork validate', () => {
   it('--json prints exactly one JSON document with the same data', () => {
     const r = run(['validate', 'broken', '--json']);
     expect(r.code).toBe(1);
-    const doc = JSON.parse(r.stdout) as { schemaVersion: number; ok: boolean; summary: { errors: number; warnings: number; files: number }; diagnostics: Array<Record<string, unknown>> };
+    const doc = JSON.parse(r.stdout) as {
+      schemaVersion: number;
+      ok: boolean;
+      summary: { errors: number; warnings: number; files: number };
+      diagnostics: Array<Record<string, unknown>>;
+    };
     expect(doc.schemaVersion).toBe(1);
     expect(doc.ok).toBe(false);
     expect(doc.summary).toEqual({ files: 1, errors: 6, warnings: 2 });
     const first = doc.diagnostics.find((d) => d['code'] === 'GW1012')!;
     expect(Object.keys(first).sort()).toEqual(['code', 'column', 'end', 'file', 'hint', 'line', 'message', 'path', 'severity']);
-    expect(first).toMatchObject({ line: 33, column: 13, end: { line: 33, column: 33 }, path: ['aggregates', 'Subscription', 'commands', 'CancelSubscription', 'emits', 0] });
+    expect(first).toMatchObject({
+      line: 33,
+      column: 13,
+      end: { line: 33, column: 33 },
+      path: ['aggregates', 'Subscription', 'commands', 'CancelSubscription', 'emits', 0],
+    });
     expect(r.stderr).toBe('');
     expect(run(['validate', 'specs', '--format', 'json']).stdout).toContain('"ok": true');
   });
@@ -71,14 +83,19 @@ describe('groundwork validate', () => {
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(8);
-    expect(lines).toContain('::error file=broken/typos.groundwork.yaml,line=33,col=13,endLine=33,endColumn=33,title=GW1012::GW1012 command "CancelSubscription" emits unknown event "SubscriptionCanceled" (did you mean "SubscriptionCancelled"?)');
+    expect(lines).toContain(
+      '::error file=broken/typos.groundwork.yaml,line=33,col=13,endLine=33,endColumn=33,title=GW1012::GW1012 command "CancelSubscription" emits unknown event "SubscriptionCanceled" (did you mean "SubscriptionCancelled"?)',
+    );
     expect(lines.filter((l) => l.startsWith('::warning '))).toHaveLength(2);
   });
 
   it('--strict fails on warnings alone', () => {
     const dir = join(work, 'warn');
     mkdirSync(dir, { recursive: true });
-    const text = readFileSync(join(root, 'fixtures/examples/bank.groundwork.yaml'), 'utf8').replace('      AccountClosed: {}\n', '      AccountClosed: {}\n      AccountArchived: {}\n');
+    const text = readFileSync(join(root, 'fixtures/examples/bank.groundwork.yaml'), 'utf8').replace(
+      '      AccountClosed: {}\n',
+      '      AccountClosed: {}\n      AccountArchived: {}\n',
+    );
     writeFileSync(join(dir, 'bank.groundwork.yaml'), text);
     expect(run(['validate', 'warn']).code).toBe(0);
     const strict = run(['validate', 'warn', '--strict']);

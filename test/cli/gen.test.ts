@@ -55,7 +55,11 @@ describe('groundwork gen', () => {
     const doc = JSON.parse(r.stdout) as { schemaVersion: number; written: boolean; changes: Array<{ path: string; action: string; ownership: string }> };
     expect(doc.schemaVersion).toBe(1);
     expect(doc.written).toBe(true);
-    expect(doc.changes.find((c) => c.path === 'src/banking/account/evolve.ts')).toEqual({ path: 'src/banking/account/evolve.ts', action: 'create', ownership: 'scaffolded' });
+    expect(doc.changes.find((c) => c.path === 'src/banking/account/evolve.ts')).toEqual({
+      path: 'src/banking/account/evolve.ts',
+      action: 'create',
+      ownership: 'scaffolded',
+    });
     expect(doc.changes.find((c) => c.path === 'src/app.ts')?.ownership).toBe('wiring');
   });
 
@@ -66,7 +70,10 @@ describe('groundwork gen', () => {
   });
 
   it('an invalid spec generates nothing and exits 1 with the findings', () => {
-    writeFileSync(join(work, 'bank.groundwork.yaml'), 'groundwork: 1\ncontext: banking\naggregates:\n  Account:\n    id: accountId\n    events: { Opened: {} }\n    commands:\n      Open: { emits: [Opend], allow: [teller] }\n');
+    writeFileSync(
+      join(work, 'bank.groundwork.yaml'),
+      'groundwork: 1\ncontext: banking\naggregates:\n  Account:\n    id: accountId\n    events: { Opened: {} }\n    commands:\n      Open: { emits: [Opend], allow: [teller] }\n',
+    );
     const r = run(['gen']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('GW1012');

@@ -31,12 +31,25 @@ function loadedModules(args: readonly string[]): string[] {
   writeFileSync(hooks, HOOKS);
   writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
   writeFileSync(log, '');
-  const result = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, bin, ...args], { cwd: scratch, env: { ...process.env, GROUNDWORK_LOADED_LOG: log, CI: 'true' }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, bin, ...args], {
+    cwd: scratch,
+    env: { ...process.env, GROUNDWORK_LOADED_LOG: log, CI: 'true' },
+    encoding: 'utf8',
+  });
   expect(result.stderr).not.toMatch(/GW9999/);
-  return readFileSync(log, 'utf8').split('\n').filter((line) => line !== '');
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
-const HEAVY = [/\/node_modules\/ts-morph\//, /\/node_modules\/handlebars\//, /\/dist\/emit\//, /\/dist\/write\/deep\.js$/, /\/dist\/bench\//, /\/dist\/cli\/actions\//];
+const HEAVY = [
+  /\/node_modules\/ts-morph\//,
+  /\/node_modules\/handlebars\//,
+  /\/dist\/emit\//,
+  /\/dist\/write\/deep\.js$/,
+  /\/dist\/bench\//,
+  /\/dist\/cli\/actions\//,
+];
 
 describe('lazy loading', () => {
   it('validate loads none of the heavy modules', () => {

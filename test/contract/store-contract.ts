@@ -45,11 +45,40 @@ function metadata(tenant: string, commandId: string): EventMetadata {
   return { commandId, command: 'Test', correlationId: commandId, causationId: null, actorId: 'u', actorKind: 'human', onBehalfOf: null, subject: null, tenant };
 }
 
-function audit(streamId: string, tenant: string, commandId: string, outcome: Outcome, versions: AuditRecord['versions'], idempotencyKey: string | null = null): AuditRecord {
-  return { commandId, command: 'Test', streamId, tenant, actor: { id: 'u', kind: 'human', roles: [] }, onBehalfOf: null, subject: null, correlationId: commandId, causationId: null, idempotencyKey, payloadHash: null, decision: outcome === 'denied' ? 'denied' : 'allowed', reason: null, outcome, error: outcome === 'accepted' ? null : { code: outcome }, versions };
+function audit(
+  streamId: string,
+  tenant: string,
+  commandId: string,
+  outcome: Outcome,
+  versions: AuditRecord['versions'],
+  idempotencyKey: string | null = null,
+): AuditRecord {
+  return {
+    commandId,
+    command: 'Test',
+    streamId,
+    tenant,
+    actor: { id: 'u', kind: 'human', roles: [] },
+    onBehalfOf: null,
+    subject: null,
+    correlationId: commandId,
+    causationId: null,
+    idempotencyKey,
+    payloadHash: null,
+    decision: outcome === 'denied' ? 'denied' : 'allowed',
+    reason: null,
+    outcome,
+    error: outcome === 'accepted' ? null : { code: outcome },
+    versions,
+  };
 }
 
-function request(streamId: string, expectedVersion: number, count: number, options: { tenant?: string; commandId?: string; idempotencyKey?: string } = {}): CommitRequest {
+function request(
+  streamId: string,
+  expectedVersion: number,
+  count: number,
+  options: { tenant?: string; commandId?: string; idempotencyKey?: string } = {},
+): CommitRequest {
   const tenant = options.tenant ?? 't1';
   const commandId = options.commandId ?? `${streamId}@${expectedVersion}`;
   return {
@@ -59,7 +88,14 @@ function request(streamId: string, expectedVersion: number, count: number, optio
     recordedAt: '2026-01-01T00:00:00.000Z',
     metadata: metadata(tenant, commandId),
     events: Array.from({ length: count }, (_, i) => ({ type: 'CounterIncremented', schemaVersion: 1, data: { by: expectedVersion + i + 1 } })),
-    audit: audit(streamId, tenant, commandId, 'accepted', count === 0 ? null : { from: expectedVersion + 1, to: expectedVersion + count }, options.idempotencyKey ?? null),
+    audit: audit(
+      streamId,
+      tenant,
+      commandId,
+      'accepted',
+      count === 0 ? null : { from: expectedVersion + 1, to: expectedVersion + count },
+      options.idempotencyKey ?? null,
+    ),
   };
 }
 
@@ -80,186 +116,255 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
   };
 
   describe(`store contract: ${name}`, () => {
-    it('appends events with contiguous versions and hands them back in order', withStore(async ({ store }) => {
-      expect(await store.events.commit(request('s1', 0, 2))).toMatchObject({ ok: true, events: [{ version: 1 }, { version: 2 }] });
-      expect(await store.events.commit(request('s1', 2, 1))).toMatchObject({ ok: true, events: [{ version: 3 }] });
-      const events = await store.events.readStream('s1', 0);
-      expect(events.map((e) => [e.version, e.type, e.schemaVersion, e.data])).toEqual([[1, 'CounterIncremented', 1, { by: 1 }], [2, 'CounterIncremented', 1, { by: 2 }], [3, 'CounterIncremented', 1, { by: 3 }]]);
-      expect((await store.events.readStream('s1', 2)).map((e) => e.version)).toEqual([3]);
-      const fold = await store.events.readForFold('s1', 1, true);
-      expect(fold).toEqual({ tenant: 't1', events: [{ type: 'CounterIncremented', schemaVersion: 1, data: { by: 2 }, subject: null }, { type: 'CounterIncremented', schemaVersion: 1, data: { by: 3 }, subject: null }] });
-      expect(await store.events.readForFold('nothing', 0, false)).toEqual({ tenant: undefined, events: [] });
-    }));
+    it(
+      'appends events with contiguous versions and hands them back in order',
+      withStore(async ({ store }) => {
+        expect(await store.events.commit(request('s1', 0, 2))).toMatchObject({ ok: true, events: [{ version: 1 }, { version: 2 }] });
+        expect(await store.events.commit(request('s1', 2, 1))).toMatchObject({ ok: true, events: [{ version: 3 }] });
+        const events = await store.events.readStream('s1', 0);
+        expect(events.map((e) => [e.version, e.type, e.schemaVersion, e.data])).toEqual([
+          [1, 'CounterIncremented', 1, { by: 1 }],
+          [2, 'CounterIncremented', 1, { by: 2 }],
+          [3, 'CounterIncremented', 1, { by: 3 }],
+        ]);
+        expect((await store.events.readStream('s1', 2)).map((e) => e.version)).toEqual([3]);
+        const fold = await store.events.readForFold('s1', 1, true);
+        expect(fold).toEqual({
+          tenant: 't1',
+          events: [
+            { type: 'CounterIncremented', schemaVersion: 1, data: { by: 2 }, subject: null },
+            { type: 'CounterIncremented', schemaVersion: 1, data: { by: 3 }, subject: null },
+          ],
+        });
+        expect(await store.events.readForFold('nothing', 0, false)).toEqual({ tenant: undefined, events: [] });
+      }),
+    );
 
-    it('refuses a commit whose stream moved, as a conflict that writes nothing', withStore(async ({ store }) => {
-      await store.events.commit(request('s1', 0, 1));
-      expect(await store.events.commit(request('s1', 0, 1, { commandId: 'late' }))).toEqual({ ok: false, conflict: { actualVersion: 1 } });
-      expect(await store.events.findAccepted('t1', { commandId: 'late' })).toBeUndefined();
-      expect(await store.events.readStream('s1', 0)).toHaveLength(1);
-    }));
+    it(
+      'refuses a commit whose stream moved, as a conflict that writes nothing',
+      withStore(async ({ store }) => {
+        await store.events.commit(request('s1', 0, 1));
+        expect(await store.events.commit(request('s1', 0, 1, { commandId: 'late' }))).toEqual({ ok: false, conflict: { actualVersion: 1 } });
+        expect(await store.events.findAccepted('t1', { commandId: 'late' })).toBeUndefined();
+        expect(await store.events.readStream('s1', 0)).toHaveLength(1);
+      }),
+    );
 
-    it('keeps one accepted command per id and per idempotency key, in each tenant', withStore(async ({ store }) => {
-      await store.events.commit(request('s1', 0, 1, { commandId: 'c-1', idempotencyKey: 'k-1' }));
-      const again = await store.events.commit(request('s2', 0, 1, { commandId: 'c-1' }));
-      expect(again).toMatchObject({ ok: false, duplicate: { audit: { commandId: 'c-1', streamId: 's1' } } });
-      expect(await store.events.readStream('s2', 0)).toEqual([]);
-      expect(await store.events.findAccepted('t1', { commandId: 'c-1' })).toMatchObject({ audit: { streamId: 's1', versions: { from: 1, to: 1 } } });
-      expect(await store.events.findAccepted('t1', { idempotencyKey: 'k-1' })).toMatchObject({ audit: { commandId: 'c-1' } });
-      expect(await store.events.findAccepted('t2', { commandId: 'c-1' })).toBeUndefined();
-      expect(await store.events.commit(request('s3', 0, 1, { commandId: 'c-1', tenant: 't2' }))).toMatchObject({ ok: true });
-    }));
+    it(
+      'keeps one accepted command per id and per idempotency key, in each tenant',
+      withStore(async ({ store }) => {
+        await store.events.commit(request('s1', 0, 1, { commandId: 'c-1', idempotencyKey: 'k-1' }));
+        const again = await store.events.commit(request('s2', 0, 1, { commandId: 'c-1' }));
+        expect(again).toMatchObject({ ok: false, duplicate: { audit: { commandId: 'c-1', streamId: 's1' } } });
+        expect(await store.events.readStream('s2', 0)).toEqual([]);
+        expect(await store.events.findAccepted('t1', { commandId: 'c-1' })).toMatchObject({ audit: { streamId: 's1', versions: { from: 1, to: 1 } } });
+        expect(await store.events.findAccepted('t1', { idempotencyKey: 'k-1' })).toMatchObject({ audit: { commandId: 'c-1' } });
+        expect(await store.events.findAccepted('t2', { commandId: 'c-1' })).toBeUndefined();
+        expect(await store.events.commit(request('s3', 0, 1, { commandId: 'c-1', tenant: 't2' }))).toMatchObject({ ok: true });
+      }),
+    );
 
-    it('stores snapshots with the commit and deletes a subject\'s snapshots', withStore(async ({ store }) => {
-      const withSnapshot = { ...request('s1', 0, 2), metadata: { ...metadata('t1', 'snap'), subject: 'alice' }, snapshot: { version: 2, stateVersion: 'v1', state: { value: 3 } } };
-      await store.events.commit(withSnapshot);
-      expect(await store.events.loadSnapshot('s1')).toEqual({ streamId: 's1', tenant: 't1', version: 2, stateVersion: 'v1', state: { value: 3 } });
-      expect(await store.events.deleteSnapshotsOf('bob')).toBe(0);
-      expect(await store.events.deleteSnapshotsOf('alice')).toBe(1);
-      expect(await store.events.loadSnapshot('s1')).toBeUndefined();
-    }));
+    it(
+      "stores snapshots with the commit and deletes a subject's snapshots",
+      withStore(async ({ store }) => {
+        const withSnapshot = {
+          ...request('s1', 0, 2),
+          metadata: { ...metadata('t1', 'snap'), subject: 'alice' },
+          snapshot: { version: 2, stateVersion: 'v1', state: { value: 3 } },
+        };
+        await store.events.commit(withSnapshot);
+        expect(await store.events.loadSnapshot('s1')).toEqual({ streamId: 's1', tenant: 't1', version: 2, stateVersion: 'v1', state: { value: 3 } });
+        expect(await store.events.deleteSnapshotsOf('bob')).toBe(0);
+        expect(await store.events.deleteSnapshotsOf('alice')).toBe(1);
+        expect(await store.events.loadSnapshot('s1')).toBeUndefined();
+      }),
+    );
 
-    it('hands out all events in one global order, and a cursor that skips nothing', withStore(async ({ store }) => {
-      for (let i = 0; i < 12; i++) await store.events.commit(request(`s${i % 5}`, Math.floor(i / 5), 1));
-      const seen: StoredEvent[] = [];
-      let at = START;
-      for (;;) {
-        const { events, next } = await store.events.readAll(at, 5);
-        if (events.length === 0) break;
-        seen.push(...events);
-        at = next;
-      }
-      expect(seen.map((e) => e.position)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
-      expect(new Set(seen.map((e) => `${e.streamId}@${e.version}`)).size).toBe(12);
-      expect((await store.events.readAll(at, 5)).events).toEqual([]);
-      await store.events.commit(request('s0', 3, 1));
-      expect((await store.events.readAll(at, 5)).events.map((e) => [e.streamId, e.version])).toEqual([['s0', 3 + 1]]);
-    }));
+    it(
+      'hands out all events in one global order, and a cursor that skips nothing',
+      withStore(async ({ store }) => {
+        for (let i = 0; i < 12; i++) await store.events.commit(request(`s${i % 5}`, Math.floor(i / 5), 1));
+        const seen: StoredEvent[] = [];
+        let at = START;
+        for (;;) {
+          const { events, next } = await store.events.readAll(at, 5);
+          if (events.length === 0) break;
+          seen.push(...events);
+          at = next;
+        }
+        expect(seen.map((e) => e.position)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+        expect(new Set(seen.map((e) => `${e.streamId}@${e.version}`)).size).toBe(12);
+        expect((await store.events.readAll(at, 5)).events).toEqual([]);
+        await store.events.commit(request('s0', 3, 1));
+        expect((await store.events.readAll(at, 5)).events.map((e) => [e.streamId, e.version])).toEqual([['s0', 3 + 1]]);
+      }),
+    );
 
-    it('records the audit record of every outcome, chained, and answers history queries per tenant', withStore(async ({ store }) => {
-      const outcomes: Outcome[] = ['accepted', 'rejected', 'denied', 'invalid', 'failed'];
-      for (const [i, outcome] of outcomes.entries()) {
-        if (outcome === 'accepted') await store.events.commit(request('s1', 0, 1, { commandId: 'a-0' }));
-        else await store.events.recordCommand(bucketOf('s1'), '2026-01-01T00:00:01.000Z', audit('s1', 't1', `a-${i}`, outcome, null));
-      }
-      await store.events.recordCommand(bucketOf('s1'), '2026-01-01T00:00:02.000Z', audit('s1', 't2', 'other-tenant', 'denied', null));
-      const history = await store.events.commands({ stream: 's1' }, 't1');
-      expect(history.map((c) => c.audit.outcome)).toEqual(outcomes);
-      expect(history.map((c) => c.cseq)).toEqual([1, 2, 3, 4, 5]);
-      expect((await store.events.commands({ actor: 'u' }, 't2')).map((c) => c.audit.commandId)).toEqual(['other-tenant']);
-      expect((await store.events.commands({ correlation: 'a-2' }, 't1')).map((c) => c.audit.outcome)).toEqual(['denied']);
-      expect(await store.events.findAccepted('t1', { commandId: 'a-1' })).toBeUndefined();
-    }));
+    it(
+      'records the audit record of every outcome, chained, and answers history queries per tenant',
+      withStore(async ({ store }) => {
+        const outcomes: Outcome[] = ['accepted', 'rejected', 'denied', 'invalid', 'failed'];
+        for (const [i, outcome] of outcomes.entries()) {
+          if (outcome === 'accepted') await store.events.commit(request('s1', 0, 1, { commandId: 'a-0' }));
+          else await store.events.recordCommand(bucketOf('s1'), '2026-01-01T00:00:01.000Z', audit('s1', 't1', `a-${i}`, outcome, null));
+        }
+        await store.events.recordCommand(bucketOf('s1'), '2026-01-01T00:00:02.000Z', audit('s1', 't2', 'other-tenant', 'denied', null));
+        const history = await store.events.commands({ stream: 's1' }, 't1');
+        expect(history.map((c) => c.audit.outcome)).toEqual(outcomes);
+        expect(history.map((c) => c.cseq)).toEqual([1, 2, 3, 4, 5]);
+        expect((await store.events.commands({ actor: 'u' }, 't2')).map((c) => c.audit.commandId)).toEqual(['other-tenant']);
+        expect((await store.events.commands({ correlation: 'a-2' }, 't1')).map((c) => c.audit.outcome)).toEqual(['denied']);
+        expect(await store.events.findAccepted('t1', { commandId: 'a-1' })).toBeUndefined();
+      }),
+    );
 
-    it('runs writers of one bucket one at a time, and other buckets beside them', withStore(async ({ store }) => {
-      const log: string[] = [];
-      const slow = (tag: string) => async () => {
-        log.push(`${tag} in`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        log.push(`${tag} out`);
-      };
-      await Promise.all([store.events.exclusive(1, slow('a')), store.events.exclusive(1, slow('b')), store.events.exclusive(2, slow('c'))]);
-      expect(log.indexOf('b in')).toBeGreaterThan(log.indexOf('a out'));
-      expect(log.indexOf('c in')).toBeLessThan(log.indexOf('a out'));
-    }));
+    it(
+      'runs writers of one bucket one at a time, and other buckets beside them',
+      withStore(async ({ store }) => {
+        const log: string[] = [];
+        const slow = (tag: string) => async () => {
+          log.push(`${tag} in`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          log.push(`${tag} out`);
+        };
+        await Promise.all([store.events.exclusive(1, slow('a')), store.events.exclusive(1, slow('b')), store.events.exclusive(2, slow('c'))]);
+        expect(log.indexOf('b in')).toBeGreaterThan(log.indexOf('a out'));
+        expect(log.indexOf('c in')).toBeLessThan(log.indexOf('a out'));
+      }),
+    );
 
-    it('keeps chains that verify, and verify names the row whose byte was flipped', withStore(async (subject) => {
-      const { store } = subject;
-      const pipeline = new CommandPipeline(store.events, { clock: clockFrom() });
-      for (let i = 0; i < 6; i++) {
-        await pipeline.execute(openCounter, { counterId: `c${i}`, owner: 'alice', limit: 100 }, human);
-        await pipeline.execute(increment, { counterId: `c${i}`, by: 1 }, human);
-      }
-      await pipeline.execute(increment, { counterId: 'c0', by: 1000 }, human);
-      const intact = await verifyStore(store.chains, { storeId: store.events.storeId });
-      expect(intact).toMatchObject({ ok: true, findings: [], rows: { events: 12, commands: 13 } });
-      const [victim] = (await store.events.readStream('c3', 1)).filter((e) => e.version === 2);
-      await subject.flipPayloadByte(victim!.position);
-      const tampered = await verifyStore(store.chains, { storeId: store.events.storeId });
-      expect(tampered.ok).toBe(false);
-      expect(tampered.findings).toEqual([expect.objectContaining({ kind: 'content-mismatch', chain: 'events', bucket: victim!.bucket, seq: victim!.bseq })]);
-    }));
+    it(
+      'keeps chains that verify, and verify names the row whose byte was flipped',
+      withStore(async (subject) => {
+        const { store } = subject;
+        const pipeline = new CommandPipeline(store.events, { clock: clockFrom() });
+        for (let i = 0; i < 6; i++) {
+          await pipeline.execute(openCounter, { counterId: `c${i}`, owner: 'alice', limit: 100 }, human);
+          await pipeline.execute(increment, { counterId: `c${i}`, by: 1 }, human);
+        }
+        await pipeline.execute(increment, { counterId: 'c0', by: 1000 }, human);
+        const intact = await verifyStore(store.chains, { storeId: store.events.storeId });
+        expect(intact).toMatchObject({ ok: true, findings: [], rows: { events: 12, commands: 13 } });
+        const [victim] = (await store.events.readStream('c3', 1)).filter((e) => e.version === 2);
+        await subject.flipPayloadByte(victim!.position);
+        const tampered = await verifyStore(store.chains, { storeId: store.events.storeId });
+        expect(tampered.ok).toBe(false);
+        expect(tampered.findings).toEqual([expect.objectContaining({ kind: 'content-mismatch', chain: 'events', bucket: victim!.bucket, seq: victim!.bseq })]);
+      }),
+    );
 
-    it('stores signed checkpoints over consistent heads', withStore(async ({ store }) => {
-      await store.events.commit(request('s1', 0, 2));
-      await store.events.recordCommand(bucketOf('s2'), '2026-01-01T00:00:01.000Z', audit('s2', 't1', 'x', 'denied', null));
-      const stored = await store.chains.storeCheckpoint((inputs) => {
-        expect(inputs).toMatchObject({ previous: undefined, events: 2, commands: 2 });
-        expect(inputs.eventHeads.map((h) => [h.bucket, h.seq])).toEqual([[bucketOf('s1'), 2]]);
-        expect(inputs.commandHeads.map((h) => h.bucket).sort((a, b) => a - b)).toEqual([bucketOf('s1'), bucketOf('s2')].sort((a, b) => a - b));
-        return { seq: 1, hash: 'h1', body: '{}', signature: 's' };
-      });
-      expect(stored.seq).toBe(1);
-      expect(await store.chains.latestCheckpoint()).toEqual({ seq: 1, hash: 'h1', body: '{}', signature: 's' });
-      await store.chains.storeCheckpoint((inputs) => {
-        expect(inputs.previous).toEqual({ seq: 1, hash: 'h1' });
-        return { seq: 2, hash: 'h2', body: '{}', signature: 's' };
-      });
-      const all = [];
-      for await (const cp of store.chains.checkpoints()) all.push(cp.seq);
-      expect(all).toEqual([1, 2]);
-    }));
+    it(
+      'stores signed checkpoints over consistent heads',
+      withStore(async ({ store }) => {
+        await store.events.commit(request('s1', 0, 2));
+        await store.events.recordCommand(bucketOf('s2'), '2026-01-01T00:00:01.000Z', audit('s2', 't1', 'x', 'denied', null));
+        const stored = await store.chains.storeCheckpoint((inputs) => {
+          expect(inputs).toMatchObject({ previous: undefined, events: 2, commands: 2 });
+          expect(inputs.eventHeads.map((h) => [h.bucket, h.seq])).toEqual([[bucketOf('s1'), 2]]);
+          expect(inputs.commandHeads.map((h) => h.bucket).sort((a, b) => a - b)).toEqual([bucketOf('s1'), bucketOf('s2')].sort((a, b) => a - b));
+          return { seq: 1, hash: 'h1', body: '{}', signature: 's' };
+        });
+        expect(stored.seq).toBe(1);
+        expect(await store.chains.latestCheckpoint()).toEqual({ seq: 1, hash: 'h1', body: '{}', signature: 's' });
+        await store.chains.storeCheckpoint((inputs) => {
+          expect(inputs.previous).toEqual({ seq: 1, hash: 'h1' });
+          return { seq: 2, hash: 'h2', body: '{}', signature: 's' };
+        });
+        const all = [];
+        for await (const cp of store.chains.checkpoints()) all.push(cp.seq);
+        expect(all).toEqual([1, 2]);
+      }),
+    );
 
-    it('hands out outbox rows per bucket in write order, and marks them published', withStore(async ({ store }) => {
-      await store.events.commit(request('s1', 0, 2));
-      await store.events.commit(request('s2', 0, 1));
-      await store.events.commit(request('s1', 2, 1));
-      const all = await store.outbox.claim({ from: 0, to: 4095 }, 10);
-      expect(all).toHaveLength(4);
-      const s1 = all.filter((r) => r.bucket === bucketOf('s1')).map((r) => r.position);
-      expect(s1).toEqual([...s1].sort((a, b) => a - b));
-      const first = await store.outbox.claim({ from: bucketOf('s1'), to: bucketOf('s1') }, 1);
-      expect(first.map((r) => r.position)).toEqual([s1[0]]);
-      await store.outbox.markPublished([first[0]!.id], '2026-01-01T00:00:05.000Z');
-      await store.outbox.markPublished([first[0]!.id], '2026-01-01T00:00:06.000Z');
-      expect((await store.outbox.claim({ from: 0, to: 4095 }, 10)).map((r) => r.id)).not.toContain(first[0]!.id);
-    }));
+    it(
+      'hands out outbox rows per bucket in write order, and marks them published',
+      withStore(async ({ store }) => {
+        await store.events.commit(request('s1', 0, 2));
+        await store.events.commit(request('s2', 0, 1));
+        await store.events.commit(request('s1', 2, 1));
+        const all = await store.outbox.claim({ from: 0, to: 4095 }, 10);
+        expect(all).toHaveLength(4);
+        const s1 = all.filter((r) => r.bucket === bucketOf('s1')).map((r) => r.position);
+        expect(s1).toEqual([...s1].sort((a, b) => a - b));
+        const first = await store.outbox.claim({ from: bucketOf('s1'), to: bucketOf('s1') }, 1);
+        expect(first.map((r) => r.position)).toEqual([s1[0]]);
+        await store.outbox.markPublished([first[0]!.id], '2026-01-01T00:00:05.000Z');
+        await store.outbox.markPublished([first[0]!.id], '2026-01-01T00:00:06.000Z');
+        expect((await store.outbox.claim({ from: 0, to: 4095 }, 10)).map((r) => r.id)).not.toContain(first[0]!.id);
+      }),
+    );
 
-    it('advances a projection with its rows, and refuses a stale position', withStore(async ({ store }) => {
-      interface Row { counterId: string; total: number | null }
-      const totals: ProjectionDefinition<Row, StoredEvent> = {
-        name: 'ContractTotals', pii: false, table: 'contract_totals', key: 'counterId', columns: [{ name: 'total', kind: 'integer' }], handles: ['CounterIncremented'],
-        async apply(event, rows) {
-          await rows.merge(event.streamId, { total: ((await rows.get(event.streamId))?.total ?? 0) + (event.data as { by: number }).by });
-        },
-      };
-      await store.events.commit(request('s1', 0, 3));
-      const runner = new ProjectionRunner(store.events, store.projections, [totals as unknown as AnyProjection], async (e) => e);
-      await runner.prepare();
-      expect(await runner.catchUp()).toBe(3);
-      expect(await runner.rows<Row>('ContractTotals').get('s1', 't1')).toEqual({ counterId: 's1', total: 6 });
-      expect(await runner.rows<Row>('ContractTotals').get('s1', 'other-tenant')).toBeUndefined();
-      const at = await store.projections.position('ContractTotals');
-      expect(await store.projections.advance(totals, START, at, async () => {
-        throw new Error('a stale writer must not run');
-      })).toBe(false);
-      await expect(store.projections.advance(totals, at, { tx: at.tx, position: at.position + 1 }, async (rows) => {
-        await rows.forTenant('t1').merge('s1', { total: 999 });
-        throw new Error('handler failed');
-      })).rejects.toThrow('handler failed');
-      expect(await runner.rows<Row>('ContractTotals').get('s1')).toEqual({ counterId: 's1', total: 6 });
-      expect(await store.projections.position('ContractTotals')).toEqual(at);
-      expect(await runner.rebuild('ContractTotals')).toBe(3);
-      expect(await runner.rows<Row>('ContractTotals').get('s1')).toEqual({ counterId: 's1', total: 6 });
-    }));
+    it(
+      'advances a projection with its rows, and refuses a stale position',
+      withStore(async ({ store }) => {
+        interface Row {
+          counterId: string;
+          total: number | null;
+        }
+        const totals: ProjectionDefinition<Row, StoredEvent> = {
+          name: 'ContractTotals',
+          pii: false,
+          table: 'contract_totals',
+          key: 'counterId',
+          columns: [{ name: 'total', kind: 'integer' }],
+          handles: ['CounterIncremented'],
+          async apply(event, rows) {
+            await rows.merge(event.streamId, { total: ((await rows.get(event.streamId))?.total ?? 0) + (event.data as { by: number }).by });
+          },
+        };
+        await store.events.commit(request('s1', 0, 3));
+        const runner = new ProjectionRunner(store.events, store.projections, [totals as unknown as AnyProjection], async (e) => e);
+        await runner.prepare();
+        expect(await runner.catchUp()).toBe(3);
+        expect(await runner.rows<Row>('ContractTotals').get('s1', 't1')).toEqual({ counterId: 's1', total: 6 });
+        expect(await runner.rows<Row>('ContractTotals').get('s1', 'other-tenant')).toBeUndefined();
+        const at = await store.projections.position('ContractTotals');
+        expect(
+          await store.projections.advance(totals, START, at, async () => {
+            throw new Error('a stale writer must not run');
+          }),
+        ).toBe(false);
+        await expect(
+          store.projections.advance(totals, at, { tx: at.tx, position: at.position + 1 }, async (rows) => {
+            await rows.forTenant('t1').merge('s1', { total: 999 });
+            throw new Error('handler failed');
+          }),
+        ).rejects.toThrow('handler failed');
+        expect(await runner.rows<Row>('ContractTotals').get('s1')).toEqual({ counterId: 's1', total: 6 });
+        expect(await store.projections.position('ContractTotals')).toEqual(at);
+        expect(await runner.rebuild('ContractTotals')).toBe(3);
+        expect(await runner.rows<Row>('ContractTotals').get('s1')).toEqual({ counterId: 's1', total: 6 });
+      }),
+    );
 
-    it('forget destroys the key but leaves the ciphertext and every chain intact', withStore(async ({ store, keys }) => {
-      const codec = new PiiCodec(keys);
-      const pipeline = new CommandPipeline(store.events, { codec, clock: clockFrom() });
-      const projections = new ProjectionRunner(store.events, store.projections, [], async (e) => e);
-      const trust = new Trust({ events: store.events, pipeline, projections, keys, commands: { Register: register, Rename: rename } as never, pii: customer.pii });
-      expect((await pipeline.execute(register, { accountId: 'a1', customerId: 'cust-1', name: 'Ada', email: 'ada@example.com' }, support)).ok).toBe(true);
-      await pipeline.execute(rename, { accountId: 'a1', name: 'Ada L.' }, support);
-      const stored = await store.events.readStream('a1', 0);
-      expect(isCiphertext((stored[0]!.data as { email: unknown }).email)).toBe(true);
-      const context: CommandContext = { ...support, commandId: 'forget-1' };
-      expect(await trust.forget('cust-1', context)).toMatchObject({ subject: 'cust-1', keyDestroyed: true });
-      expect(await keys.get('cust-1')).toBeUndefined();
-      const after = await store.events.readStream('a1', 0);
-      expect(after.map((e) => e.data)).toEqual(stored.map((e) => e.data));
-      expect((await pipeline.load(customer, 'a1')).state.name).toEqual({ erased: true });
-      expect((await store.events.commands({ subject: 'cust-1' }, 't1')).map((c) => c.audit.command)).toEqual(['Register', 'Rename', 'Forget']);
-      expect(await verifyStore(store.chains, { storeId: store.events.storeId })).toMatchObject({ ok: true, findings: [] });
-      void counter;
-    }));
+    it(
+      'forget destroys the key but leaves the ciphertext and every chain intact',
+      withStore(async ({ store, keys }) => {
+        const codec = new PiiCodec(keys);
+        const pipeline = new CommandPipeline(store.events, { codec, clock: clockFrom() });
+        const projections = new ProjectionRunner(store.events, store.projections, [], async (e) => e);
+        const trust = new Trust({
+          events: store.events,
+          pipeline,
+          projections,
+          keys,
+          commands: { Register: register, Rename: rename } as never,
+          pii: customer.pii,
+        });
+        expect((await pipeline.execute(register, { accountId: 'a1', customerId: 'cust-1', name: 'Ada', email: 'ada@example.com' }, support)).ok).toBe(true);
+        await pipeline.execute(rename, { accountId: 'a1', name: 'Ada L.' }, support);
+        const stored = await store.events.readStream('a1', 0);
+        expect(isCiphertext((stored[0]!.data as { email: unknown }).email)).toBe(true);
+        const context: CommandContext = { ...support, commandId: 'forget-1' };
+        expect(await trust.forget('cust-1', context)).toMatchObject({ subject: 'cust-1', keyDestroyed: true });
+        expect(await keys.get('cust-1')).toBeUndefined();
+        const after = await store.events.readStream('a1', 0);
+        expect(after.map((e) => e.data)).toEqual(stored.map((e) => e.data));
+        expect((await pipeline.load(customer, 'a1')).state.name).toEqual({ erased: true });
+        expect((await store.events.commands({ subject: 'cust-1' }, 't1')).map((c) => c.audit.command)).toEqual(['Register', 'Rename', 'Forget']);
+        expect(await verifyStore(store.chains, { storeId: store.events.storeId })).toMatchObject({ ok: true, findings: [] });
+        void counter;
+      }),
+    );
   });
 }

@@ -15,15 +15,30 @@ describe('create-groundwork options', () => {
   it('asks for everything missing, through prompts, with injected answers', async () => {
     prompts.inject(['my-shop', 'bank', 'pnpm', false, true]);
     const options = await resolveOptions({}, { ...base, interactive: true, ask: terminalAsker });
-    expect(options).toEqual({ dir: '/work/my-shop', name: 'my-shop', template: 'bank', packageManager: 'pnpm', git: false, install: true, overwrite: false, groundworkSpec: '^1.2.3' });
+    expect(options).toEqual({
+      dir: '/work/my-shop',
+      name: 'my-shop',
+      template: 'bank',
+      packageManager: 'pnpm',
+      git: false,
+      install: true,
+      overwrite: false,
+      groundworkSpec: '^1.2.3',
+    });
   });
 
   it('asks only for what the flags leave open', async () => {
     const asked: string[] = [];
     const ask: Asker = {
       text: () => Promise.reject(new Error('no text question expected')),
-      select: async (q) => { asked.push(q.name); return (q.name === 'template' ? 'subscriptions' : 'npm') as never; },
-      toggle: async (q) => { asked.push(q.name); return true; },
+      select: async (q) => {
+        asked.push(q.name);
+        return (q.name === 'template' ? 'subscriptions' : 'npm') as never;
+      },
+      toggle: async (q) => {
+        asked.push(q.name);
+        return true;
+      },
     };
     const options = await resolveOptions({ dir: 'app', git: false }, { ...base, interactive: true, ask });
     expect(asked).toEqual(['template', 'packageManager', 'install']);
@@ -39,9 +54,14 @@ describe('create-groundwork options', () => {
     const attempt = (flags: Parameters<typeof resolveOptions>[0]) => resolveOptions(flags, { ...base, interactive: false, ask: never });
     await expect(attempt({})).rejects.toMatchObject({ code: 'GW9006', message: expect.stringContaining('[dir]') as unknown as string });
     await expect(attempt({ dir: 'app' })).rejects.toMatchObject({ code: 'GW9006', message: expect.stringContaining('--template') as unknown as string });
-    await expect(attempt({ dir: 'app', template: 'banking' })).rejects.toMatchObject({ code: 'GW9001', message: expect.stringContaining('--template "banking"') as unknown as string });
+    await expect(attempt({ dir: 'app', template: 'banking' })).rejects.toMatchObject({
+      code: 'GW9001',
+      message: expect.stringContaining('--template "banking"') as unknown as string,
+    });
     await expect(attempt({ dir: 'app', template: 'bank', packageManager: 'pip' })).rejects.toBeInstanceOf(CliError);
-    await expect(attempt({ dir: 'app', template: 'bank', name: 'My App' })).rejects.toMatchObject({ message: expect.stringContaining('lower-case') as unknown as string });
+    await expect(attempt({ dir: 'app', template: 'bank', name: 'My App' })).rejects.toMatchObject({
+      message: expect.stringContaining('lower-case') as unknown as string,
+    });
     expect(await attempt({ dir: 'My Folder', template: 'bank' })).toMatchObject({ name: 'my-folder', packageManager: 'npm' });
   });
 

@@ -14,7 +14,14 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 async function create(...args: string[]) {
   let stdout = '';
   let stderr = '';
-  const io: Io = { cwd: work, env: { CI: 'true' }, stdoutIsTTY: false, stderrIsTTY: false, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
+  const io: Io = {
+    cwd: work,
+    env: { CI: 'true' },
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+  };
   const code = await runCreate(args, io, undefined, false);
   return { code, stdout, stderr };
 }
@@ -27,32 +34,53 @@ function buildAndTest(dir: string): string {
 }
 
 describe('create-groundwork', () => {
-  it.each(['blank', 'subscriptions', 'bank'])('the %s template builds under strict and passes its own tests', async (template) => {
-    const r = await create(template, '--template', template, '--no-install', '--no-git');
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    const dir = join(work, template);
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; scripts: Record<string, string>; devDependencies: Record<string, string> };
-    expect(pkg.name).toBe(template);
-    expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(['build', 'test', 'gen', 'check', 'bench', 'history', 'verify', 'undo', 'forget']));
-    expect(pkg.devDependencies['groundwork']).toMatch(/^\^\d+\.\d+\.\d+$/);
-    for (const file of ['.gitignore', '.gitattributes', '.vscode/settings.json', '.vscode/extensions.json', 'README.md', 'tsconfig.json', 'groundwork.manifest.json', 'src/app.ts', 'src/cli.ts']) expect(existsSync(join(dir, file)), file).toBe(true);
-    const spec = readFileSync(join(dir, template === 'blank' ? 'app.groundwork.yaml' : `${template}.groundwork.yaml`), 'utf8');
-    expect(spec.split('\n')[0]).toBe('# yaml-language-server: $schema=./node_modules/groundwork/schemas/groundwork.schema.json');
-    expect(r.stdout).toContain('Next steps:');
-    expect(r.stdout).toContain(`cd ${template}`);
-    expect(r.stdout).toContain('npm install');
-    const tests = buildAndTest(dir);
-    expect(tests).toMatch(/[#ℹ] fail 0/);
-    expect(tests).toMatch(/[#ℹ] pass [1-9]/);
-  }, 60_000);
+  it.each(['blank', 'subscriptions', 'bank'])(
+    'the %s template builds under strict and passes its own tests',
+    async (template) => {
+      const r = await create(template, '--template', template, '--no-install', '--no-git');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const dir = join(work, template);
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name: string;
+        scripts: Record<string, string>;
+        devDependencies: Record<string, string>;
+      };
+      expect(pkg.name).toBe(template);
+      expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(['build', 'test', 'gen', 'check', 'bench', 'history', 'verify', 'undo', 'forget']));
+      expect(pkg.devDependencies['groundwork']).toMatch(/^\^\d+\.\d+\.\d+$/);
+      for (const file of [
+        '.gitignore',
+        '.gitattributes',
+        '.vscode/settings.json',
+        '.vscode/extensions.json',
+        'README.md',
+        'tsconfig.json',
+        'groundwork.manifest.json',
+        'src/app.ts',
+        'src/cli.ts',
+      ])
+        expect(existsSync(join(dir, file)), file).toBe(true);
+      const spec = readFileSync(join(dir, template === 'blank' ? 'app.groundwork.yaml' : `${template}.groundwork.yaml`), 'utf8');
+      expect(spec.split('\n')[0]).toBe('# yaml-language-server: $schema=./node_modules/groundwork/schemas/groundwork.schema.json');
+      expect(r.stdout).toContain('Next steps:');
+      expect(r.stdout).toContain(`cd ${template}`);
+      expect(r.stdout).toContain('npm install');
+      const tests = buildAndTest(dir);
+      expect(tests).toMatch(/[#ℹ] fail 0/);
+      expect(tests).toMatch(/[#ℹ] pass [1-9]/);
+    },
+    60_000,
+  );
 
   it('the template specs are the shared examples, plus the schema line', () => {
     const shared = join(REPO, '../shared/examples');
     if (!existsSync(shared)) return;
     for (const name of ['subscriptions', 'bank']) {
       const text = readFileSync(join(REPO, 'templates/project', name, `${name}.groundwork.yaml`), 'utf8');
-      expect(text).toBe(`# yaml-language-server: $schema=./node_modules/groundwork/schemas/groundwork.schema.json\n${readFileSync(join(shared, `${name}.groundwork.yaml`), 'utf8')}`);
+      expect(text).toBe(
+        `# yaml-language-server: $schema=./node_modules/groundwork/schemas/groundwork.schema.json\n${readFileSync(join(shared, `${name}.groundwork.yaml`), 'utf8')}`,
+      );
     }
   });
 

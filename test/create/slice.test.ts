@@ -16,7 +16,14 @@ let root: string;
 async function groundwork(...args: string[]) {
   let stdout = '';
   let stderr = '';
-  const io: Io = { cwd: dir, env: { CI: 'true', NO_COLOR: '1' }, stdoutIsTTY: false, stderrIsTTY: false, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
+  const io: Io = {
+    cwd: dir,
+    env: { CI: 'true', NO_COLOR: '1' },
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+  };
   return { code: await run(args, io), stdout, stderr };
 }
 
@@ -33,12 +40,27 @@ const spec = () => readFileSync(join(dir, 'app.groundwork.yaml'), 'utf8');
 describe('gen slice', () => {
   it('adds the command and its new event, keeping every other line of the spec, and the slice compiles', async () => {
     const before = spec();
-    const r = await groundwork('gen', 'slice', 'Task.RenameTask', '--input', 'title:string,note:string?', '--allow', 'user', '--actors', 'human,agent', '--description', 'Give a task a better title.');
+    const r = await groundwork(
+      'gen',
+      'slice',
+      'Task.RenameTask',
+      '--input',
+      'title:string,note:string?',
+      '--allow',
+      'user',
+      '--actors',
+      'human,agent',
+      '--description',
+      'Give a task a better title.',
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const after = spec();
     const expected = before
-      .replace('      TaskCompleted: {}\n', '      TaskCompleted: {}\n      TaskRenamed:\n        title: string\n        note: { type: string, optional: true }\n')
+      .replace(
+        '      TaskCompleted: {}\n',
+        '      TaskCompleted: {}\n      TaskRenamed:\n        title: string\n        note: { type: string, optional: true }\n',
+      )
       .replace(
         '        actors: [human, agent]\n\nprojections:',
         '        actors: [human, agent]\n      RenameTask:\n        description: Give a task a better title.\n        input:\n          title: string\n          note: { type: string, optional: true }\n        emits: [TaskRenamed]\n        allow: [user]\n        actors: [human, agent]\n\nprojections:',
@@ -84,16 +106,20 @@ describe('gen slice', () => {
   });
 
   it('keeps comments inside the block it adds to', () => {
-    const text = 'groundwork: 1\ncontext: x\naggregates:\n  A:\n    id: aId\n    events:\n      # the only event\n      Made: {} # inline\n    commands:\n      Make: { creates: true, emits: [Made], allow: [u] }\n      # trailing comment of the commands\n\n# end of file\n';
+    const text =
+      'groundwork: 1\ncontext: x\naggregates:\n  A:\n    id: aId\n    events:\n      # the only event\n      Made: {} # inline\n    commands:\n      Make: { creates: true, emits: [Made], allow: [u] }\n      # trailing comment of the commands\n\n# end of file\n';
     const edit = addSlice(text, { aggregate: 'A', command: 'Touch', input: parseFields('at:datetime'), emits: ['Touched'], allow: 'public' });
-    expect(edit.ok && edit.text).toBe('groundwork: 1\ncontext: x\naggregates:\n  A:\n    id: aId\n    events:\n      # the only event\n      Made: {} # inline\n      Touched:\n        at: datetime\n    commands:\n      Make: { creates: true, emits: [Made], allow: [u] }\n      # trailing comment of the commands\n      Touch:\n        input:\n          at: datetime\n        emits: [Touched]\n        allow: public\n\n# end of file\n');
+    expect(edit.ok && edit.text).toBe(
+      'groundwork: 1\ncontext: x\naggregates:\n  A:\n    id: aId\n    events:\n      # the only event\n      Made: {} # inline\n      Touched:\n        at: datetime\n    commands:\n      Make: { creates: true, emits: [Made], allow: [u] }\n      # trailing comment of the commands\n      Touch:\n        input:\n          at: datetime\n        emits: [Touched]\n        allow: public\n\n# end of file\n',
+    );
     expect(suggestedEvent('RenameTask')).toBe('TaskRenamed');
     expect(suggestedEvent('ApplyDiscount')).toBe('DiscountApplied');
   });
 
   it('quotes what needs quoting', () => {
     writeFileSync(join(root, 'q.yaml'), '');
-    const text = 'groundwork: 1\ncontext: x\naggregates:\n  A:\n    id: aId\n    events:\n      Made: {}\n    commands:\n      Make: { creates: true, emits: [Made], allow: [u] }\n';
+    const text =
+      'groundwork: 1\ncontext: x\naggregates:\n  A:\n    id: aId\n    events:\n      Made: {}\n    commands:\n      Make: { creates: true, emits: [Made], allow: [u] }\n';
     const edit = addSlice(text, { aggregate: 'A', command: 'Note', input: [], emits: ['Made'], allow: ['u'], description: 'Say: "hi" # not a comment' });
     expect(edit.ok && edit.text).toContain(`description: 'Say: "hi" # not a comment'`);
   });

@@ -25,7 +25,23 @@ describe('npm create groundwork, from a packed tarball', () => {
     execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: REPO, stdio: 'pipe' });
     const tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
 
-    const created = npm(['exec', '--yes', `--package=${tarball}`, '--', 'create-groundwork', 'billing', '--template', 'subscriptions', '--yes', '--no-git', '--groundwork', `file:${tarball}`], work);
+    const created = npm(
+      [
+        'exec',
+        '--yes',
+        `--package=${tarball}`,
+        '--',
+        'create-groundwork',
+        'billing',
+        '--template',
+        'subscriptions',
+        '--yes',
+        '--no-git',
+        '--groundwork',
+        `file:${tarball}`,
+      ],
+      work,
+    );
     expect(created.code, created.out).toBe(0);
     expect(created.out).toContain('installing dependencies with npm');
     const app = join(work, 'billing');
@@ -34,7 +50,10 @@ describe('npm create groundwork, from a packed tarball', () => {
     expect(tested.code, tested.out).toBe(0);
     expect(tested.out).toMatch(/[#ℹ] fail 0/);
 
-    const slice = npm(['exec', '--', 'groundwork', 'gen', 'slice', 'Subscription.PauseSubscription', '--input', 'until:date', '--allow', 'support', '--no-interactive'], app);
+    const slice = npm(
+      ['exec', '--', 'groundwork', 'gen', 'slice', 'Subscription.PauseSubscription', '--input', 'until:date', '--allow', 'support', '--no-interactive'],
+      app,
+    );
     expect(slice.code, slice.out).toBe(0);
     expect(slice.out).toContain('Added Subscription.PauseSubscription and the event SubscriptionPaused');
     const retested = npm(['test'], app);

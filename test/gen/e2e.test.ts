@@ -10,19 +10,35 @@ import { commandRowHash, eventRowHash, genesisHash, ulidGenerator } from '../../
 import type { AuditRecord } from '../../src/runtime/index.js';
 import { fixture, tempProject, type TempProject } from './project.js';
 
-interface Result { ok: boolean; commandId: string; version?: number; duplicate?: boolean; events?: Array<{ type: string; data: Record<string, unknown> }>; error?: { code: string; reason?: string } }
+interface Result {
+  ok: boolean;
+  commandId: string;
+  version?: number;
+  duplicate?: boolean;
+  events?: Array<{ type: string; data: Record<string, unknown> }>;
+  error?: { code: string; reason?: string };
+}
 type Command = (input: Record<string, unknown>, context: Record<string, unknown>) => Promise<Result>;
-interface Rows { get(key: string): Promise<Record<string, unknown> | undefined>; findBy(column: string, value: unknown): Promise<Array<Record<string, unknown>>> }
+interface Rows {
+  get(key: string): Promise<Record<string, unknown> | undefined>;
+  findBy(column: string, value: unknown): Promise<Array<Record<string, unknown>>>;
+}
 interface App {
   commands: Record<string, Command>;
   rows: Record<string, Rows>;
-  store: { db: { prepare(sql: string): { all(...args: unknown[]): Array<Record<string, unknown>>; get(...args: unknown[]): Record<string, unknown> } }; events: { storeId: string } };
+  store: {
+    db: { prepare(sql: string): { all(...args: unknown[]): Array<Record<string, unknown>>; get(...args: unknown[]): Record<string, unknown> } };
+    events: { storeId: string };
+  };
   close(): Promise<void>;
 }
 
 let project: TempProject;
 let app: App;
-const ids = ulidGenerator(() => Date.UTC(2026, 10, 22), (n) => new Uint8Array(n).map((_, i) => i * 7));
+const ids = ulidGenerator(
+  () => Date.UTC(2026, 10, 22),
+  (n) => new Uint8Array(n).map((_, i) => i * 7),
+);
 const newId = () => ids();
 
 beforeAll(async () => {
@@ -52,11 +68,16 @@ describe('the subscriptions example, generated and run', () => {
     const price = { amount: 1900, currency: 'EUR' };
     const started = await app.commands['StartSubscription']!({ subscriptionId, customerId, plan: 'pro', price, email: 'ada@example.com' }, customer);
     expect(started).toMatchObject({ ok: true, version: 1 });
-    await app.commands['StartSubscription']!({ subscriptionId: otherSubscription, customerId: otherCustomer, plan: 'basic', price, email: 'bob@example.com' }, { ...customer, actor: { ...customer.actor, id: otherCustomer } });
+    await app.commands['StartSubscription']!(
+      { subscriptionId: otherSubscription, customerId: otherCustomer, plan: 'basic', price, email: 'bob@example.com' },
+      { ...customer, actor: { ...customer.actor, id: otherCustomer } },
+    );
 
     const cancelled = await app.commands['CancelSubscription']!({ subscriptionId, reason: 'asked in chat' }, { ...agent, commandId: 'cancel-1' });
     expect(cancelled).toMatchObject({ ok: true, version: 2, events: [{ type: 'SubscriptionCancelled', data: { reason: 'asked in chat' } }] });
-    expect(await app.commands['IssueRefund']!({ refundId, subscriptionId, customerId, amount: { amount: 1900, currency: 'EUR' } }, agent)).toMatchObject({ ok: true });
+    expect(await app.commands['IssueRefund']!({ refundId, subscriptionId, customerId, amount: { amount: 1900, currency: 'EUR' } }, agent)).toMatchObject({
+      ok: true,
+    });
     for (const template of ['cancellation', 'refund', 'follow-up']) {
       expect(await app.commands['SendEmail']!({ emailId: newId(), customerId, to: 'ada@example.com', template }, agent)).toMatchObject({ ok: true });
     }
@@ -76,24 +97,63 @@ describe('the subscriptions example, generated and run', () => {
     expect(role).toMatchObject({ ok: false, error: { code: 'forbidden', reason: 'role' } });
     const invalid = await app.commands['SendEmail']!({ emailId: newId(), customerId, to: 'not-an-email', template: 'spam' }, agent);
     expect(invalid).toMatchObject({ ok: false, error: { code: 'validation' } });
-    const denied = app.store.db.prepare(`SELECT audit FROM gw_commands WHERE outcome = 'denied'`).all().map((r) => JSON.parse(r['audit'] as string) as AuditRecord);
-    expect(denied.map((a) => [a.command, a.actor.kind, a.onBehalfOf, a.decision])).toEqual([['CancelSubscription', 'agent', customerId, 'denied'], ['IssueRefund', 'human', null, 'denied']]);
+    const denied = app.store.db
+      .prepare(`SELECT audit FROM gw_commands WHERE outcome = 'denied'`)
+      .all()
+      .map((r) => JSON.parse(r['audit'] as string) as AuditRecord);
+    expect(denied.map((a) => [a.command, a.actor.kind, a.onBehalfOf, a.decision])).toEqual([
+      ['CancelSubscription', 'agent', customerId, 'denied'],
+      ['IssueRefund', 'human', null, 'denied'],
+    ]);
     expect(app.store.db.prepare(`SELECT COUNT(*) AS n FROM gw_events WHERE stream_id = ?`).get(otherSubscription)['n']).toBe(1);
   });
 
   it('stored the events in order, with the agent and the customer told apart', () => {
     const events = app.store.db.prepare('SELECT stream_id, version, type, metadata FROM gw_events ORDER BY position').all();
-    expect(events.map((e) => e['type'])).toEqual(['SubscriptionStarted', 'SubscriptionStarted', 'SubscriptionCancelled', 'RefundIssued', 'EmailSent', 'EmailSent', 'EmailSent']);
+    expect(events.map((e) => e['type'])).toEqual([
+      'SubscriptionStarted',
+      'SubscriptionStarted',
+      'SubscriptionCancelled',
+      'RefundIssued',
+      'EmailSent',
+      'EmailSent',
+      'EmailSent',
+    ]);
     const cancel = JSON.parse(events[2]!['metadata'] as string) as Record<string, unknown>;
-    expect(cancel).toMatchObject({ commandId: 'cancel-1', command: 'CancelSubscription', actorId: 'support-bot-1', actorKind: 'agent', onBehalfOf: customerId, tenant: 'acme', correlationId: 'ticket-1234' });
-    const audits = app.store.db.prepare('SELECT audit FROM gw_commands ORDER BY id').all().map((r) => JSON.parse(r['audit'] as string) as AuditRecord);
-    expect(audits.map((a) => a.outcome)).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted', 'accepted', 'accepted', 'denied', 'denied', 'invalid']);
+    expect(cancel).toMatchObject({
+      commandId: 'cancel-1',
+      command: 'CancelSubscription',
+      actorId: 'support-bot-1',
+      actorKind: 'agent',
+      onBehalfOf: customerId,
+      tenant: 'acme',
+      correlationId: 'ticket-1234',
+    });
+    const audits = app.store.db
+      .prepare('SELECT audit FROM gw_commands ORDER BY id')
+      .all()
+      .map((r) => JSON.parse(r['audit'] as string) as AuditRecord);
+    expect(audits.map((a) => a.outcome)).toEqual([
+      'accepted',
+      'accepted',
+      'accepted',
+      'accepted',
+      'accepted',
+      'accepted',
+      'accepted',
+      'denied',
+      'denied',
+      'invalid',
+    ]);
     for (const audit of audits) expect(JSON.stringify(audit)).not.toContain('ada@example.com');
   });
 
   it('chained every event and audit row in its bucket, over the stored bytes', () => {
     const storeId = app.store.events.storeId;
-    for (const [table, seq, hash] of [['gw_events', 'bseq', 'events'], ['gw_commands', 'cseq', 'commands']] as const) {
+    for (const [table, seq, hash] of [
+      ['gw_events', 'bseq', 'events'],
+      ['gw_commands', 'cseq', 'commands'],
+    ] as const) {
       const rows = app.store.db.prepare(`SELECT * FROM ${table} ORDER BY bucket, ${seq}`).all();
       let checked = 0;
       for (const [i, row] of rows.entries()) {
@@ -101,9 +161,37 @@ describe('the subscriptions example, generated and run', () => {
         const first = i === 0 || rows[i - 1]!['bucket'] !== bucket;
         const prev = first ? genesisHash(storeId, hash, bucket) : (rows[i - 1]!['row_hash'] as Buffer);
         expect(row[seq]).toBe(first ? 1 : (rows[i - 1]![seq] as number) + 1);
-        const computed = table === 'gw_events'
-          ? eventRowHash({ bucket, bseq: row['bseq'] as number, position: row['position'] as number, streamId: row['stream_id'] as string, version: row['version'] as number, type: row['type'] as string, schemaVersion: row['schema_version'] as number, recordedAt: row['recorded_at'] as string, metadata: row['metadata'] as string, payload: row['payload'] as string }, prev)
-          : commandRowHash({ bucket, cseq: row['cseq'] as number, commandId: row['command_id'] as string, command: row['command'] as string, streamId: row['stream_id'] as string, tenant: row['tenant'] as string, outcome: row['outcome'] as string, recordedAt: row['recorded_at'] as string, audit: row['audit'] as string }, prev);
+        const computed =
+          table === 'gw_events'
+            ? eventRowHash(
+                {
+                  bucket,
+                  bseq: row['bseq'] as number,
+                  position: row['position'] as number,
+                  streamId: row['stream_id'] as string,
+                  version: row['version'] as number,
+                  type: row['type'] as string,
+                  schemaVersion: row['schema_version'] as number,
+                  recordedAt: row['recorded_at'] as string,
+                  metadata: row['metadata'] as string,
+                  payload: row['payload'] as string,
+                },
+                prev,
+              )
+            : commandRowHash(
+                {
+                  bucket,
+                  cseq: row['cseq'] as number,
+                  commandId: row['command_id'] as string,
+                  command: row['command'] as string,
+                  streamId: row['stream_id'] as string,
+                  tenant: row['tenant'] as string,
+                  outcome: row['outcome'] as string,
+                  recordedAt: row['recorded_at'] as string,
+                  audit: row['audit'] as string,
+                },
+                prev,
+              );
         expect(computed.equals(row['row_hash'] as Buffer)).toBe(true);
         expect((row['prev_hash'] as Buffer).equals(prev)).toBe(true);
         checked++;
@@ -113,7 +201,14 @@ describe('the subscriptions example, generated and run', () => {
   });
 
   it('kept the projections up to date', async () => {
-    expect(await app.rows['CustomerAccount']!.get(subscriptionId)).toEqual({ subscriptionId, customerId, plan: 'pro', status: null, email: 'ada@example.com', refundedAmount: null });
+    expect(await app.rows['CustomerAccount']!.get(subscriptionId)).toEqual({
+      subscriptionId,
+      customerId,
+      plan: 'pro',
+      status: null,
+      email: 'ada@example.com',
+      refundedAmount: null,
+    });
     const emails = await app.rows['EmailLog']!.findBy('customerId', customerId);
     expect(emails.map((e) => e['template']).sort()).toEqual(['cancellation', 'follow-up', 'refund']);
     for (const e of emails) expect(e['sentAt']).toMatch(/^2026-11-22T09:00:\d\dZ|^2026-11-22T09:00:\d\d\.\d{3}Z$/);

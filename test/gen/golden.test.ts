@@ -22,8 +22,17 @@ describe.each(EXAMPLES)('the generated tree of %s', (name) => {
   });
 
   it('has no stale golden files', () => {
-    const expected = planned.filter((f) => !f.path.startsWith(`${RUNTIME_DIR}/`)).map((f) => `${f.path}.snap`).sort();
-    const onDisk = (readdirSync(join(REPO, 'fixtures/golden', name), { recursive: true, withFileTypes: true }) as Array<{ isFile(): boolean; parentPath: string; name: string }>)
+    const expected = planned
+      .filter((f) => !f.path.startsWith(`${RUNTIME_DIR}/`))
+      .map((f) => `${f.path}.snap`)
+      .sort();
+    const onDisk = (
+      readdirSync(join(REPO, 'fixtures/golden', name), { recursive: true, withFileTypes: true }) as Array<{
+        isFile(): boolean;
+        parentPath: string;
+        name: string;
+      }>
+    )
       .filter((e) => e.isFile())
       .map((e) => join(e.parentPath, e.name).slice(join(REPO, 'fixtures/golden', name).length + 1))
       .sort();

@@ -12,7 +12,19 @@ import { planProject } from '../../src/emit/index.js';
 import { compileProject } from '../../src/model/project.js';
 import { tempProject, type TempProject } from './project.js';
 
-const NASTY = ["it's", 'say "hi"', 'a`b`', '${process.exit(1)}', 'back\\', '*/ evil()', 'line\nbreak', 'sep\u2028arator', 'nul\u0000byte', '</script>', '\\u0041'];
+const NASTY = [
+  "it's",
+  'say "hi"',
+  'a`b`',
+  '${process.exit(1)}',
+  'back\\',
+  '*/ evil()',
+  'line\nbreak',
+  'sep\u2028arator',
+  'nul\u0000byte',
+  '</script>',
+  '\\u0041',
+];
 const PATTERN = `^["'\`$\\\\{}*/]+$`;
 
 function spec(strings: readonly string[], description: string, pattern: string) {
@@ -28,7 +40,13 @@ function spec(strings: readonly string[], description: string, pattern: string) 
         state: { mood: { type: 'enum', values: strings, description }, label: 'Label' },
         events: { ThingMade: { description, fields: { mood: { type: 'enum', values: strings }, label: 'Label' } } },
         commands: {
-          MakeThing: { description, creates: true, input: { mood: { type: 'enum', values: strings, description }, label: 'Label' }, emits: ['ThingMade'], allow: ['maker'] },
+          MakeThing: {
+            description,
+            creates: true,
+            input: { mood: { type: 'enum', values: strings, description }, label: 'Label' },
+            emits: ['ThingMade'],
+            allow: ['maker'],
+          },
         },
       },
     },
@@ -36,13 +54,19 @@ function spec(strings: readonly string[], description: string, pattern: string) 
   });
 }
 
-const plain = spec(NASTY.map((_, i) => `value${i}`), 'A plain description.', '^[a-z]+$');
+const plain = spec(
+  NASTY.map((_, i) => `value${i}`),
+  'A plain description.',
+  '^[a-z]+$',
+);
 const hostile = spec(NASTY, NASTY.join(' '), PATTERN);
 
 function statements(text: string): string[] {
   const source = ts.createSourceFile('x.ts', text, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
   return source.statements.map((s) => {
-    const name = (s as { name?: ts.Identifier }).name?.text ?? (ts.isVariableStatement(s) ? s.declarationList.declarations.map((d) => d.name.getText(source)).join(',') : '');
+    const name =
+      (s as { name?: ts.Identifier }).name?.text ??
+      (ts.isVariableStatement(s) ? s.declarationList.declarations.map((d) => d.name.getText(source)).join(',') : '');
     return `${ts.SyntaxKind[s.kind]} ${name}`;
   });
 }
@@ -73,9 +97,13 @@ describe('hostile strings', () => {
   }, 60_000);
 
   it('come back unchanged from the compiled modules', async () => {
-    const schemas = (await import(pathToFileURL(join(project.dir, 'dist/hostile/thing/schemas.js')).href)) as { makeThingSchema: { shape: { mood: { options: string[] } } } };
+    const schemas = (await import(pathToFileURL(join(project.dir, 'dist/hostile/thing/schemas.js')).href)) as {
+      makeThingSchema: { shape: { mood: { options: string[] } } };
+    };
     expect(schemas.makeThingSchema.shape.mood.options).toEqual(NASTY);
-    const types = (await import(pathToFileURL(join(project.dir, 'dist/hostile/types.js')).href)) as { labelSchema: { safeParse(v: unknown): { success: boolean } } };
+    const types = (await import(pathToFileURL(join(project.dir, 'dist/hostile/types.js')).href)) as {
+      labelSchema: { safeParse(v: unknown): { success: boolean } };
+    };
     const regex = new RegExp(`^(?:${PATTERN})$`, 'u');
     for (const probe of ['"\'`$\\{}*/', 'abc', '${}', '']) expect(types.labelSchema.safeParse({ text: probe }).success, probe).toBe(regex.test(probe));
     const state = (await import(pathToFileURL(join(project.dir, 'dist/hostile/thing/types.js')).href)) as { initialThingState(): { mood: string } };
@@ -87,7 +115,10 @@ describe('hostile strings', () => {
     const text = project.read('src/hostile/thing/types.ts');
     const source = ts.createSourceFile('t.ts', text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
     const state = source.statements.find((s) => ts.isInterfaceDeclaration(s) && s.name.text === 'ThingState')!;
-    const doc = ts.getJSDocCommentsAndTags(state).map((d) => (typeof d.comment === 'string' ? d.comment : '')).join('');
+    const doc = ts
+      .getJSDocCommentsAndTags(state)
+      .map((d) => (typeof d.comment === 'string' ? d.comment : ''))
+      .join('');
     expect(doc).toContain('*\\/ evil()');
     expect(doc).toContain('${process.exit(1)}');
     expect(doc).not.toContain('\u0000');

@@ -53,7 +53,14 @@ export function tempProject(specs: Record<string, string>): TempProject {
     async gen(...args) {
       let stdout = '';
       let stderr = '';
-      const io: Io = { cwd: dir, env: { NO_COLOR: '1' }, stdoutIsTTY: false, stderrIsTTY: false, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
+      const io: Io = {
+        cwd: dir,
+        env: { NO_COLOR: '1' },
+        stdoutIsTTY: false,
+        stderrIsTTY: false,
+        stdout: (t) => void (stdout += t),
+        stderr: (t) => void (stderr += t),
+      };
       const code = await run(['gen', ...args], io);
       return { code, stdout, stderr };
     },

@@ -24,13 +24,24 @@ describe('generated code under tsc --strict', () => {
     const project = tempProject({ 'bank.groundwork.yaml': fixture('bank') });
     projects.push(project);
     await project.gen();
-    const spec = project.read('bank.groundwork.yaml').replace('      AccountClosed: {}\n', '      AccountClosed: {}\n      AccountReopened: {}\n').replace('        emits: [AccountClosed]\n', '        emits: [AccountClosed, AccountReopened]\n');
+    const spec = project
+      .read('bank.groundwork.yaml')
+      .replace('      AccountClosed: {}\n', '      AccountClosed: {}\n      AccountReopened: {}\n')
+      .replace('        emits: [AccountClosed]\n', '        emits: [AccountClosed, AccountReopened]\n');
     project.write('bank.groundwork.yaml', spec);
     expect((await project.gen()).code).toBe(0);
     const errors = project.tsc();
     expect(errors).toContain('src/banking/account/evolve.ts');
     expect(errors).toContain("Property 'AccountReopened' is missing");
-    project.write('src/banking/account/evolve.ts', project.read('src/banking/account/evolve.ts').replace('export const evolve: AccountEvolvers = {\n', 'export const evolve: AccountEvolvers = {\n  AccountReopened(state) {\n    state.status = \'open\';\n  },\n'));
+    project.write(
+      'src/banking/account/evolve.ts',
+      project
+        .read('src/banking/account/evolve.ts')
+        .replace(
+          'export const evolve: AccountEvolvers = {\n',
+          "export const evolve: AccountEvolvers = {\n  AccountReopened(state) {\n    state.status = 'open';\n  },\n",
+        ),
+    );
     expect(project.tsc()).toBe('');
   }, 60_000);
 

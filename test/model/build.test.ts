@@ -90,7 +90,10 @@ describe('the model resolves references once', () => {
     const context = crm();
     const [person, note] = context.aggregates;
     const [people, notes] = context.projections;
-    expect(people!.handles.map((h) => [h.event, h.aggregate])).toEqual([[person!.events[1], person], [person!.events[0], person]]);
+    expect(people!.handles.map((h) => [h.event, h.aggregate])).toEqual([
+      [person!.events[1], person],
+      [person!.events[0], person],
+    ]);
     expect(people!.handles[0]!.aggregate).toBe(person);
     expect(notes!.handles[0]!.event).toBe(note!.events[0]);
     expect(notes!.handles[1]!.aggregate).toBe(person);

@@ -57,7 +57,9 @@ export const increment: CommandDefinition<z.output<typeof incrementInput>, Count
   allow: ['owner'],
   actors: ['human', 'agent', 'job'],
   decide: (command, state) =>
-    state.value + command.by > state.limit ? reject('limit', `would exceed the limit of ${state.limit}`) : [{ type: 'CounterIncremented', data: { by: command.by } }],
+    state.value + command.by > state.limit
+      ? reject('limit', `would exceed the limit of ${state.limit}`)
+      : [{ type: 'CounterIncremented', data: { by: command.by } }],
   undo: undefined,
 };
 

@@ -2,7 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CommandPipeline, ProjectionRunner, openSqliteStore, type AnyProjection, type AuditRecord, type ProjectionDefinition, type SqliteStore, type StoredEvent } from '../../src/runtime/index.js';
+import {
+  CommandPipeline,
+  ProjectionRunner,
+  openSqliteStore,
+  type AnyProjection,
+  type AuditRecord,
+  type ProjectionDefinition,
+  type SqliteStore,
+  type StoredEvent,
+} from '../../src/runtime/index.js';
 import { counter, human, increment, openCounter } from './counter.js';
 
 let dir: string;
@@ -27,7 +36,13 @@ function eventCount(): number {
   return (store.db.prepare('SELECT COUNT(*) AS n FROM gw_events').get() as { n: number }).n;
 }
 
-const agentForAlice = { actor: { id: 'agent-7', kind: 'agent', roles: ['owner'] }, onBehalfOf: 'alice', tenant: 't1', correlationId: 'corr-1', causationId: 'cause-1' } as const;
+const agentForAlice = {
+  actor: { id: 'agent-7', kind: 'agent', roles: ['owner'] },
+  onBehalfOf: 'alice',
+  tenant: 't1',
+  correlationId: 'corr-1',
+  causationId: 'cause-1',
+} as const;
 
 describe('the command pipeline', () => {
   it('records who acted, for whom, and the decision, apart from the events', async () => {
@@ -36,12 +51,35 @@ describe('the command pipeline', () => {
     expect(result).toMatchObject({ ok: true, commandId: 'cmd-42', streamId: 'c1', version: 2, duplicate: false });
     const audit = audits()[1]!;
     expect(audit).toEqual({
-      commandId: 'cmd-42', command: 'Increment', streamId: 'c1', tenant: 't1',
-      actor: { id: 'agent-7', kind: 'agent', roles: ['owner'] }, onBehalfOf: 'alice', subject: 'alice',
-      correlationId: 'corr-1', causationId: 'cause-1', idempotencyKey: null, payloadHash: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown as string,
-      decision: 'allowed', reason: null, outcome: 'accepted', error: null, versions: { from: 2, to: 2 },
+      commandId: 'cmd-42',
+      command: 'Increment',
+      streamId: 'c1',
+      tenant: 't1',
+      actor: { id: 'agent-7', kind: 'agent', roles: ['owner'] },
+      onBehalfOf: 'alice',
+      subject: 'alice',
+      correlationId: 'corr-1',
+      causationId: 'cause-1',
+      idempotencyKey: null,
+      payloadHash: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown as string,
+      decision: 'allowed',
+      reason: null,
+      outcome: 'accepted',
+      error: null,
+      versions: { from: 2, to: 2 },
     });
-    if (result.ok) expect(result.events[0]!.metadata).toEqual({ commandId: 'cmd-42', command: 'Increment', correlationId: 'corr-1', causationId: 'cause-1', actorId: 'agent-7', actorKind: 'agent', onBehalfOf: 'alice', subject: 'alice', tenant: 't1' });
+    if (result.ok)
+      expect(result.events[0]!.metadata).toEqual({
+        commandId: 'cmd-42',
+        command: 'Increment',
+        correlationId: 'corr-1',
+        causationId: 'cause-1',
+        actorId: 'agent-7',
+        actorKind: 'agent',
+        onBehalfOf: 'alice',
+        subject: 'alice',
+        tenant: 't1',
+      });
   });
 
   it('denies a missing role and a wrong actor kind, audits the denial, and records no event', async () => {
@@ -51,17 +89,31 @@ describe('the command pipeline', () => {
     const wrongKind = await pipeline.execute(increment, { counterId: 'c1', by: 1 }, { actor: { id: 's1', kind: 'service', roles: ['owner'] }, tenant: 't1' });
     expect(wrongKind).toMatchObject({ ok: false, error: { code: 'forbidden', reason: 'actor-kind' } });
     expect(eventCount()).toBe(1);
-    expect(audits().slice(1).map((a) => [a.outcome, a.decision, a.reason?.split(':')[0]])).toEqual([['denied', 'denied', 'role'], ['denied', 'denied', 'actor-kind']]);
+    expect(
+      audits()
+        .slice(1)
+        .map((a) => [a.outcome, a.decision, a.reason?.split(':')[0]]),
+    ).toEqual([
+      ['denied', 'denied', 'role'],
+      ['denied', 'denied', 'actor-kind'],
+    ]);
   });
 
-  it('denies a confused deputy: an agent acting for alice cannot touch bob\'s counter', async () => {
+  it("denies a confused deputy: an agent acting for alice cannot touch bob's counter", async () => {
     await pipeline.execute(openCounter, { counterId: 'bobs', owner: 'bob', limit: 10 }, human);
     const result = await pipeline.execute(increment, { counterId: 'bobs', by: 1 }, agentForAlice);
     expect(result).toMatchObject({ ok: false, error: { code: 'forbidden', reason: 'subject' } });
     const created = await pipeline.execute(openCounter, { counterId: 'sneaky', owner: 'bob', limit: 1 }, agentForAlice);
     expect(created).toMatchObject({ ok: false, error: { code: 'forbidden', reason: 'subject' } });
     expect(eventCount()).toBe(1);
-    expect(audits().slice(1).map((a) => [a.outcome, a.onBehalfOf, a.actor.id])).toEqual([['denied', 'alice', 'agent-7'], ['denied', 'alice', 'agent-7']]);
+    expect(
+      audits()
+        .slice(1)
+        .map((a) => [a.outcome, a.onBehalfOf, a.actor.id]),
+    ).toEqual([
+      ['denied', 'alice', 'agent-7'],
+      ['denied', 'alice', 'agent-7'],
+    ]);
   });
 
   it('returns validation errors with field paths, rejects unknown keys, and audits them', async () => {
@@ -74,7 +126,9 @@ describe('the command pipeline', () => {
   });
 
   it('rejects prototype-polluting payloads and pollutes nothing', async () => {
-    const payload = JSON.parse('{"counterId":"c9","owner":"x","limit":1,"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}') as unknown;
+    const payload = JSON.parse(
+      '{"counterId":"c9","owner":"x","limit":1,"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}',
+    ) as unknown;
     const result = await pipeline.execute(openCounter, payload, human);
     expect(result).toMatchObject({ ok: false, error: { code: 'validation' } });
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
@@ -83,7 +137,10 @@ describe('the command pipeline', () => {
   it('knows not-found, already-exists and domain rules', async () => {
     expect(await pipeline.execute(increment, { counterId: 'none', by: 1 }, human)).toMatchObject({ ok: false, error: { code: 'not-found' } });
     await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 2 }, human);
-    expect(await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 2 }, human)).toMatchObject({ ok: false, error: { code: 'already-exists' } });
+    expect(await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 2 }, human)).toMatchObject({
+      ok: false,
+      error: { code: 'already-exists' },
+    });
     expect(await pipeline.execute(increment, { counterId: 'c1', by: 5 }, human)).toMatchObject({ ok: false, error: { code: 'domain', rule: 'limit' } });
     expect(audits().map((a) => a.outcome)).toEqual(['rejected', 'accepted', 'rejected', 'rejected']);
   });
@@ -119,21 +176,36 @@ describe('the command pipeline', () => {
 
   it('turns an exception in decide into a typed internal error with a failed audit record', async () => {
     await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
-    const broken = { ...increment, decide: () => { throw new Error('boom'); } };
+    const broken = {
+      ...increment,
+      decide: () => {
+        throw new Error('boom');
+      },
+    };
     expect(await pipeline.execute(broken, { counterId: 'c1', by: 1 }, human)).toMatchObject({ ok: false, error: { code: 'internal', message: 'Error: boom' } });
     expect(audits()[1]).toMatchObject({ outcome: 'failed', error: { code: 'internal' } });
   });
 });
 
 describe('projections', () => {
-  const runner = (definition: ProjectionDefinition<TotalRow>) => new ProjectionRunner(store.events, store.projections, [definition as unknown as AnyProjection], async (e) => e);
-  interface TotalRow { counterId: string; owner: string | null; total: number | null; events: number | null }
+  const runner = (definition: ProjectionDefinition<TotalRow>) =>
+    new ProjectionRunner(store.events, store.projections, [definition as unknown as AnyProjection], async (e) => e);
+  interface TotalRow {
+    counterId: string;
+    owner: string | null;
+    total: number | null;
+    events: number | null;
+  }
   const totals: ProjectionDefinition<TotalRow> = {
     name: 'Totals',
     pii: false,
     table: 'p_totals',
     key: 'counterId',
-    columns: [{ name: 'owner', kind: 'text' }, { name: 'total', kind: 'integer' }, { name: 'events', kind: 'integer' }],
+    columns: [
+      { name: 'owner', kind: 'text' },
+      { name: 'total', kind: 'integer' },
+      { name: 'events', kind: 'integer' },
+    ],
     handles: ['CounterOpened', 'CounterIncremented'],
     async apply(event: StoredEvent, rows) {
       const row = await rows.get(event.streamId);
@@ -167,7 +239,13 @@ describe('projections', () => {
 
   it('a crash in a handler applies nothing of the batch and keeps the checkpoint', async () => {
     let fail = true;
-    const flaky: ProjectionDefinition<TotalRow> = { ...totals, apply: async (event, rows) => { if (fail && event.version === 2) throw new Error('crash'); await totals.apply(event, rows); } };
+    const flaky: ProjectionDefinition<TotalRow> = {
+      ...totals,
+      apply: async (event, rows) => {
+        if (fail && event.version === 2) throw new Error('crash');
+        await totals.apply(event, rows);
+      },
+    };
     const projections = runner(flaky);
     await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
     await pipeline.execute(increment, { counterId: 'c1', by: 4 }, human);

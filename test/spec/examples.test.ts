@@ -10,7 +10,9 @@ import { compileProject } from '../../src/model/project.js';
 const fixtures = join(import.meta.dirname, '../../fixtures/examples');
 const shared = join(import.meta.dirname, '../../../shared/examples');
 const SCHEMA_LINE = '# yaml-language-server: $schema=../../schemas/groundwork.schema.json\n';
-const names = readdirSync(fixtures).filter((f) => f.endsWith('.groundwork.yaml')).sort();
+const names = readdirSync(fixtures)
+  .filter((f) => f.endsWith('.groundwork.yaml'))
+  .sort();
 
 describe('the example specs', () => {
   it('include bank and subscriptions', () => {
@@ -44,7 +46,13 @@ describe('the example specs', () => {
     expect(subscription.id).toBe('subscriptionId');
     expect(subscription.subject).toBe('customerId');
     const cancel = subscription.commands.find((c) => c.name === 'CancelSubscription')!;
-    expect(cancel).toMatchObject({ creates: false, emits: ['SubscriptionCancelled'], allow: ['customer', 'support'], actors: ['human', 'agent'], undo: 'ReinstateSubscription' });
+    expect(cancel).toMatchObject({
+      creates: false,
+      emits: ['SubscriptionCancelled'],
+      allow: ['customer', 'support'],
+      actors: ['human', 'agent'],
+      undo: 'ReinstateSubscription',
+    });
     const start = subscription.commands.find((c) => c.name === 'StartSubscription')!;
     expect(start.actors).toEqual(['human', 'agent', 'service', 'job']);
     expect(start.input.find((f) => f.name === 'email')).toMatchObject({ pii: true, type: { kind: 'email' } });

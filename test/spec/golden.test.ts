@@ -10,7 +10,9 @@ import { compileProject } from '../../src/model/project.js';
 import { formatJson, formatText } from '../../src/spec/format.js';
 
 const dir = join(import.meta.dirname, '../../fixtures/invalid');
-const fixtures = readdirSync(dir).filter((f) => f.endsWith('.groundwork.yaml')).sort();
+const fixtures = readdirSync(dir)
+  .filter((f) => f.endsWith('.groundwork.yaml'))
+  .sort();
 
 describe('golden diagnostics for invalid fixtures', () => {
   it('there are invalid fixtures', () => expect(fixtures.length).toBeGreaterThanOrEqual(5));

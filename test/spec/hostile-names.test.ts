@@ -89,7 +89,10 @@ describe('hostile names', () => {
     const result = compile(text);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     const protoFindings = result.diagnostics.filter((d) => d.code === 'GW1031');
-    expect(protoFindings.map((d) => [d.line, d.column])).toEqual([[3, 1], [5, 3]]);
+    expect(protoFindings.map((d) => [d.line, d.column])).toEqual([
+      [3, 1],
+      [5, 3],
+    ]);
   });
 
   it('case twins are rejected: Order and order, orderId and orderID', () => {

@@ -33,27 +33,70 @@ const cases: Case[] = [
   { code: 'GW0006', name: 'top level is a list', text: '- a\n- b\n' },
   { code: 'GW0006', name: 'empty file', text: '' },
   { code: 'GW0007', name: 'two documents', text: `${BASE}---\ngroundwork: 1\n`, at: '---' },
-  { code: 'GW1001', name: 'unknown key', text: variant('    id: orderId\n', '    id: orderId\n    descripton: x\n'), at: 'descripton', hint: 'did you mean "description"?' },
+  {
+    code: 'GW1001',
+    name: 'unknown key',
+    text: variant('    id: orderId\n', '    id: orderId\n    descripton: x\n'),
+    at: 'descripton',
+    hint: 'did you mean "description"?',
+  },
   { code: 'GW1002', name: 'missing id', text: variant('    id: orderId\n', ''), at: 'Order:', hint: 'id: orderId' },
   { code: 'GW1003', name: 'emits is not a list', text: variant('emits: [OrderPaid]', 'emits: OrderPaid'), at: 'OrderPaid' },
   { code: 'GW1004', name: 'snapshotEvery below 1', text: variant('    id: orderId\n', '    id: orderId\n    snapshotEvery: 0\n'), at: '0' },
   { code: 'GW1005', name: 'format version 2', text: variant('groundwork: 1', 'groundwork: 2'), at: '2' },
   { code: 'GW1010', name: 'unknown type', text: variant('        total: Money', '        total: Mony'), at: 'Mony', hint: 'did you mean "Money"?' },
   { code: 'GW1011', name: 'type cycle', text: variant('types:\n', 'types:\n  Node:\n    next: Link\n  Link:\n    node: Node\n'), at: 'Node:' },
-  { code: 'GW1012', name: 'emits unknown event', text: variant('emits: [OrderPaid]', 'emits: [OrderPayed]'), at: 'OrderPayed', hint: 'did you mean "OrderPaid"?' },
-  { code: 'GW1013', name: 'undo names unknown command', text: variant('undo: ReopenOrder', 'undo: ReopenOrdr'), at: 'ReopenOrdr', hint: 'did you mean "ReopenOrder"?' },
+  {
+    code: 'GW1012',
+    name: 'emits unknown event',
+    text: variant('emits: [OrderPaid]', 'emits: [OrderPayed]'),
+    at: 'OrderPayed',
+    hint: 'did you mean "OrderPaid"?',
+  },
+  {
+    code: 'GW1013',
+    name: 'undo names unknown command',
+    text: variant('undo: ReopenOrder', 'undo: ReopenOrdr'),
+    at: 'ReopenOrdr',
+    hint: 'did you mean "ReopenOrder"?',
+  },
   { code: 'GW1014', name: 'undo names a creating command', text: variant('undo: ReopenOrder', 'undo: PlaceOrder'), at: 'PlaceOrder' },
-  { code: 'GW1015', name: 'projection on unknown event', text: variant('on: [OrderPlaced, OrderPaid,', 'on: [OrderPlaced, OrderPayed,'), at: 'OrderPayed', hint: 'did you mean "OrderPaid"?' },
-  { code: 'GW1016', name: 'subject is not a state field', text: variant('subject: customerId', 'subject: customerID'), at: 'customerID', hint: 'did you mean "customerId"?' },
+  {
+    code: 'GW1015',
+    name: 'projection on unknown event',
+    text: variant('on: [OrderPlaced, OrderPaid,', 'on: [OrderPlaced, OrderPayed,'),
+    at: 'OrderPayed',
+    hint: 'did you mean "OrderPaid"?',
+  },
+  {
+    code: 'GW1016',
+    name: 'subject is not a state field',
+    text: variant('subject: customerId', 'subject: customerID'),
+    at: 'customerID',
+    hint: 'did you mean "customerId"?',
+  },
   { code: 'GW1017', name: 'projection key does not resolve', text: variant('key: orderId', 'key: orderNumber'), at: 'orderNumber' },
   { code: 'GW1018', name: 'state repeats the id', text: variant('    state:\n', '    state:\n      orderId: ulid\n'), at: 'orderId: ulid' },
   { code: 'GW1030', name: 'column not camelCase', text: variant('      status: string', '      Status: string'), at: 'Status', hint: 'did you mean "status"?' },
-  { code: 'GW1030', name: 'event not PascalCase', text: variant('      OrderReopened: {}', '      orderReopened: {}'), at: 'orderReopened', hint: 'did you mean "OrderReopened"?' },
+  {
+    code: 'GW1030',
+    name: 'event not PascalCase',
+    text: variant('      OrderReopened: {}', '      orderReopened: {}'),
+    at: 'orderReopened',
+    hint: 'did you mean "OrderReopened"?',
+  },
   { code: 'GW1031', name: 'reserved word as a column', text: variant('      status: string', '      class: string'), at: 'class' },
   { code: 'GW1032', name: 'zero-width character in a name', text: variant('      status: string', '      sta\u200btus: string'), at: 'sta' },
   { code: 'GW1033', name: 'name over 64 characters', text: variant('      status: string', `      ${'s'.repeat(65)}: string`), at: 'sss' },
   { code: 'GW1034', name: 'projection named like an event', text: variant('  OpenOrders:', '  OrderPlaced:'), at: 'OrderPlaced:' },
-  { code: 'GW1034', name: 'event named like a generated type', text: variant('      OrderReopened: {}', '      OrderState: {}').replace('emits: [OrderReopened]', 'emits: [OrderState]').replace('OrderPaid, OrderReopened]', 'OrderPaid, OrderState]'), at: 'OrderState: {}' },
+  {
+    code: 'GW1034',
+    name: 'event named like a generated type',
+    text: variant('      OrderReopened: {}', '      OrderState: {}')
+      .replace('emits: [OrderReopened]', 'emits: [OrderState]')
+      .replace('OrderPaid, OrderReopened]', 'OrderPaid, OrderState]'),
+    at: 'OrderState: {}',
+  },
   { code: 'GW1035', name: 'case twins', text: variant('  OpenOrders:', '  Orderplaced:'), at: 'Orderplaced:' },
   { code: 'GW1036', name: 'Windows device name', text: variant('  OpenOrders:', '  Con:'), at: 'Con:' },
   { code: 'GW1050', name: 'emits nothing', text: variant('emits: [OrderReopened]', 'emits: []'), at: '[]' },
@@ -62,13 +105,29 @@ const cases: Case[] = [
   { code: 'GW1052', name: 'unknown actor kind', text: variant('actors: [human, agent]', 'actors: [humna, agent]'), at: 'humna', hint: 'did you mean "human"?' },
   { code: 'GW1053', name: 'role listed twice', text: variant('allow: [customer, billing]', 'allow: [customer, customer]'), at: 'customer]' },
   { code: 'GW1070', name: 'pii id', text: variant('      OrderPaid: {}', '      OrderPaid:\n        orderId: { type: ulid, pii: true }'), at: 'pii' },
-  { code: 'GW1071', name: 'pii projection key', text: variant('    columns:\n', '    columns:\n      orderId: { type: ulid, pii: true }\n'), at: 'orderId', hint: 'opaque id' },
-  { code: 'GW1072', name: 'pii subject', text: variant('      customerId: ulid\n      status:', '      customerId: { type: ulid, pii: true }\n      status:'), at: 'customerId\n' },
+  {
+    code: 'GW1071',
+    name: 'pii projection key',
+    text: variant('    columns:\n', '    columns:\n      orderId: { type: ulid, pii: true }\n'),
+    at: 'orderId',
+    hint: 'opaque id',
+  },
+  {
+    code: 'GW1072',
+    name: 'pii subject',
+    text: variant('      customerId: ulid\n      status:', '      customerId: { type: ulid, pii: true }\n      status:'),
+    at: 'customerId\n',
+  },
   { code: 'GW1073', name: 'enum without values', text: variant('status: { type: enum, values: [open, paid] }', 'status: enum'), at: 'enum' },
   { code: 'GW1073', name: 'values on a string', text: variant('      status: string', '      status: { type: string, values: [a] }'), at: 'values' },
   { code: 'GW1074', name: 'min above max', text: variant('amount: { type: integer, min: 0 }', 'amount: { type: integer, min: 5, max: 1 }'), at: '5' },
   { code: 'GW1075', name: 'pattern does not compile', text: variant('pattern: "^[A-Z]{3}$"', 'pattern: "^[A-Z"'), at: '"^[A-Z"' },
-  { code: 'GW1076', name: 'pattern on an integer', text: variant('amount: { type: integer, min: 0 }', 'amount: { type: integer, pattern: "x" }'), at: 'pattern' },
+  {
+    code: 'GW1076',
+    name: 'pattern on an integer',
+    text: variant('amount: { type: integer, min: 0 }', 'amount: { type: integer, pattern: "x" }'),
+    at: 'pattern',
+  },
   { code: 'GW1077', name: 'list without items', text: variant('      status: string', '      status: list'), at: 'list' },
   { code: 'GW1090', name: 'event never emitted', text: variant('      OrderPaid: {}', '      OrderPaid: {}\n      OrderArchived: {}'), at: 'OrderArchived' },
   { code: 'GW1091', name: 'type never used', text: variant('types:\n', 'types:\n  Unused:\n    x: string\n'), at: 'Unused' },
@@ -90,7 +149,8 @@ describe('every rule', () => {
     expect(d.severity).toBe(RULES[code].severity);
     expect(d.line).toBeGreaterThanOrEqual(1);
     expect(d.column).toBeGreaterThanOrEqual(1);
-    if (at !== undefined) expect(sourceAt(text, d.line, d.column).startsWith(at), `points at ${JSON.stringify(sourceAt(text, d.line, d.column).slice(0, 30))}`).toBe(true);
+    if (at !== undefined)
+      expect(sourceAt(text, d.line, d.column).startsWith(at), `points at ${JSON.stringify(sourceAt(text, d.line, d.column).slice(0, 30))}`).toBe(true);
     if (hint !== undefined) expect(d.hint).toContain(hint);
     if (RULES[code].severity === 'error') expect(result.project).toBeUndefined();
   });
@@ -104,7 +164,8 @@ describe('every rule', () => {
   });
 
   it('names are unique across the files of a project', () => {
-    const other = 'groundwork: 1\ncontext: returns\naggregates:\n  Order:\n    id: returnId\n    events: { ReturnOpened: {} }\n    commands:\n      OpenReturn: { creates: true, emits: [ReturnOpened], allow: [support] }\n';
+    const other =
+      'groundwork: 1\ncontext: returns\naggregates:\n  Order:\n    id: returnId\n    events: { ReturnOpened: {} }\n    commands:\n      OpenReturn: { creates: true, emits: [ReturnOpened], allow: [support] }\n';
     const result = compileFiles({ 'a.groundwork.yaml': BASE, 'b.groundwork.yaml': other });
     const d = result.diagnostics.filter((x) => x.code === 'GW1034');
     expect(d).toHaveLength(1);
@@ -118,7 +179,11 @@ describe('every rule', () => {
   });
 
   it('reports every finding, not just the first', () => {
-    const text = variant('emits: [OrderPaid]', 'emits: [OrderPayed]', variant('undo: ReopenOrder', 'undo: ReopenOrdr', variant('      status: string', '      class: string')));
+    const text = variant(
+      'emits: [OrderPaid]',
+      'emits: [OrderPayed]',
+      variant('undo: ReopenOrder', 'undo: ReopenOrdr', variant('      status: string', '      class: string')),
+    );
     expect(compile(text).diagnostics.map((d) => d.code)).toEqual(['GW1090', 'GW1012', 'GW1013', 'GW1031']);
   });
 
@@ -130,6 +195,11 @@ describe('every rule', () => {
     });
     const positions = result.diagnostics.map((d) => `${d.file}:${String(d.line).padStart(4, '0')}`);
     expect(positions).toEqual([...positions].sort());
-    expect(result.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual(['a.groundwork.yaml GW1013', 'a.groundwork.yaml GW1031', 'b.groundwork.yaml GW1090', 'b.groundwork.yaml GW1012']);
+    expect(result.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual([
+      'a.groundwork.yaml GW1013',
+      'a.groundwork.yaml GW1031',
+      'b.groundwork.yaml GW1090',
+      'b.groundwork.yaml GW1012',
+    ]);
   });
 });

@@ -56,7 +56,9 @@ describe('forget', () => {
     const needles = [canaryName, canaryEmail, renamed];
     const found = needles.flatMap((n) => filesContain(dir, n).map((f) => `${n} in ${f}`));
     const inLogs = needles.filter((n) => captured.join('').includes(n));
-    console.log(`erasure canary: ${needles.length} canaries; after forget found in database, WAL, key store, checkpoints: ${found.length}; in captured output: ${inLogs.length}`);
+    console.log(
+      `erasure canary: ${needles.length} canaries; after forget found in database, WAL, key store, checkpoints: ${found.length}; in captured output: ${inLogs.length}`,
+    );
     expect(found).toEqual([]);
     expect(inLogs).toEqual([]);
     expect(filesContain(dir, other)).toContain('app.db');
@@ -101,7 +103,13 @@ describe('forget', () => {
     const at = { subject: 'cust-1', streamId: 'acct-1', version: 1, type: 'CustomerRegistered', field: 'email' };
     const text = encryptValue(key, 'ada@example.com', at);
     expect(decryptValue(key, text, at)).toBe('ada@example.com');
-    for (const moved of [{ ...at, subject: 'cust-2' }, { ...at, streamId: 'acct-2' }, { ...at, version: 2 }, { ...at, type: 'CustomerRenamed' }, { ...at, field: 'name' }]) {
+    for (const moved of [
+      { ...at, subject: 'cust-2' },
+      { ...at, streamId: 'acct-2' },
+      { ...at, version: 2 },
+      { ...at, type: 'CustomerRenamed' },
+      { ...at, field: 'name' },
+    ]) {
       expect(() => decryptValue(key, text, moved)).toThrow();
     }
     const flipped = text.slice(0, -4) + (text.endsWith('AAAA') ? 'BBBB' : 'AAAA');

@@ -71,18 +71,55 @@ const closeInput = z.strictObject({ accountId: z.string() });
 
 type Def<I> = CommandDefinition<I, CustomerState, CustomerEvent>;
 const base = { aggregate: customer, allow: ['support'], actors: ['human', 'agent'] as const, streamIdOf: (i: { accountId: string }) => i.accountId };
-export const register: Def<z.output<typeof registerInput>> = { ...base, name: 'Register', schema: registerInput, creates: true, decide: (c) => [{ type: 'CustomerRegistered', data: { customerId: c.customerId, name: c.name, email: c.email } }], undo: undefined };
-export const rename: Def<z.output<typeof renameInput>> = { ...base, name: 'Rename', schema: renameInput, creates: false, decide: (c) => [{ type: 'CustomerRenamed', data: { name: c.name } }], undo: undefined };
-export const close: Def<z.output<typeof closeInput>> = { ...base, name: 'Close', schema: closeInput, creates: false, decide: () => [{ type: 'CustomerClosed', data: {} }], undo: 'Reopen' };
-export const reopen: Def<z.output<typeof closeInput>> = { ...base, name: 'Reopen', schema: closeInput, creates: false, decide: () => [{ type: 'CustomerReopened', data: {} }], undo: undefined };
+export const register: Def<z.output<typeof registerInput>> = {
+  ...base,
+  name: 'Register',
+  schema: registerInput,
+  creates: true,
+  decide: (c) => [{ type: 'CustomerRegistered', data: { customerId: c.customerId, name: c.name, email: c.email } }],
+  undo: undefined,
+};
+export const rename: Def<z.output<typeof renameInput>> = {
+  ...base,
+  name: 'Rename',
+  schema: renameInput,
+  creates: false,
+  decide: (c) => [{ type: 'CustomerRenamed', data: { name: c.name } }],
+  undo: undefined,
+};
+export const close: Def<z.output<typeof closeInput>> = {
+  ...base,
+  name: 'Close',
+  schema: closeInput,
+  creates: false,
+  decide: () => [{ type: 'CustomerClosed', data: {} }],
+  undo: 'Reopen',
+};
+export const reopen: Def<z.output<typeof closeInput>> = {
+  ...base,
+  name: 'Reopen',
+  schema: closeInput,
+  creates: false,
+  decide: () => [{ type: 'CustomerReopened', data: {} }],
+  undo: undefined,
+};
 
-export interface DirectoryRow { accountId: string; name: string | Erased | null; email: string | Erased | null; status: string | null }
+export interface DirectoryRow {
+  accountId: string;
+  name: string | Erased | null;
+  email: string | Erased | null;
+  status: string | null;
+}
 export const directory: ProjectionDefinition<DirectoryRow, Stored<CustomerEvent>> = {
   name: 'Directory',
   pii: true,
   table: 'Directory',
   key: 'accountId',
-  columns: [{ name: 'name', kind: 'text' }, { name: 'email', kind: 'text' }, { name: 'status', kind: 'text' }],
+  columns: [
+    { name: 'name', kind: 'text' },
+    { name: 'email', kind: 'text' },
+    { name: 'status', kind: 'text' },
+  ],
   handles: ['CustomerRegistered', 'CustomerRenamed', 'CustomerClosed', 'CustomerReopened'],
   async apply(event, rows) {
     switch (event.type) {
@@ -102,7 +139,14 @@ export const directory: ProjectionDefinition<DirectoryRow, Stored<CustomerEvent>
   },
 };
 
-export const COMMANDS: Record<string, AnyCommand> = { Register: register, Rename: rename, Close: close, Reopen: reopen, OpenCounter: openCounter, Increment: increment } as unknown as Record<string, AnyCommand>;
+export const COMMANDS: Record<string, AnyCommand> = {
+  Register: register,
+  Rename: rename,
+  Close: close,
+  Reopen: reopen,
+  OpenCounter: openCounter,
+  Increment: increment,
+} as unknown as Record<string, AnyCommand>;
 
 export function signingKeys() {
   return generateKeyPairSync('ed25519');
@@ -121,7 +165,10 @@ export interface Harness extends Pick<App, 'pipeline' | 'projections' | 'trust'>
   close(): Promise<void>;
 }
 
-export async function openHarness(dir: string, options: { synchronous?: Synchronous; secureDelete?: boolean; keys?: ReturnType<typeof signingKeys>; everyEvents?: number } = {}): Promise<Harness> {
+export async function openHarness(
+  dir: string,
+  options: { synchronous?: Synchronous; secureDelete?: boolean; keys?: ReturnType<typeof signingKeys>; everyEvents?: number } = {},
+): Promise<Harness> {
   const pair = options.keys ?? signingKeys();
   const store = openSqliteStore(join(dir, 'app.db'), { synchronous: options.synchronous ?? 'NORMAL' });
   const keys = new SqliteKeyStore(join(dir, 'app.db.keys'), Buffer.alloc(32, 9), { secureDelete: options.secureDelete ?? true });
@@ -129,12 +176,31 @@ export async function openHarness(dir: string, options: { synchronous?: Synchron
   let tick = 0;
   const clock = () => new Date(Date.UTC(2026, 10, 22, 10, 0, 0, tick++));
   const app = await openApp(
-    { commands: COMMANDS, aggregates: { Customer: customer as unknown as AnyAggregate, Counter: counter as unknown as AnyAggregate }, projections: [directory as unknown as AnyProjection] },
-    { store, keys, checkpointSink: sink, clock, signingKey: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), checkpointEvery: { events: options.everyEvents ?? 1_000_000, seconds: 1_000_000 }, env: {} },
+    {
+      commands: COMMANDS,
+      aggregates: { Customer: customer as unknown as AnyAggregate, Counter: counter as unknown as AnyAggregate },
+      projections: [directory as unknown as AnyProjection],
+    },
+    {
+      store,
+      keys,
+      checkpointSink: sink,
+      clock,
+      signingKey: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      checkpointEvery: { events: options.everyEvents ?? 1_000_000, seconds: 1_000_000 },
+      env: {},
+    },
   );
   return {
-    dir, app, store, keys, sink, publicKey: pair.publicKey,
-    pipeline: app.pipeline, projections: app.projections, trust: app.trust,
+    dir,
+    app,
+    store,
+    keys,
+    sink,
+    publicKey: pair.publicKey,
+    pipeline: app.pipeline,
+    projections: app.projections,
+    trust: app.trust,
     checkpoint: async () => (await app.checkpoint())!,
     verify: (statePath) => verifyStore(store.chains, { storeId: store.events.storeId, publicKey: pair.publicKey, sink, statePath }),
     close: () => app.close(),

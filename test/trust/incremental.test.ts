@@ -20,7 +20,10 @@ describe('incremental verify', () => {
       for (let i = 0; i < 5; i++) await h.pipeline.execute(increment, { counterId: `c${i}`, by: 1 }, human);
       const next = await h.verify(state);
       expect(next).toMatchObject({ ok: true, incremental: true, rows: { events: 5, commands: 5 } });
-      const victim = h.store.db.prepare(`SELECT bucket, bseq FROM gw_events WHERE stream_id = 'c3' ORDER BY version DESC LIMIT 1`).get() as { bucket: number; bseq: number };
+      const victim = h.store.db.prepare(`SELECT bucket, bseq FROM gw_events WHERE stream_id = 'c3' ORDER BY version DESC LIMIT 1`).get() as {
+        bucket: number;
+        bseq: number;
+      };
       h.store.db.prepare(`UPDATE gw_events SET row_hash = zeroblob(32) WHERE bucket = ? AND bseq = ?`).run(victim.bucket, victim.bseq);
       const tampered = await h.verify(state);
       expect(tampered.ok).toBe(false);

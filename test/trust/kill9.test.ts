@@ -18,7 +18,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function runAndKill(path: string, start: number, afterMs: number, inFlight: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'kill9-child.mjs'), path, String(start), String(inFlight)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'kill9-child.mjs'), path, String(start), String(inFlight)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -27,7 +29,12 @@ function runAndKill(path: string, start: number, afterMs: number, inFlight: numb
     child.on('exit', (_code, signal) => {
       clearTimeout(timer);
       if (signal !== 'SIGKILL') return reject(new Error(`child exited by itself: ${err}`));
-      resolve(out.split('\n').filter((l) => l.startsWith('ack ')).map((l) => l.slice(4)));
+      resolve(
+        out
+          .split('\n')
+          .filter((l) => l.startsWith('ack '))
+          .map((l) => l.slice(4)),
+      );
     });
   });
 }
@@ -36,41 +43,49 @@ describe('kill -9 while appending', () => {
   it.each([
     ['one command at a time', 1],
     ['16 commands in flight, committed in groups', 16],
-  ])(`%s: loses no acknowledged command over ${RUNS} crashes`, async (label, inFlight) => {
-    const path = join(dir, `kill9-${inFlight}.db`);
-    let acked = 0;
-    let lost = 0;
-    let recoveryMs = 0;
-    let next = 0;
-    for (let run = 0; run < RUNS; run++) {
-      const acks = await runAndKill(path, next, 150 + Math.floor(Math.random() * 350), inFlight);
-      acked += acks.length;
-      const started = performance.now();
-      const store = openSqliteStore(path);
-      const db = store.db;
-      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-      for (const id of acks) if ((await store.events.findAccepted('t', { commandId: id })) === undefined) lost++;
-      const parts = db.prepare(`SELECT json_extract(metadata, '$.commandId') AS id, COUNT(*) AS n FROM gw_events WHERE type = 'Posted' GROUP BY id HAVING n != 3`).all();
-      expect(parts).toEqual([]);
-      const gaps = db.prepare(`SELECT stream_id, COUNT(*) AS n, MAX(version) AS v FROM gw_events GROUP BY stream_id HAVING n != v`).all();
-      expect(gaps).toEqual([]);
-      const report = await verifyStore(store.chains, { storeId: store.events.storeId });
-      expect(report.findings).toEqual([]);
-      recoveryMs += performance.now() - started;
-      next = 1_000_000 * (run + 1);
-      await store.close();
-    }
-    const raw = new Database(path);
-    const commands = (raw.prepare(`SELECT COUNT(*) AS n FROM gw_commands WHERE command = 'Post'`).get() as { n: number }).n;
-    // Positive control: the same check finds a command that really is missing.
-    const victim = (raw.prepare(`SELECT command_id AS id FROM gw_commands WHERE command = 'Post' ORDER BY id DESC LIMIT 1`).get() as { id: string }).id;
-    raw.prepare(`DELETE FROM gw_commands WHERE command_id = ?`).run(victim);
-    raw.close();
-    const control = openSqliteStore(path);
-    expect(await control.events.findAccepted('t', { commandId: victim })).toBeUndefined();
-    await control.close();
-    console.log(`kill-9 (${label}): ${RUNS} runs, ${acked} acknowledged commands, ${lost} lost, ${commands} committed in all, mean recovery (open + integrity check + verify) ${(recoveryMs / RUNS).toFixed(1)} ms`);
-    expect(acked).toBeGreaterThan(RUNS);
-    expect(lost).toBe(0);
-  }, 120_000);
+  ])(
+    `%s: loses no acknowledged command over ${RUNS} crashes`,
+    async (label, inFlight) => {
+      const path = join(dir, `kill9-${inFlight}.db`);
+      let acked = 0;
+      let lost = 0;
+      let recoveryMs = 0;
+      let next = 0;
+      for (let run = 0; run < RUNS; run++) {
+        const acks = await runAndKill(path, next, 150 + Math.floor(Math.random() * 350), inFlight);
+        acked += acks.length;
+        const started = performance.now();
+        const store = openSqliteStore(path);
+        const db = store.db;
+        expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+        for (const id of acks) if ((await store.events.findAccepted('t', { commandId: id })) === undefined) lost++;
+        const parts = db
+          .prepare(`SELECT json_extract(metadata, '$.commandId') AS id, COUNT(*) AS n FROM gw_events WHERE type = 'Posted' GROUP BY id HAVING n != 3`)
+          .all();
+        expect(parts).toEqual([]);
+        const gaps = db.prepare(`SELECT stream_id, COUNT(*) AS n, MAX(version) AS v FROM gw_events GROUP BY stream_id HAVING n != v`).all();
+        expect(gaps).toEqual([]);
+        const report = await verifyStore(store.chains, { storeId: store.events.storeId });
+        expect(report.findings).toEqual([]);
+        recoveryMs += performance.now() - started;
+        next = 1_000_000 * (run + 1);
+        await store.close();
+      }
+      const raw = new Database(path);
+      const commands = (raw.prepare(`SELECT COUNT(*) AS n FROM gw_commands WHERE command = 'Post'`).get() as { n: number }).n;
+      // Positive control: the same check finds a command that really is missing.
+      const victim = (raw.prepare(`SELECT command_id AS id FROM gw_commands WHERE command = 'Post' ORDER BY id DESC LIMIT 1`).get() as { id: string }).id;
+      raw.prepare(`DELETE FROM gw_commands WHERE command_id = ?`).run(victim);
+      raw.close();
+      const control = openSqliteStore(path);
+      expect(await control.events.findAccepted('t', { commandId: victim })).toBeUndefined();
+      await control.close();
+      console.log(
+        `kill-9 (${label}): ${RUNS} runs, ${acked} acknowledged commands, ${lost} lost, ${commands} committed in all, mean recovery (open + integrity check + verify) ${(recoveryMs / RUNS).toFixed(1)} ms`,
+      );
+      expect(acked).toBeGreaterThan(RUNS);
+      expect(lost).toBe(0);
+    },
+    120_000,
+  );
 });

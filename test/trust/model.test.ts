@@ -29,7 +29,10 @@ interface Real {
 const human = { actor: { id: 'u', kind: 'human', roles: ['owner'] }, tenant: 't1' } as const;
 
 class AddCounter implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly id: number, readonly by: number) {}
+  constructor(
+    readonly id: number,
+    readonly by: number,
+  ) {}
   check = () => true;
   async run(m: Model, r: Real) {
     if (!m.counters.has(this.id)) {
@@ -43,7 +46,10 @@ class AddCounter implements fc.AsyncCommand<Model, Real> {
 }
 
 class Name implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly id: number, readonly name: string) {}
+  constructor(
+    readonly id: number,
+    readonly name: string,
+  ) {}
   check = (m: Readonly<Model>) => !m.forgotten.has(this.id);
   async run(m: Model, r: Real) {
     const result = m.names.has(this.id)
@@ -114,7 +120,10 @@ describe('the store against a model', () => {
         const keys = signingKeys();
         const real: Real = { h: await openHarness(dir, { keys }), dir, keys };
         try {
-          await fc.asyncModelRun(() => ({ model: { counters: new Map<number, number>(), names: new Map<number, string>(), forgotten: new Set<number>() }, real }), [...cmds, new Read(), new Verify()]);
+          await fc.asyncModelRun(
+            () => ({ model: { counters: new Map<number, number>(), names: new Map<number, string>(), forgotten: new Set<number>() }, real }),
+            [...cmds, new Read(), new Verify()],
+          );
         } finally {
           await real.h.close();
           rmSync(dir, { recursive: true, force: true });

@@ -10,8 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newSigningKeys, ulidGenerator } from '../../src/runtime/index.js';
 import { fixture, tempProject, type TempProject } from '../gen/project.js';
 
-interface Result { ok: boolean; commandId: string; version?: number; events?: Array<{ type: string; metadata: { causationId: string | null } }>; error?: { code: string; message: string; reason?: string } }
-interface Entry { audit: { command: string; outcome: string; actor: { id: string; kind: string }; onBehalfOf: string | null; causationId: string | null }; events: Array<{ type: string; data: Record<string, unknown> }> }
+interface Result {
+  ok: boolean;
+  commandId: string;
+  version?: number;
+  events?: Array<{ type: string; metadata: { causationId: string | null } }>;
+  error?: { code: string; message: string; reason?: string };
+}
+interface Entry {
+  audit: { command: string; outcome: string; actor: { id: string; kind: string }; onBehalfOf: string | null; causationId: string | null };
+  events: Array<{ type: string; data: Record<string, unknown> }>;
+}
 interface App {
   commands: Record<string, (input: Record<string, unknown>, context: Record<string, unknown>) => Promise<Result>>;
   trust: {
@@ -39,7 +48,11 @@ const agent = { actor: { id: 'support-bot-1', kind: 'agent', roles: ['support'] 
 const supervisor = { actor: { id: 'sam', kind: 'human', roles: ['support'] }, tenant: 'acme' };
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(project.dir, 'dist/cli.js'), ...args], { cwd: project.dir, env: { ...process.env, ...env, GROUNDWORK_DB: join(project.dir, 'billing.db'), GROUNDWORK_TENANT: 'acme' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(project.dir, 'dist/cli.js'), ...args], {
+    cwd: project.dir,
+    env: { ...process.env, ...env, GROUNDWORK_DB: join(project.dir, 'billing.db'), GROUNDWORK_TENANT: 'acme' },
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -48,12 +61,18 @@ beforeAll(async () => {
   expect((await project.gen()).code).toBe(0);
   expect(project.tsc(true)).toBe('');
   const { createApp } = (await import(pathToFileURL(join(project.dir, 'dist/app.js')).href)) as { createApp: (o: Record<string, unknown>) => Promise<App> };
-  app = await createApp({ path: join(project.dir, 'billing.db'), kek: Buffer.from(env.GROUNDWORK_KEK, 'base64'), signingKey: env.GROUNDWORK_SIGNING_KEY, verifyKey: env.GROUNDWORK_VERIFY_KEY });
+  app = await createApp({
+    path: join(project.dir, 'billing.db'),
+    kek: Buffer.from(env.GROUNDWORK_KEK, 'base64'),
+    signingKey: env.GROUNDWORK_SIGNING_KEY,
+    verifyKey: env.GROUNDWORK_VERIFY_KEY,
+  });
   const price = { amount: 1900, currency: 'EUR' };
   await app.commands['StartSubscription']!({ subscriptionId, customerId, plan: 'pro', price, email: 'ada@example.com' }, customer);
   await app.commands['CancelSubscription']!({ subscriptionId, reason: 'customer asked in chat' }, { ...agent, commandId: 'cancel-1' });
   await app.commands['IssueRefund']!({ refundId: ids(), subscriptionId, customerId, amount: price }, { ...agent, commandId: 'refund-1' });
-  for (const template of ['cancellation', 'refund', 'follow-up']) await app.commands['SendEmail']!({ emailId: ids(), customerId, to: 'ada@example.com', template }, { ...agent, commandId: `email-${template}` });
+  for (const template of ['cancellation', 'refund', 'follow-up'])
+    await app.commands['SendEmail']!({ emailId: ids(), customerId, to: 'ada@example.com', template }, { ...agent, commandId: `email-${template}` });
   expect((await app.checkpoint())?.seq).toBe(1);
 }, 120_000);
 
@@ -89,18 +108,30 @@ describe('the morning after', () => {
 
   it('undo reinstates through the pipeline, as the supervisor, caused by the cancellation, and only once', async () => {
     const undone = await app.trust.undo('cancel-1', supervisor);
-    expect(undone).toMatchObject({ ok: true, commandId: 'undo:cancel-1', version: 3, events: [{ type: 'SubscriptionReinstated', metadata: { causationId: 'cancel-1' } }] });
+    expect(undone).toMatchObject({
+      ok: true,
+      commandId: 'undo:cancel-1',
+      version: 3,
+      events: [{ type: 'SubscriptionReinstated', metadata: { causationId: 'cancel-1' } }],
+    });
     expect(await app.trust.undo('cancel-1', supervisor)).toMatchObject({ ok: false, error: { code: 'already-undone' } });
     const email = await app.trust.undo('email-refund', supervisor);
     expect(email).toMatchObject({ ok: false, error: { code: 'not-undoable' } });
     expect(email.error?.message).toContain('SendEmail declares no undo');
     expect(email.error?.message).toContain('Sent mail cannot be unsent');
-    const denied = await app.trust.undo('refund-1', { actor: { id: 'eve', kind: 'human', roles: ['customer'] }, tenant: 'acme' }, { reason: 'customer disputed' });
+    const denied = await app.trust.undo(
+      'refund-1',
+      { actor: { id: 'eve', kind: 'human', roles: ['customer'] }, tenant: 'acme' },
+      { reason: 'customer disputed' },
+    );
     expect(denied).toMatchObject({ ok: false, error: { code: 'forbidden', reason: 'role' } });
   });
 
-  it('a command for another tenant\'s aggregate is denied and audited', async () => {
-    const result = await app.commands['CancelSubscription']!({ subscriptionId }, { actor: { id: 'mallory', kind: 'human', roles: ['support'] }, tenant: 'evil-corp' });
+  it("a command for another tenant's aggregate is denied and audited", async () => {
+    const result = await app.commands['CancelSubscription']!(
+      { subscriptionId },
+      { actor: { id: 'mallory', kind: 'human', roles: ['support'] }, tenant: 'evil-corp' },
+    );
     expect(result).toMatchObject({ ok: false, error: { code: 'forbidden', reason: 'tenant' } });
     const audit = await app.trust.history({ actor: 'mallory' }, 'evil-corp');
     expect(audit.map((e) => e.audit.outcome)).toEqual(['denied']);
@@ -129,10 +160,19 @@ describe('the trust operations as commands a person runs', () => {
     expect(text.stdout).toContain('-> SubscriptionStarted');
     expect(text.stdout).toContain('"email":"[erased]"');
     // The ticket's five commands, then the undo and the denied undo attempt, which keep its correlation id.
-    const json = JSON.parse(cli('history', '--correlation', 'ticket-77', '--json').stdout) as { schemaVersion: number; entries: Array<{ audit: { command: string; outcome: string } }> };
+    const json = JSON.parse(cli('history', '--correlation', 'ticket-77', '--json').stdout) as {
+      schemaVersion: number;
+      entries: Array<{ audit: { command: string; outcome: string } }>;
+    };
     expect(json.schemaVersion).toBe(1);
     expect(json.entries.map((e) => `${e.audit.command} ${e.audit.outcome}`)).toEqual([
-      'CancelSubscription accepted', 'IssueRefund accepted', 'SendEmail accepted', 'SendEmail accepted', 'SendEmail accepted', 'ReinstateSubscription accepted', 'ReverseRefund denied',
+      'CancelSubscription accepted',
+      'IssueRefund accepted',
+      'SendEmail accepted',
+      'SendEmail accepted',
+      'SendEmail accepted',
+      'ReinstateSubscription accepted',
+      'ReverseRefund denied',
     ]);
   });
 
@@ -142,13 +182,18 @@ describe('the trust operations as commands a person runs', () => {
     expect(ok.stdout).toContain('OK: every hash, link and checkpoint verifies');
     const raw = (await import('better-sqlite3')).default;
     const db = new raw(join(project.dir, 'billing.db'));
-    db.prepare(`UPDATE gw_events SET payload = replace(payload, 'customer asked in chat', 'customer asked by mail') WHERE type = 'SubscriptionCancelled'`).run();
+    db.prepare(
+      `UPDATE gw_events SET payload = replace(payload, 'customer asked in chat', 'customer asked by mail') WHERE type = 'SubscriptionCancelled'`,
+    ).run();
     const row = db.prepare(`SELECT bucket, bseq FROM gw_events WHERE type = 'SubscriptionCancelled'`).get() as { bucket: number; bseq: number };
     db.close();
     const bad = cli('verify');
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain(`content-mismatch             events bucket ${row.bucket} seq ${row.bseq}: the stored bytes do not hash to row_hash`);
-    expect(JSON.parse(cli('verify', '--json').stdout)).toMatchObject({ ok: false, findings: [{ kind: 'content-mismatch', bucket: row.bucket, seq: row.bseq }] });
+    expect(JSON.parse(cli('verify', '--json').stdout)).toMatchObject({
+      ok: false,
+      findings: [{ kind: 'content-mismatch', bucket: row.bucket, seq: row.bseq }],
+    });
   });
 
   it('state-at, undo and usage errors', () => {

@@ -25,7 +25,8 @@ beforeAll(async () => {
     await h.pipeline.execute(openCounter, { counterId: `counter-${i}`, owner: 'alice', limit: 1000 }, human);
     for (let j = 0; j < (i % 7) + 2; j++) await h.pipeline.execute(increment, { counterId: `counter-${i}`, by: 1 }, human);
   }
-  for (let i = 0; i < 5; i++) await h.pipeline.execute(register, { accountId: `acct-${i}`, customerId: `cust-${i}`, name: `Name ${i}`, email: `c${i}@example.com` }, support);
+  for (let i = 0; i < 5; i++)
+    await h.pipeline.execute(register, { accountId: `acct-${i}`, customerId: `cust-${i}`, name: `Name ${i}`, email: `c${i}@example.com` }, support);
   await h.checkpoint();
   storeId = h.store.events.storeId;
   h.store.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -51,15 +52,26 @@ async function tampered(mutate: (db: Database.Database) => void, publicKey = pai
   }
 }
 
-interface Row { bucket: number; seq: number; id: number }
+interface Row {
+  bucket: number;
+  seq: number;
+  id: number;
+}
 const stats = { cases: 0, detected: 0, pinpointed: 0 };
 
 function rowsToAttack(db: Database.Database, table: 'gw_events' | 'gw_commands'): Row[] {
   const seq = table === 'gw_events' ? 'bseq' : 'cseq';
   const id = table === 'gw_events' ? 'position' : 'id';
-  const buckets = (db.prepare(`SELECT bucket, COUNT(*) AS n FROM ${table} GROUP BY bucket HAVING n >= 4 ORDER BY n DESC, bucket LIMIT 3`).all() as Array<{ bucket: number; n: number }>);
+  const buckets = db.prepare(`SELECT bucket, COUNT(*) AS n FROM ${table} GROUP BY bucket HAVING n >= 4 ORDER BY n DESC, bucket LIMIT 3`).all() as Array<{
+    bucket: number;
+    n: number;
+  }>;
   return buckets.flatMap(({ bucket, n }) =>
-    [1, Math.ceil(n / 2), n - 1, n].map((s) => ({ bucket, seq: s, id: (db.prepare(`SELECT ${id} AS id FROM ${table} WHERE bucket = ? AND ${seq} = ?`).get(bucket, s) as { id: number }).id })),
+    [1, Math.ceil(n / 2), n - 1, n].map((s) => ({
+      bucket,
+      seq: s,
+      id: (db.prepare(`SELECT ${id} AS id FROM ${table} WHERE bucket = ? AND ${seq} = ?`).get(bucket, s) as { id: number }).id,
+    })),
   );
 }
 
@@ -145,7 +157,9 @@ describe('verify against tampering', () => {
       const { bucket } = target();
       const report = await tampered((t) => {
         t.exec(`CREATE TABLE copy AS SELECT * FROM gw_events; DROP TABLE gw_events; ALTER TABLE copy RENAME TO gw_events;`);
-        t.prepare(`INSERT INTO gw_events SELECT position + 1000000, bucket, bseq, stream_id, version, type, schema_version, recorded_at, tenant, subject, metadata, payload, prev_hash, row_hash FROM gw_events WHERE bucket = ? AND bseq = 2`).run(bucket);
+        t.prepare(
+          `INSERT INTO gw_events SELECT position + 1000000, bucket, bseq, stream_id, version, type, schema_version, recorded_at, tenant, subject, metadata, payload, prev_hash, row_hash FROM gw_events WHERE bucket = ? AND bseq = 2`,
+        ).run(bucket);
       });
       expectPinpointed(report, 'duplicate', 'events', bucket, 2);
     });
@@ -167,10 +181,22 @@ describe('verify against tampering', () => {
         t.prepare(`UPDATE gw_events SET bseq = bseq + 1000 WHERE bucket = ? AND bseq >= 3`).run(bucket);
         t.prepare(`UPDATE gw_events SET bseq = bseq - 999 WHERE bucket = ? AND bseq >= 1003`).run(bucket);
         const prev = t.prepare(`SELECT * FROM gw_events WHERE bucket = ? AND bseq = 2`).get(bucket) as Record<string, unknown>;
-        const forged = { bucket, bseq: 3, position: 5_000_000, streamId: prev['stream_id'] as string, version: 999, type: 'CounterIncremented', schemaVersion: 1, recordedAt: prev['recorded_at'] as string, metadata: prev['metadata'] as string, payload: '{"by":1000}' };
+        const forged = {
+          bucket,
+          bseq: 3,
+          position: 5_000_000,
+          streamId: prev['stream_id'] as string,
+          version: 999,
+          type: 'CounterIncremented',
+          schemaVersion: 1,
+          recordedAt: prev['recorded_at'] as string,
+          metadata: prev['metadata'] as string,
+          payload: '{"by":1000}',
+        };
         const hash = eventRowHash(forged, prev['row_hash'] as Buffer);
-        t.prepare(`INSERT INTO gw_events (position, bucket, bseq, stream_id, version, type, schema_version, recorded_at, tenant, subject, metadata, payload, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 't1', NULL, ?, ?, ?, ?)`)
-          .run(forged.position, bucket, 3, forged.streamId, 999, forged.type, 1, forged.recordedAt, forged.metadata, forged.payload, prev['row_hash'], hash);
+        t.prepare(
+          `INSERT INTO gw_events (position, bucket, bseq, stream_id, version, type, schema_version, recorded_at, tenant, subject, metadata, payload, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 't1', NULL, ?, ?, ?, ?)`,
+        ).run(forged.position, bucket, 3, forged.streamId, 999, forged.type, 1, forged.recordedAt, forged.metadata, forged.payload, prev['row_hash'], hash);
       });
       expectPinpointed(report, 'link-mismatch', 'events', bucket, 4);
     });
@@ -197,7 +223,21 @@ describe('verify against tampering', () => {
       let prev = (t.prepare(`SELECT row_hash FROM gw_events WHERE bucket = ? AND bseq = 1`).get(bucket) as { row_hash: Buffer }).row_hash;
       for (const [i, r] of rows.entries()) {
         const payload = i === 0 ? '{"by":1000000}' : (r['payload'] as string);
-        const hash = eventRowHash({ bucket, bseq: r['bseq'] as number, position: r['position'] as number, streamId: r['stream_id'] as string, version: r['version'] as number, type: r['type'] as string, schemaVersion: r['schema_version'] as number, recordedAt: r['recorded_at'] as string, metadata: r['metadata'] as string, payload }, prev);
+        const hash = eventRowHash(
+          {
+            bucket,
+            bseq: r['bseq'] as number,
+            position: r['position'] as number,
+            streamId: r['stream_id'] as string,
+            version: r['version'] as number,
+            type: r['type'] as string,
+            schemaVersion: r['schema_version'] as number,
+            recordedAt: r['recorded_at'] as string,
+            metadata: r['metadata'] as string,
+            payload,
+          },
+          prev,
+        );
         t.prepare(`UPDATE gw_events SET payload = ?, prev_hash = ?, row_hash = ? WHERE position = ?`).run(payload, prev, hash, r['position']);
         prev = hash;
       }
@@ -211,7 +251,9 @@ describe('verify against tampering', () => {
     const last = db.prepare(`SELECT bucket, bseq FROM gw_events ORDER BY position DESC LIMIT 1`).get() as { bucket: number; bseq: number };
     db.close();
     const covered = await tampered((t) => t.prepare(`DELETE FROM gw_events WHERE bucket = ? AND bseq = ?`).run(last.bucket, last.bseq));
-    expect(covered.findings).toContainEqual(expect.objectContaining({ kind: 'truncated-before-checkpoint', chain: 'events', bucket: last.bucket, seq: last.bseq }));
+    expect(covered.findings).toContainEqual(
+      expect.objectContaining({ kind: 'truncated-before-checkpoint', chain: 'events', bucket: last.bucket, seq: last.bseq }),
+    );
 
     const dir = mkdtempSync(join(tmpdir(), 'gw-window-'));
     try {
@@ -241,7 +283,11 @@ describe('verify against tampering', () => {
       copyFileSync(join(dir, 'backup.db'), join(dir, 'app.db'));
       rmSync(join(dir, 'app.db-wal'), { force: true });
       const store = openSqliteStore(join(dir, 'app.db'));
-      const report = await verifyStore(store.chains, { storeId, publicKey: pair.publicKey, sink: new FileCheckpointSink(join(dir, 'app.db.checkpoints.jsonl')) });
+      const report = await verifyStore(store.chains, {
+        storeId,
+        publicKey: pair.publicKey,
+        sink: new FileCheckpointSink(join(dir, 'app.db.checkpoints.jsonl')),
+      });
       await store.close();
       expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'rollback', seq: 2 }));
     } finally {
@@ -257,7 +303,10 @@ describe('verify against tampering', () => {
   });
 
   it('pins the Merkle root encoding (golden vector from an independent Python implementation)', async () => {
-    const heads = [[7, 3, 'ab'.repeat(32), 2, 'cd'.repeat(32)], [4095, 1, '01'.repeat(32), 0, '']] as const;
+    const heads = [
+      [7, 3, 'ab'.repeat(32), 2, 'cd'.repeat(32)],
+      [4095, 1, '01'.repeat(32), 0, ''],
+    ] as const;
     expect(merkleRoot('store-1', heads)).toBe('dc4b9f4a367d97a1b9711ae4f6255bc4dc22d2e1a00794f4d312a62107ed74f9');
   });
 });

@@ -45,19 +45,31 @@ function jsonReport(plan: GenPlan, dry: boolean) {
 /** Your files' missing exports; ts-morph is loaded only here, for --deep. */
 async function missingExports(plan: GenPlan): Promise<MissingExport[]> {
   const { findMissingExports } = await import('../../write/deep.js');
-  return findMissingExports(plan.root, plan.required.filter((r) => plan.changes.some((ch) => ch.path === r.path && ch.action === 'user')));
+  return findMissingExports(
+    plan.root,
+    plan.required.filter((r) => plan.changes.some((ch) => ch.path === r.path && ch.action === 'user')),
+  );
 }
 
 async function reportCheck(io: Io, plan: GenPlan, options: GenOptions, c: Colors): Promise<number> {
   const missing = options.deep ? await missingExports(plan) : [];
   const drifted = reportDrift(io, plan, options, c, missing);
   for (const m of missing) {
-    if (options.format === 'github') io.stdout(`::error file=${m.file},line=${m.line},col=${m.column},title=GW2001::GW2001 missing export "${m.name}" imported by ${m.importedBy} (${m.hint})\n`);
-    else if (options.format === 'text') io.stdout(`${c.bold(`${m.file}:${m.line}:${m.column}`)} ${c.red('error')} ${c.dim('GW2001')} missing export "${m.name}", imported by ${m.importedBy}\n  ${c.cyan('hint:')} ${m.hint}\n`);
+    if (options.format === 'github')
+      io.stdout(
+        `::error file=${m.file},line=${m.line},col=${m.column},title=GW2001::GW2001 missing export "${m.name}" imported by ${m.importedBy} (${m.hint})\n`,
+      );
+    else if (options.format === 'text')
+      io.stdout(
+        `${c.bold(`${m.file}:${m.line}:${m.column}`)} ${c.red('error')} ${c.dim('GW2001')} missing export "${m.name}", imported by ${m.importedBy}\n  ${c.cyan('hint:')} ${m.hint}\n`,
+      );
   }
   if (missing.length > 0) io.stderr(`${missing.length} export(s) missing from your files: fix them so the generated wiring compiles.\n`);
   if (drifted || missing.length > 0) return 1;
-  if (options.format === 'text') io.stdout(`${c.green('✓')} generated code is up to date (${plan.changes.length} files)${options.deep ? ', and your files export what the wiring imports' : ''}\n`);
+  if (options.format === 'text')
+    io.stdout(
+      `${c.green('✓')} generated code is up to date (${plan.changes.length} files)${options.deep ? ', and your files export what the wiring imports' : ''}\n`,
+    );
   return 0;
 }
 
@@ -76,7 +88,15 @@ function reportDrift(io: Io, plan: GenPlan, options: GenOptions, c: Colors, miss
       ok: drift.length === 0 && missing.length === 0,
       drift: drift.map((ch) => ({ path: ch.path, action: ch.action, ownership: ch.ownership, message: describeDrift(ch) })),
       orphans: orphans.map((ch) => ch.path),
-      missingExports: missing.map((m) => ({ code: 'GW2001', file: m.file, line: m.line, column: m.column, name: m.name, importedBy: m.importedBy, hint: m.hint })),
+      missingExports: missing.map((m) => ({
+        code: 'GW2001',
+        file: m.file,
+        line: m.line,
+        column: m.column,
+        name: m.name,
+        importedBy: m.importedBy,
+        hint: m.hint,
+      })),
     };
     io.stdout(`${JSON.stringify(document, null, 2)}\n`);
   } else if (options.format === 'github') {

@@ -31,7 +31,10 @@ export interface SliceFlags {
 }
 
 function list(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 export async function sliceCommand(io: Io, target: string, flags: SliceFlags, ask: Asker | undefined): Promise<number> {
@@ -45,7 +48,9 @@ export async function sliceCommand(io: Io, target: string, flags: SliceFlags, as
   });
   if (source === undefined) {
     const known = sources.flatMap((s) => Object.keys((parse(s.text) as { aggregates?: Record<string, unknown> } | null)?.aggregates ?? {}));
-    throw new CliError('GW9009', `no spec declares an aggregate ${aggregate}`, { hint: didYouMean(aggregate, known) ?? `declared aggregates: ${known.join(', ') || 'none'}` });
+    throw new CliError('GW9009', `no spec declares an aggregate ${aggregate}`, {
+      hint: didYouMean(aggregate, known) ?? `declared aggregates: ${known.join(', ') || 'none'}`,
+    });
   }
 
   const answer = async (value: string | undefined, question: string, initial: string, flag: string, required: boolean): Promise<string> => {
@@ -71,7 +76,11 @@ export async function sliceCommand(io: Io, target: string, flags: SliceFlags, as
   };
 
   const edit = addSlice(source.text, request);
-  if (!edit.ok) throw new CliError(edit.reason === 'exists' ? 'GW9008' : 'GW9001', `${source.file}: ${edit.message}`, { exitCode: edit.reason === 'exists' ? 1 : 2, hint: edit.reason === 'exists' ? 'choose another command name, or edit the existing command in the spec' : 'add the command by hand' });
+  if (!edit.ok)
+    throw new CliError(edit.reason === 'exists' ? 'GW9008' : 'GW9001', `${source.file}: ${edit.message}`, {
+      exitCode: edit.reason === 'exists' ? 1 : 2,
+      hint: edit.reason === 'exists' ? 'choose another command name, or edit the existing command in the spec' : 'add the command by hand',
+    });
   const plan = planOrReport(io, [], { out: flags.out, force: [] }, 'text', { file: source.file, text: edit.text });
   if (plan === undefined) {
     io.stderr('The spec was not changed.\n');
@@ -82,7 +91,9 @@ export async function sliceCommand(io: Io, target: string, flags: SliceFlags, as
   listAndWrite(io, plan, flags.dryRun);
   if (flags.dryRun) return 0;
   if (edit.newEvents.length > 0) addHandlers(io, plan.root, source.file, edit.text, aggregate, edit.newEvents);
-  io.stdout(`Added ${aggregate}.${command}${edit.newEvents.length > 0 ? ` and the event${edit.newEvents.length > 1 ? 's' : ''} ${edit.newEvents.join(', ')}` : ''}. Write its rules in the decide file listed above.\n`);
+  io.stdout(
+    `Added ${aggregate}.${command}${edit.newEvents.length > 0 ? ` and the event${edit.newEvents.length > 1 ? 's' : ''} ${edit.newEvents.join(', ')}` : ''}. Write its rules in the decide file listed above.\n`,
+  );
   return 0;
 }
 
@@ -93,7 +104,11 @@ function addHandlers(io: Io, root: string, file: string, text: string, aggregate
   const aggregate = context?.aggregates.find((a) => a.name === aggregateName);
   if (context === undefined || aggregate === undefined) return;
   const path = files.evolve(context, aggregate);
-  const result = addEvolveHandlers(root, path, events.map((event) => ({ event, text: evolveHandlerText(context, aggregate, event) })));
+  const result = addEvolveHandlers(
+    root,
+    path,
+    events.map((event) => ({ event, text: evolveHandlerText(context, aggregate, event) })),
+  );
   if (result === 'added') io.stdout(`update  ${path}  (added ${events.join(', ')} to evolve)\n`);
   else io.stderr(`${path}: add a handler for ${events.join(', ')} to evolve (the file is not laid out as gen writes it)\n`);
 }

@@ -36,5 +36,13 @@ export const gen: Registration = (program, context) => {
 };
 
 function genOptions(flags: GenFlags): GenOptions {
-  return { out: flags.out, dryRun: flags.dryRun === true, diff: flags.diff === true, check: flags.check === true, deep: flags.deep === true, force: flags.force, format: chosenFormat(flags) };
+  return {
+    out: flags.out,
+    dryRun: flags.dryRun === true,
+    diff: flags.diff === true,
+    check: flags.check === true,
+    deep: flags.deep === true,
+    force: flags.force,
+    format: chosenFormat(flags),
+  };
 }

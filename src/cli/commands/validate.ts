@@ -12,7 +12,12 @@ export interface ValidateOptions {
 }
 
 export const validate: Registration = (program, { io, exit }) =>
-  withFormatOptions(program.command('validate').description('check spec files: every finding, sorted by file and position').argument(...PATHS_ARGUMENT))
+  withFormatOptions(
+    program
+      .command('validate')
+      .description('check spec files: every finding, sorted by file and position')
+      .argument(...PATHS_ARGUMENT),
+  )
     .option('--strict', 'fail on warnings too')
     .action((paths: string[], opts: { format: DiagnosticFormat; json?: boolean; strict?: boolean }) => {
       exit(validateCommand(io, paths, { format: chosenFormat(opts), strict: opts.strict === true }));

@@ -11,27 +11,55 @@ export function checkSubjectAndId(f: SpecFile, a: string, out: Finding[]): void 
   if (aggregate.subject !== undefined) {
     const subject = state[aggregate.subject];
     if (subject === undefined) {
-      out.push(finding('GW1016', f.file, [...base, 'subject'], `subject ${quote(aggregate.subject)} is not a field of the state of aggregate ${quote(a)}`, {
-        hint: didYouMean(aggregate.subject, Object.keys(state)) ?? `declare \`${aggregate.subject}\` under \`state\`, or name an existing state field`,
-      }));
+      out.push(
+        finding('GW1016', f.file, [...base, 'subject'], `subject ${quote(aggregate.subject)} is not a field of the state of aggregate ${quote(a)}`, {
+          hint: didYouMean(aggregate.subject, Object.keys(state)) ?? `declare \`${aggregate.subject}\` under \`state\`, or name an existing state field`,
+        }),
+      );
     } else if (asObject(subject).pii === true) {
-      out.push(finding('GW1072', f.file, [...base, 'subject'], `subject ${quote(aggregate.subject)} is marked pii; the subject id is written to the audit log in clear`, {
-        hint: 'use an opaque customer id as the subject and keep the personal data in other fields',
-      }));
+      out.push(
+        finding(
+          'GW1072',
+          f.file,
+          [...base, 'subject'],
+          `subject ${quote(aggregate.subject)} is marked pii; the subject id is written to the audit log in clear`,
+          {
+            hint: 'use an opaque customer id as the subject and keep the personal data in other fields',
+          },
+        ),
+      );
     }
   }
   if (aggregate.id in state) {
-    out.push(finding('GW1018', f.file, [...base, 'state', aggregate.id], `state field ${quote(aggregate.id)} repeats the aggregate id`, { at: 'key', hint: 'the id is part of every aggregate already: remove the field' }));
+    out.push(
+      finding('GW1018', f.file, [...base, 'state', aggregate.id], `state field ${quote(aggregate.id)} repeats the aggregate id`, {
+        at: 'key',
+        hint: 'the id is part of every aggregate already: remove the field',
+      }),
+    );
   }
   for (const [c, command] of Object.entries(aggregate.commands)) {
     if (command.input !== undefined && aggregate.id in command.input) {
-      out.push(finding('GW1018', f.file, [...base, 'commands', c, 'input', aggregate.id], `input field ${quote(aggregate.id)} repeats the aggregate id`, { at: 'key', hint: 'every command carries the aggregate id already: remove the field' }));
+      out.push(
+        finding('GW1018', f.file, [...base, 'commands', c, 'input', aggregate.id], `input field ${quote(aggregate.id)} repeats the aggregate id`, {
+          at: 'key',
+          hint: 'every command carries the aggregate id already: remove the field',
+        }),
+      );
     }
   }
   for (const [e, event] of Object.entries(aggregate.events)) {
     const field = event.fields[aggregate.id];
     if (field !== undefined && asObject(field).pii === true) {
-      out.push(finding('GW1070', f.file, [...structureFieldsPath([...base, 'events', e], event), aggregate.id, 'pii'], `field ${quote(aggregate.id)} is the aggregate id and cannot be pii`, { at: 'key', hint: 'ids are stored in clear and can never be erased; use an opaque id' }));
+      out.push(
+        finding(
+          'GW1070',
+          f.file,
+          [...structureFieldsPath([...base, 'events', e], event), aggregate.id, 'pii'],
+          `field ${quote(aggregate.id)} is the aggregate id and cannot be pii`,
+          { at: 'key', hint: 'ids are stored in clear and can never be erased; use an opaque id' },
+        ),
+      );
     }
   }
 }

@@ -35,7 +35,12 @@ export function checkFieldMap(ctx: FieldContext, path: Path, fields: FieldMapSpe
     if (checkName(ctx.out, ctx.file, fieldPath, name, 'camel', 'key', 'field')) {
       const twin = folded.get(name.toLowerCase());
       if (twin !== undefined) {
-        ctx.out.push(finding('GW1035', ctx.file, fieldPath, `field ${quote(name)} differs only in letter case from field ${quote(twin)}`, { at: 'key', hint: 'rename one of them' }));
+        ctx.out.push(
+          finding('GW1035', ctx.file, fieldPath, `field ${quote(name)} differs only in letter case from field ${quote(twin)}`, {
+            at: 'key',
+            hint: 'rename one of them',
+          }),
+        );
       }
       folded.set(name.toLowerCase(), name);
     }
@@ -53,16 +58,22 @@ function checkField(ctx: FieldContext, path: Path, field: FieldSpec): void {
   const known = BUILTINS.has(f.type) || ctx.typeNames.includes(f.type);
   if (!known) {
     const elsewhere = ctx.otherContextTypes.get(f.type);
-    const hint = elsewhere !== undefined
-      ? `type ${quote(f.type)} is declared in context "${elsewhere}"; types are local to their context, so declare it here too`
-      : didYouMean(f.type, [...BUILTIN_TYPES, ...ctx.typeNames]) ?? `use a built-in type (${BUILTIN_TYPES.join(', ')}) or declare it under \`types\``;
+    const hint =
+      elsewhere !== undefined
+        ? `type ${quote(f.type)} is declared in context "${elsewhere}"; types are local to their context, so declare it here too`
+        : (didYouMean(f.type, [...BUILTIN_TYPES, ...ctx.typeNames]) ?? `use a built-in type (${BUILTIN_TYPES.join(', ')}) or declare it under \`types\``);
     out.push(finding('GW1010', file, typePath(path, field), `unknown type ${quote(f.type)}`, { hint }));
   } else if (!BUILTINS.has(f.type)) {
     ctx.used.add(f.type);
   }
   const kind = BUILTINS.has(f.type) ? f.type : 'named';
   const notFor = (key: keyof FieldObject, allowed: string) =>
-    out.push(finding('GW1076', file, [...path, key], `\`${key}\` does not apply to a field of type ${quote(f.type)}`, { at: 'key', hint: `\`${key}\` applies to ${allowed}; remove it` }));
+    out.push(
+      finding('GW1076', file, [...path, key], `\`${key}\` does not apply to a field of type ${quote(f.type)}`, {
+        at: 'key',
+        hint: `\`${key}\` applies to ${allowed}; remove it`,
+      }),
+    );
 
   if ((f.min !== undefined || f.max !== undefined) && !NUMERIC.has(kind) && known) notFor(f.min !== undefined ? 'min' : 'max', 'integer and number fields');
   if ((f.minLength !== undefined || f.maxLength !== undefined) && !TEXT.has(kind) && kind !== 'list' && known) {
@@ -73,7 +84,11 @@ function checkField(ctx: FieldContext, path: Path, field: FieldSpec): void {
     out.push(finding('GW1074', file, [...path, 'min'], `min (${f.min}) is greater than max (${f.max})`, { hint: 'swap them or fix one bound' }));
   }
   if (f.minLength !== undefined && f.maxLength !== undefined && f.minLength > f.maxLength) {
-    out.push(finding('GW1074', file, [...path, 'minLength'], `minLength (${f.minLength}) is greater than maxLength (${f.maxLength})`, { hint: 'swap them or fix one bound' }));
+    out.push(
+      finding('GW1074', file, [...path, 'minLength'], `minLength (${f.minLength}) is greater than maxLength (${f.maxLength})`, {
+        hint: 'swap them or fix one bound',
+      }),
+    );
   }
   if (kind === 'integer') {
     for (const key of ['min', 'max'] as const) {
@@ -93,16 +108,29 @@ function checkPattern(ctx: FieldContext, path: Path, pattern: string): void {
     new RegExp(pattern, 'u');
   } catch (error) {
     const reason = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error);
-    ctx.out.push(finding('GW1075', ctx.file, path, `pattern is not a valid regular expression: ${reason}`, { hint: 'patterns use JavaScript syntax with the u flag; escape special characters with a backslash' }));
+    ctx.out.push(
+      finding('GW1075', ctx.file, path, `pattern is not a valid regular expression: ${reason}`, {
+        hint: 'patterns use JavaScript syntax with the u flag; escape special characters with a backslash',
+      }),
+    );
   }
 }
 
 function checkEnum(ctx: FieldContext, path: Path, field: FieldSpec, kind: string): void {
   const f = asObject(field);
   if (kind === 'enum' && (f.values === undefined || f.values.length === 0)) {
-    ctx.out.push(finding('GW1073', ctx.file, f.values === undefined ? typePath(path, field) : [...path, 'values'], 'an enum needs a non-empty list of `values`', { hint: 'for example `{ type: enum, values: [active, cancelled] }`' }));
+    ctx.out.push(
+      finding('GW1073', ctx.file, f.values === undefined ? typePath(path, field) : [...path, 'values'], 'an enum needs a non-empty list of `values`', {
+        hint: 'for example `{ type: enum, values: [active, cancelled] }`',
+      }),
+    );
   } else if (kind !== 'enum' && f.values !== undefined) {
-    ctx.out.push(finding('GW1073', ctx.file, [...path, 'values'], `\`values\` only applies to enum fields, not to ${quote(f.type)}`, { at: 'key', hint: 'write `type: enum` or remove `values`' }));
+    ctx.out.push(
+      finding('GW1073', ctx.file, [...path, 'values'], `\`values\` only applies to enum fields, not to ${quote(f.type)}`, {
+        at: 'key',
+        hint: 'write `type: enum` or remove `values`',
+      }),
+    );
   }
   reportDuplicates(ctx.out, ctx.file, [...path, 'values'], f.values ?? [], 'enum value');
 }
@@ -110,9 +138,18 @@ function checkEnum(ctx: FieldContext, path: Path, field: FieldSpec, kind: string
 function checkList(ctx: FieldContext, path: Path, field: FieldSpec, kind: string): void {
   const f = asObject(field);
   if (kind === 'list' && f.items === undefined) {
-    ctx.out.push(finding('GW1077', ctx.file, typePath(path, field), 'a list needs `items`: the type of each item', { hint: 'for example `{ type: list, items: string }`' }));
+    ctx.out.push(
+      finding('GW1077', ctx.file, typePath(path, field), 'a list needs `items`: the type of each item', {
+        hint: 'for example `{ type: list, items: string }`',
+      }),
+    );
   } else if (kind !== 'list' && f.items !== undefined) {
-    ctx.out.push(finding('GW1077', ctx.file, [...path, 'items'], `\`items\` only applies to list fields, not to ${quote(f.type)}`, { at: 'key', hint: 'write `type: list` or remove `items`' }));
+    ctx.out.push(
+      finding('GW1077', ctx.file, [...path, 'items'], `\`items\` only applies to list fields, not to ${quote(f.type)}`, {
+        at: 'key',
+        hint: 'write `type: list` or remove `items`',
+      }),
+    );
   }
   if (f.items !== undefined) checkField(ctx, [...path, 'items'], f.items);
 }

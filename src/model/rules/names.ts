@@ -9,7 +9,12 @@ export function checkContexts(files: readonly SpecFile[], out: Finding[]): void 
     checkName(out, file, ['context'], spec.context, 'context', 'value', 'context');
     const first = seen.get(spec.context);
     if (first === undefined) seen.set(spec.context, file);
-    else out.push(finding('GW1037', file, ['context'], `context ${quote(spec.context)} is already declared in ${first}`, { hint: 'one file per bounded context: merge the two files or rename one context' }));
+    else
+      out.push(
+        finding('GW1037', file, ['context'], `context ${quote(spec.context)} is already declared in ${first}`, {
+          hint: 'one file per bounded context: merge the two files or rename one context',
+        }),
+      );
   }
 }
 
@@ -32,16 +37,19 @@ function declarations(files: readonly SpecFile[]): { declared: Declaration[]; de
     for (const name of Object.keys(spec.types ?? {})) declare(name, 'type', ['types', name]);
     for (const [a, aggregate] of Object.entries(spec.aggregates ?? {})) {
       declare(a, 'aggregate', ['aggregates', a]);
-      for (const suffix of DERIVED_SUFFIXES.aggregate) derive(a + suffix, `the type ${quote(a + suffix)} generated for aggregate ${quote(a)}`, ['aggregates', a]);
+      for (const suffix of DERIVED_SUFFIXES.aggregate)
+        derive(a + suffix, `the type ${quote(a + suffix)} generated for aggregate ${quote(a)}`, ['aggregates', a]);
       for (const e of Object.keys(aggregate.events)) declare(e, 'event', ['aggregates', a, 'events', e]);
       for (const c of Object.keys(aggregate.commands)) {
         declare(c, 'command', ['aggregates', a, 'commands', c]);
-        for (const suffix of DERIVED_SUFFIXES.command) derive(c + suffix, `the type ${quote(c + suffix)} generated for command ${quote(c)}`, ['aggregates', a, 'commands', c]);
+        for (const suffix of DERIVED_SUFFIXES.command)
+          derive(c + suffix, `the type ${quote(c + suffix)} generated for command ${quote(c)}`, ['aggregates', a, 'commands', c]);
       }
     }
     for (const p of Object.keys(spec.projections ?? {})) {
       declare(p, 'projection', ['projections', p]);
-      for (const suffix of DERIVED_SUFFIXES.projection) derive(p + suffix, `the type ${quote(p + suffix)} generated for projection ${quote(p)}`, ['projections', p]);
+      for (const suffix of DERIVED_SUFFIXES.projection)
+        derive(p + suffix, `the type ${quote(p + suffix)} generated for projection ${quote(p)}`, ['projections', p]);
     }
   }
   return { declared, derived };
@@ -60,9 +68,19 @@ export function checkDeclarations(files: readonly SpecFile[], out: Finding[]): v
     const same = exact.get(d.name);
     const twin = folded.get(d.name.toLowerCase());
     if (same !== undefined) {
-      out.push(finding('GW1034', d.file, d.path, `${d.what} has the same name as ${same.what}${elsewhere(same, d)}`, { at: 'key', hint: 'names are unique across a project: rename one of them' }));
+      out.push(
+        finding('GW1034', d.file, d.path, `${d.what} has the same name as ${same.what}${elsewhere(same, d)}`, {
+          at: 'key',
+          hint: 'names are unique across a project: rename one of them',
+        }),
+      );
     } else if (twin !== undefined) {
-      out.push(finding('GW1035', d.file, d.path, `${d.what} differs only in letter case from ${twin.what}${elsewhere(twin, d)}`, { at: 'key', hint: 'the two would collide as file names on macOS and Windows: rename one' }));
+      out.push(
+        finding('GW1035', d.file, d.path, `${d.what} differs only in letter case from ${twin.what}${elsewhere(twin, d)}`, {
+          at: 'key',
+          hint: 'the two would collide as file names on macOS and Windows: rename one',
+        }),
+      );
     } else {
       exact.set(d.name, d);
       folded.set(d.name.toLowerCase(), d);

@@ -24,9 +24,10 @@ export function checkProjection(f: SpecFile, files: readonly SpecFile[], p: stri
       return;
     }
     const owner = ownerOf(files, 'events', e);
-    const hint = owner !== undefined
-      ? `event ${quote(e)} is declared in another context; a projection listens to the events of its own context`
-      : didYouMean(e, local.keys()) ?? 'declare the event in an aggregate of this context';
+    const hint =
+      owner !== undefined
+        ? `event ${quote(e)} is declared in another context; a projection listens to the events of its own context`
+        : (didYouMean(e, local.keys()) ?? 'declare the event in an aggregate of this context');
     out.push(finding('GW1015', f.file, [...path, 'on', i], `projection ${quote(p)} listens to unknown event ${quote(e)}`, { hint }));
   });
   reportDuplicates(out, f.file, [...path, 'on'], projection.on, 'event');
@@ -35,13 +36,22 @@ export function checkProjection(f: SpecFile, files: readonly SpecFile[], p: stri
   const resolves = handled.some((h) => h.aggregateId === key || key in h.fields);
   if (!resolves && handled.length === projection.on.length) {
     const candidates = new Set<string>(handled.flatMap((h) => [h.aggregateId, ...Object.keys(h.fields)]));
-    out.push(finding('GW1017', f.file, [...path, 'key'], `key ${quote(key)} is neither an aggregate id nor a field of the events projection ${quote(p)} listens to`, {
-      hint: didYouMean(key, candidates) ?? `use one of ${[...candidates].sort().join(', ')}`,
-    }));
+    out.push(
+      finding('GW1017', f.file, [...path, 'key'], `key ${quote(key)} is neither an aggregate id nor a field of the events projection ${quote(p)} listens to`, {
+        hint: didYouMean(key, candidates) ?? `use one of ${[...candidates].sort().join(', ')}`,
+      }),
+    );
   }
   const column = projection.columns[key];
-  const piiEventField = handled.some((h) => { const field = h.fields[key]; return field !== undefined && asObject(field).pii === true; });
+  const piiEventField = handled.some((h) => {
+    const field = h.fields[key];
+    return field !== undefined && asObject(field).pii === true;
+  });
   if ((column !== undefined && asObject(column).pii === true) || piiEventField) {
-    out.push(finding('GW1071', f.file, [...path, 'key'], `key ${quote(key)} of projection ${quote(p)} is personal data (pii)`, { hint: 'keys are stored in clear and can never be erased: key the projection by an opaque id' }));
+    out.push(
+      finding('GW1071', f.file, [...path, 'key'], `key ${quote(key)} of projection ${quote(p)} is personal data (pii)`, {
+        hint: 'keys are stored in clear and can never be erased: key the projection by an opaque id',
+      }),
+    );
   }
 }

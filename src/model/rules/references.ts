@@ -25,7 +25,12 @@ export function checkTypeCycles(f: SpecFile, out: Finding[]): void {
       const cycle = [...trail.slice(trail.indexOf(name)), name];
       if (!reported.has(name)) {
         reported.add(name);
-        out.push(finding('GW1011', f.file, ['types', name], `type ${quote(name)} contains itself: ${cycle.join(' → ')}`, { at: 'key', hint: 'break the cycle; a value of this type could never be written down' }));
+        out.push(
+          finding('GW1011', f.file, ['types', name], `type ${quote(name)} contains itself: ${cycle.join(' → ')}`, {
+            at: 'key',
+            hint: 'break the cycle; a value of this type could never be written down',
+          }),
+        );
       }
       return;
     }
@@ -38,12 +43,19 @@ export function checkTypeCycles(f: SpecFile, out: Finding[]): void {
 
 export function reportUnused(f: SpecFile, usedTypes: ReadonlySet<string>, out: Finding[]): void {
   for (const name of Object.keys(f.spec.types ?? {})) {
-    if (!usedTypes.has(name)) out.push(finding('GW1091', f.file, ['types', name], `type ${quote(name)} is never used`, { at: 'key', hint: 'use it in a field or remove it' }));
+    if (!usedTypes.has(name))
+      out.push(finding('GW1091', f.file, ['types', name], `type ${quote(name)} is never used`, { at: 'key', hint: 'use it in a field or remove it' }));
   }
   for (const [a, aggregate] of Object.entries(f.spec.aggregates ?? {})) {
     const emitted = new Set(Object.values(aggregate.commands).flatMap((c) => c.emits));
     for (const e of Object.keys(aggregate.events)) {
-      if (!emitted.has(e)) out.push(finding('GW1090', f.file, ['aggregates', a, 'events', e], `event ${quote(e)} is never emitted by a command of aggregate ${quote(a)}`, { at: 'key', hint: 'add it to the `emits` of a command, or remove it' }));
+      if (!emitted.has(e))
+        out.push(
+          finding('GW1090', f.file, ['aggregates', a, 'events', e], `event ${quote(e)} is never emitted by a command of aggregate ${quote(a)}`, {
+            at: 'key',
+            hint: 'add it to the `emits` of a command, or remove it',
+          }),
+        );
     }
   }
 }

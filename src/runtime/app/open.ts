@@ -78,7 +78,15 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
   const sink = options.checkpointSink ?? (memory ? new MemoryCheckpointSink() : new FileCheckpointSink(`${path}.checkpoints.jsonl`));
   const signingKey = options.signingKey ?? env.signingKey;
   const verifyKey = options.verifyKey ?? env.verifyKey;
-  const checkpointer = signingKey === undefined ? undefined : new Checkpointer(store.chains, store.events.storeId, { signingKey: privateKeyFrom(signingKey), sink, everyEvents: options.checkpointEvery?.events, everySeconds: options.checkpointEvery?.seconds });
+  const checkpointer =
+    signingKey === undefined
+      ? undefined
+      : new Checkpointer(store.chains, store.events.storeId, {
+          signingKey: privateKeyFrom(signingKey),
+          sink,
+          everyEvents: options.checkpointEvery?.events,
+          everySeconds: options.checkpointEvery?.seconds,
+        });
   const pipeline = new CommandPipeline(store.events, {
     clock,
     codec,

@@ -46,7 +46,12 @@ class UsageError extends Error {}
 const processOutput: CliOutput = { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t) };
 
 /** Runs one trust operation; `open` opens the project's app (its store comes from the environment). */
-export async function runTrustCommand(argv: readonly string[], open: () => Promise<TrustApp>, out: CliOutput = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runTrustCommand(
+  argv: readonly string[],
+  open: () => Promise<TrustApp>,
+  out: CliOutput = processOutput,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   // Piped into `head`: stop quietly when the reader goes away.
   if (out === processOutput) {
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -60,9 +65,19 @@ export async function runTrustCommand(argv: readonly string[], open: () => Promi
       args: [...argv],
       allowPositionals: true,
       options: {
-        stream: { type: 'string' }, subject: { type: 'string' }, correlation: { type: 'string' }, actor: { type: 'string' },
-        kind: { type: 'string' }, roles: { type: 'string' }, tenant: { type: 'string' }, input: { type: 'string' },
-        version: { type: 'string' }, at: { type: 'string' }, incremental: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        stream: { type: 'string' },
+        subject: { type: 'string' },
+        correlation: { type: 'string' },
+        actor: { type: 'string' },
+        kind: { type: 'string' },
+        roles: { type: 'string' },
+        tenant: { type: 'string' },
+        input: { type: 'string' },
+        version: { type: 'string' },
+        at: { type: 'string' },
+        incremental: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (error) {
@@ -89,7 +104,11 @@ export async function runTrustCommand(argv: readonly string[], open: () => Promi
       case 'checkpoint': {
         const checkpoint = await app.checkpoint();
         if (checkpoint === undefined) throw new UsageError('no signing key: set GROUNDWORK_SIGNING_KEY (see `keys`)');
-        out.stdout(json ? `${JSON.stringify({ schemaVersion: 1, checkpoint: { seq: checkpoint.seq, root: checkpoint.root, events: checkpoint.events, createdAt: checkpoint.createdAt } })}\n` : `checkpoint ${checkpoint.seq}: root ${checkpoint.root.slice(0, 16)}… over ${checkpoint.events} events, signed\n`);
+        out.stdout(
+          json
+            ? `${JSON.stringify({ schemaVersion: 1, checkpoint: { seq: checkpoint.seq, root: checkpoint.root, events: checkpoint.events, createdAt: checkpoint.createdAt } })}\n`
+            : `checkpoint ${checkpoint.seq}: root ${checkpoint.root.slice(0, 16)}… over ${checkpoint.events} events, signed\n`,
+        );
         return 0;
       }
       case 'state-at':
@@ -99,7 +118,11 @@ export async function runTrustCommand(argv: readonly string[], open: () => Promi
       case 'forget': {
         const subject = required(args[0], 'the subject id');
         const result = await app.trust.forget(subject, context(values, tenant));
-        out.stdout(json ? `${JSON.stringify({ schemaVersion: 1, ...result })}\n` : `forgot ${subject}: data key ${result.keyDestroyed ? 'destroyed' : 'was already gone'}, ${result.snapshotsDeleted} snapshot(s) deleted, rebuilt ${result.projectionsRebuilt.join(', ') || 'no projection'}\n`);
+        out.stdout(
+          json
+            ? `${JSON.stringify({ schemaVersion: 1, ...result })}\n`
+            : `forgot ${subject}: data key ${result.keyDestroyed ? 'destroyed' : 'was already gone'}, ${result.snapshotsDeleted} snapshot(s) deleted, rebuilt ${result.projectionsRebuilt.join(', ') || 'no projection'}\n`,
+        );
         return 0;
       }
       default:
@@ -124,7 +147,10 @@ function required(value: string | undefined, what: string): string {
 function context(values: { actor?: string | undefined; kind?: string | undefined; roles?: string | undefined }, tenant: string): CommandContext {
   const kind = values.kind ?? 'human';
   if (!(ACTOR_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind must be one of ${ACTOR_KINDS.join(', ')}`);
-  return { actor: { id: required(values.actor, '--actor (who runs this)'), kind: kind as ActorKind, roles: (values.roles ?? '').split(',').filter((r) => r !== '') }, tenant };
+  return {
+    actor: { id: required(values.actor, '--actor (who runs this)'), kind: kind as ActorKind, roles: (values.roles ?? '').split(',').filter((r) => r !== '') },
+    tenant,
+  };
 }
 
 function parseInput(text: string | undefined): Record<string, unknown> {
@@ -142,8 +168,23 @@ function show(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (isErased(v) ? '[erased]' : v));
 }
 
-async function history(app: TrustApp, values: { stream?: string | undefined; subject?: string | undefined; correlation?: string | undefined; actor?: string | undefined }, tenant: string, json: boolean, out: CliOutput): Promise<number> {
-  const query = values.stream !== undefined ? { stream: values.stream } : values.subject !== undefined ? { subject: values.subject } : values.correlation !== undefined ? { correlation: values.correlation } : values.actor !== undefined ? { actor: values.actor } : undefined;
+async function history(
+  app: TrustApp,
+  values: { stream?: string | undefined; subject?: string | undefined; correlation?: string | undefined; actor?: string | undefined },
+  tenant: string,
+  json: boolean,
+  out: CliOutput,
+): Promise<number> {
+  const query =
+    values.stream !== undefined
+      ? { stream: values.stream }
+      : values.subject !== undefined
+        ? { subject: values.subject }
+        : values.correlation !== undefined
+          ? { correlation: values.correlation }
+          : values.actor !== undefined
+            ? { actor: values.actor }
+            : undefined;
   if (query === undefined) throw new UsageError('history needs --stream, --subject, --correlation or --actor');
   const entries = await app.trust.history(query, tenant);
   if (json) {
@@ -158,8 +199,12 @@ async function history(app: TrustApp, values: { stream?: string | undefined; sub
 export function timelineText(entry: TimelineEntry): string {
   const a = entry.audit;
   const who = `${a.actor.kind} ${a.actor.id}${a.actor.roles.length > 0 ? ` [${a.actor.roles.join(', ')}]` : ''}`;
-  const lines = [`${entry.recordedAt}  ${a.command}  ${a.outcome.toUpperCase()}${a.error === null ? '' : ` (${a.error.code}${a.error.rule === undefined ? '' : `: ${a.error.rule}`})`}`];
-  lines.push(`    by ${who}${a.onBehalfOf === null ? '' : ` on behalf of ${a.onBehalfOf}`}; command ${a.commandId}${a.causationId === null ? '' : `, caused by ${a.causationId}`}`);
+  const lines = [
+    `${entry.recordedAt}  ${a.command}  ${a.outcome.toUpperCase()}${a.error === null ? '' : ` (${a.error.code}${a.error.rule === undefined ? '' : `: ${a.error.rule}`})`}`,
+  ];
+  lines.push(
+    `    by ${who}${a.onBehalfOf === null ? '' : ` on behalf of ${a.onBehalfOf}`}; command ${a.commandId}${a.causationId === null ? '' : `, caused by ${a.causationId}`}`,
+  );
   if (a.decision === 'denied') lines.push(`    denied: ${a.reason ?? ''}`);
   for (const e of entry.events) lines.push(`    -> ${e.type} ${e.streamId} v${e.version} ${show(e.data)}`);
   return `${lines.join('\n')}\n`;
@@ -171,18 +216,28 @@ async function verify(app: TrustApp, incremental: boolean, json: boolean, out: C
     out.stdout(`${JSON.stringify({ schemaVersion: 1, ...r }, null, 2)}\n`);
     return r.ok ? 0 : 1;
   }
-  out.stdout(`verified ${r.rows.events} events and ${r.rows.commands} audit records in ${r.buckets} buckets${r.incremental ? ' (incremental)' : ''}, ${r.checkpoints.checked} checkpoint(s), ${r.checkpoints.inSink} in the external sink, in ${r.seconds.toFixed(2)} s\n`);
+  out.stdout(
+    `verified ${r.rows.events} events and ${r.rows.commands} audit records in ${r.buckets} buckets${r.incremental ? ' (incremental)' : ''}, ${r.checkpoints.checked} checkpoint(s), ${r.checkpoints.inSink} in the external sink, in ${r.seconds.toFixed(2)} s\n`,
+  );
   for (const f of r.findings) out.stdout(`  ${f.kind.padEnd(28)} ${f.message}\n`);
   out.stdout(r.ok ? 'OK: every hash, link and checkpoint verifies\n' : `FAILED: ${r.findings.length} problem(s)\n`);
   return r.ok ? 0 : 1;
 }
 
-async function stateAt(app: TrustApp, args: readonly string[], values: { version?: string | undefined; at?: string | undefined }, tenant: string, json: boolean, out: CliOutput): Promise<number> {
+async function stateAt(
+  app: TrustApp,
+  args: readonly string[],
+  values: { version?: string | undefined; at?: string | undefined },
+  tenant: string,
+  json: boolean,
+  out: CliOutput,
+): Promise<number> {
   const name = required(args[0], 'the aggregate name');
   const aggregate = app.aggregates[name];
   if (aggregate === undefined) throw new UsageError(`unknown aggregate "${name}"; one of ${Object.keys(app.aggregates).join(', ')}`);
   const id = required(args[1], 'the aggregate id');
-  const at: { readonly version: number } | { readonly time: string } = values.version !== undefined ? { version: Number(values.version) } : values.at !== undefined ? { time: values.at } : { version: Number.MAX_SAFE_INTEGER };
+  const at: { readonly version: number } | { readonly time: string } =
+    values.version !== undefined ? { version: Number(values.version) } : values.at !== undefined ? { time: values.at } : { version: Number.MAX_SAFE_INTEGER };
   if ('version' in at && !Number.isInteger(at.version)) throw new UsageError('--version must be a whole number');
   if ('time' in at && Number.isNaN(Date.parse(at.time))) throw new UsageError('--at must be an ISO date and time');
   const result = await app.trust.stateAt(aggregate, id, at, tenant);
@@ -190,7 +245,11 @@ async function stateAt(app: TrustApp, args: readonly string[], values: { version
     out.stderr(`${name} ${id} does not exist in tenant ${tenant}\n`);
     return 1;
   }
-  out.stdout(json ? `${JSON.stringify({ schemaVersion: 1, aggregate: name, id, ...result }, (_k, v: unknown) => (isErased(v) ? { erased: true } : v), 2)}\n` : `${name} ${id} at version ${result.version}: ${show(result.state)}\n`);
+  out.stdout(
+    json
+      ? `${JSON.stringify({ schemaVersion: 1, aggregate: name, id, ...result }, (_k, v: unknown) => (isErased(v) ? { erased: true } : v), 2)}\n`
+      : `${name} ${id} at version ${result.version}: ${show(result.state)}\n`,
+  );
   return 0;
 }
 
@@ -205,6 +264,9 @@ function printKeys(out: CliOutput, json: boolean): number {
   const kek = randomBytes(32).toString('base64');
   const { privateKey, publicKey } = newSigningKeys();
   if (json) out.stdout(`${JSON.stringify({ GROUNDWORK_KEK: kek, GROUNDWORK_SIGNING_KEY: privateKey, GROUNDWORK_VERIFY_KEY: publicKey })}\n`);
-  else out.stdout(`# keep these out of the database and out of version control\nGROUNDWORK_KEK=${kek}\nGROUNDWORK_SIGNING_KEY=${privateKey}\nGROUNDWORK_VERIFY_KEY=${publicKey}\n`);
+  else
+    out.stdout(
+      `# keep these out of the database and out of version control\nGROUNDWORK_KEK=${kek}\nGROUNDWORK_SIGNING_KEY=${privateKey}\nGROUNDWORK_VERIFY_KEY=${publicKey}\n`,
+    );
   return 0;
 }

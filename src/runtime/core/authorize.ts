@@ -11,7 +11,12 @@ export interface Denial {
   readonly message: string;
 }
 
-export function authorize(definition: Pick<AnyCommand, 'name' | 'actors' | 'allow'>, input: unknown, context: CommandContext, policy: Policy | undefined): Denial | undefined {
+export function authorize(
+  definition: Pick<AnyCommand, 'name' | 'actors' | 'allow'>,
+  input: unknown,
+  context: CommandContext,
+  policy: Policy | undefined,
+): Denial | undefined {
   const { actor } = context;
   if (!definition.actors.includes(actor.kind)) {
     return { reason: 'actor-kind', message: `${definition.name} may be run by ${definition.actors.join(', ')}, not by an actor of kind ${actor.kind}` };

@@ -82,7 +82,11 @@ export interface EventRowFields {
 }
 
 export function eventRowHash(row: EventRowFields, prev: Uint8Array): Buffer {
-  return chainHash(EVENT_TAG, [row.bucket, row.bseq, row.position, row.streamId, row.version, row.type, row.schemaVersion, row.recordedAt, row.metadata, row.payload], prev);
+  return chainHash(
+    EVENT_TAG,
+    [row.bucket, row.bseq, row.position, row.streamId, row.version, row.type, row.schemaVersion, row.recordedAt, row.metadata, row.payload],
+    prev,
+  );
 }
 
 /** The fields of a command-log (audit) row, in hashing order. */

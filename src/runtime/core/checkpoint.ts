@@ -29,7 +29,16 @@ export const GENESIS_CHECKPOINT = '0'.repeat(64);
 
 /** The exact bytes that are hashed and signed: the body's fields in a fixed order. */
 export function canonicalBody(body: CheckpointBody): Buffer {
-  const ordered = { seq: body.seq, storeId: body.storeId, createdAt: body.createdAt, events: body.events, commands: body.commands, root: body.root, prev: body.prev, heads: body.heads };
+  const ordered = {
+    seq: body.seq,
+    storeId: body.storeId,
+    createdAt: body.createdAt,
+    events: body.events,
+    commands: body.commands,
+    root: body.root,
+    prev: body.prev,
+    heads: body.heads,
+  };
   return Buffer.from(JSON.stringify(ordered), 'utf8');
 }
 
@@ -58,11 +67,27 @@ export function merkleRoot(storeId: string, heads: readonly BucketHead[]): strin
     // A chain with no rows yet (seq 0) is at its genesis hash.
     const eventHead = head === undefined || head[1] === 0 ? genesisHash(storeId, 'events', bucket) : Buffer.from(head[2], 'hex');
     const commandHead = head === undefined || head[3] === 0 ? genesisHash(storeId, 'commands', bucket) : Buffer.from(head[4], 'hex');
-    level.push(createHash('sha256').update(Buffer.from([0])).update(u16(bucket)).update(u64(head?.[1] ?? 0)).update(eventHead).update(u64(head?.[3] ?? 0)).update(commandHead).digest());
+    level.push(
+      createHash('sha256')
+        .update(Buffer.from([0]))
+        .update(u16(bucket))
+        .update(u64(head?.[1] ?? 0))
+        .update(eventHead)
+        .update(u64(head?.[3] ?? 0))
+        .update(commandHead)
+        .digest(),
+    );
   }
   while (level.length > 1) {
     const next: Buffer[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(createHash('sha256').update(Buffer.from([1])).update(level[i]!).update(level[i + 1]!).digest());
+    for (let i = 0; i < level.length; i += 2)
+      next.push(
+        createHash('sha256')
+          .update(Buffer.from([1]))
+          .update(level[i]!)
+          .update(level[i + 1]!)
+          .digest(),
+      );
     level = next;
   }
   return level[0]!.toString('hex');
@@ -97,4 +122,3 @@ export function signatureValid(checkpoint: Checkpoint, publicKey: KeyObject): bo
     return false;
   }
 }
-

@@ -16,7 +16,9 @@ export interface Erased {
 export const ERASED: Erased = Object.freeze({ erased: true });
 
 export function isErased(value: unknown): value is Erased {
-  return value === ERASED || (typeof value === 'object' && value !== null && (value as { erased?: unknown }).erased === true && Object.keys(value).length === 1);
+  return (
+    value === ERASED || (typeof value === 'object' && value !== null && (value as { erased?: unknown }).erased === true && Object.keys(value).length === 1)
+  );
 }
 
 const PREFIX = 'gw:pii:v1:';
@@ -110,9 +112,22 @@ export function decryptFields(key: Uint8Array | undefined, fields: readonly stri
 }
 
 /** The event with its encrypted fields in clear, or ERASED where the subject was forgotten. */
-export async function decodeEvent<E extends { readonly type: string; readonly data: object; readonly streamId: string; readonly version: number; readonly metadata: { readonly subject: string | null } }>(codec: PiiCodec, pii: PiiFields, event: E): Promise<E> {
+export async function decodeEvent<
+  E extends {
+    readonly type: string;
+    readonly data: object;
+    readonly streamId: string;
+    readonly version: number;
+    readonly metadata: { readonly subject: string | null };
+  },
+>(codec: PiiCodec, pii: PiiFields, event: E): Promise<E> {
   const fields = pii[event.type];
   if (fields === undefined || fields.length === 0) return event;
-  const data = await codec.decrypt(fields, event.data, { subject: event.metadata.subject ?? event.streamId, streamId: event.streamId, version: event.version, type: event.type });
+  const data = await codec.decrypt(fields, event.data, {
+    subject: event.metadata.subject ?? event.streamId,
+    streamId: event.streamId,
+    version: event.version,
+    type: event.type,
+  });
   return { ...event, data };
 }

@@ -14,7 +14,14 @@ import { PiiCodec, decodeEvent, decryptFields } from './pii.js';
 import type { CommandContext, DeepReadonly, DomainEvent, StoredEvent } from './types.js';
 
 export type CommandResult<E extends DomainEvent = DomainEvent> =
-  | { readonly ok: true; readonly commandId: string; readonly streamId: string; readonly version: number; readonly events: readonly StoredEvent<E>[]; readonly duplicate: boolean }
+  | {
+      readonly ok: true;
+      readonly commandId: string;
+      readonly streamId: string;
+      readonly version: number;
+      readonly events: readonly StoredEvent<E>[];
+      readonly duplicate: boolean;
+    }
   | { readonly ok: false; readonly commandId: string; readonly error: CommandError | { readonly code: 'internal'; readonly message: string } };
 
 export interface PipelineOptions {
@@ -86,7 +93,13 @@ export class CommandPipeline {
     });
   }
 
-  async #locked<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, command: I, context: CommandContext, audit: AuditDraft, bucket: number): Promise<CommandResult<E>> {
+  async #locked<I, S, E extends DomainEvent>(
+    definition: CommandDefinition<I, S, E>,
+    command: I,
+    context: CommandContext,
+    audit: AuditDraft,
+    bucket: number,
+  ): Promise<CommandResult<E>> {
     const aggregate = definition.aggregate;
     const previous = await this.#store.findAccepted(context.tenant, { commandId: context.commandId, idempotencyKey: context.idempotencyKey });
     if (previous !== undefined) return this.#replay(aggregate, previous, audit);
@@ -97,7 +110,11 @@ export class CommandPipeline {
     }
     audit.subject = aggregate.subjectOf(state) ?? null;
     if (definition.creates && version > 0) {
-      return this.#finish(audit, 'rejected', { code: 'already-exists', message: `${aggregate.name} ${audit.streamId} already exists`, streamId: audit.streamId });
+      return this.#finish(audit, 'rejected', {
+        code: 'already-exists',
+        message: `${aggregate.name} ${audit.streamId} already exists`,
+        streamId: audit.streamId,
+      });
     }
     if (!definition.creates && version === 0) {
       return this.#finish(audit, 'rejected', { code: 'not-found', message: `${aggregate.name} ${audit.streamId} does not exist`, streamId: audit.streamId });
@@ -120,7 +137,14 @@ export class CommandPipeline {
     return this.#commit(definition, decision, state, version, audit, bucket);
   }
 
-  async #commit<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, events: readonly E[], state: S, version: number, audit: AuditDraft, bucket: number): Promise<CommandResult<E>> {
+  async #commit<I, S, E extends DomainEvent>(
+    definition: CommandDefinition<I, S, E>,
+    events: readonly E[],
+    state: S,
+    version: number,
+    audit: AuditDraft,
+    bucket: number,
+  ): Promise<CommandResult<E>> {
     const recordedAt = this.#clock().toISOString();
     const newVersion = version + events.length;
     const aggregate = definition.aggregate;
@@ -130,7 +154,11 @@ export class CommandPipeline {
     const encrypted = [];
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
-      encrypted.push({ type: e.type, schemaVersion: 1, data: await this.#codec.encrypt(aggregate.pii[e.type], e.data, { subject, streamId: audit.streamId, version: version + i + 1, type: e.type }) });
+      encrypted.push({
+        type: e.type,
+        schemaVersion: 1,
+        data: await this.#codec.encrypt(aggregate.pii[e.type], e.data, { subject, streamId: audit.streamId, version: version + i + 1, type: e.type }),
+      });
     }
     const result = await this.#store.commit({
       streamId: audit.streamId,
@@ -145,12 +173,25 @@ export class CommandPipeline {
     if (!result.ok) {
       if ('duplicate' in result) return this.#replay(aggregate, result.duplicate, audit);
       const { actualVersion } = result.conflict;
-      return this.#finish(audit, 'rejected', { code: 'conflict', message: `${audit.streamId} moved from version ${version} to ${actualVersion}`, streamId: audit.streamId, expectedVersion: version, actualVersion });
+      return this.#finish(audit, 'rejected', {
+        code: 'conflict',
+        message: `${audit.streamId} moved from version ${version} to ${actualVersion}`,
+        streamId: audit.streamId,
+        expectedVersion: version,
+        actualVersion,
+      });
     }
     if (this.#afterCommit !== undefined) await this.#afterCommit(result.events);
     const stored: StoredEvent[] = [];
     for (const e of result.events) stored.push(await this.decrypt(aggregate, e));
-    return { ok: true, commandId: audit.commandId, streamId: audit.streamId, version: newVersion, events: stored as readonly StoredEvent[] as readonly StoredEvent<E>[], duplicate: false };
+    return {
+      ok: true,
+      commandId: audit.commandId,
+      streamId: audit.streamId,
+      version: newVersion,
+      events: stored as readonly StoredEvent[] as readonly StoredEvent<E>[],
+      duplicate: false,
+    };
   }
 
   /** The state of one aggregate: the latest snapshot of the current shape, plus newer events. */
@@ -194,14 +235,25 @@ export class CommandPipeline {
   async #replay<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, previous: StoredCommand, audit: AuditDraft): Promise<CommandResult<E>> {
     const original = previous.audit;
     if (audit.payloadHash !== null && original.payloadHash !== audit.payloadHash) {
-      return this.#finish(audit, 'rejected', { code: 'idempotency-mismatch', message: `command ${original.commandId} was already accepted with a different payload`, commandId: original.commandId });
+      return this.#finish(audit, 'rejected', {
+        code: 'idempotency-mismatch',
+        message: `command ${original.commandId} was already accepted with a different payload`,
+        commandId: original.commandId,
+      });
     }
     const range = original.versions;
     const events: StoredEvent[] = [];
     if (range !== null) {
       for (const e of await this.#store.readStream(original.streamId, range.from - 1)) if (e.version <= range.to) events.push(await this.decrypt(aggregate, e));
     }
-    return { ok: true, commandId: original.commandId, streamId: original.streamId, version: range?.to ?? 0, events: events as readonly StoredEvent[] as readonly StoredEvent<E>[], duplicate: true };
+    return {
+      ok: true,
+      commandId: original.commandId,
+      streamId: original.streamId,
+      version: range?.to ?? 0,
+      events: events as readonly StoredEvent[] as readonly StoredEvent<E>[],
+      duplicate: true,
+    };
   }
 
   async #deny<E extends DomainEvent>(audit: AuditDraft, reason: ForbiddenReason, message: string): Promise<CommandResult<E>> {

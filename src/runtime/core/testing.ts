@@ -39,7 +39,8 @@ export function given<S, E extends DomainEvent>(aggregate: AggregateDefinition<S
     state,
     when(command, input) {
       const parsed = command.schema.safeParse(input);
-      if (!parsed.success) fail(`${command.name}: the input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'} ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        fail(`${command.name}: the input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'} ${i.message}`).join('; ')}`);
       const decision = command.decide(parsed.data, fold(events) as DeepReadonly<S>);
       const result: Then<S, E> = {
         decision,
@@ -112,15 +113,39 @@ export interface TestEvent<E extends DomainEvent = DomainEvent> {
 }
 
 /** Feeds events through a projection's dispatch into an in-memory table. */
-export async function project<R extends object, E extends StoredEvent>(definition: ProjectionDefinition<R, E>, events: readonly TestEvent[]): Promise<MemoryRows<R>> {
+export async function project<R extends object, E extends StoredEvent>(
+  definition: ProjectionDefinition<R, E>,
+  events: readonly TestEvent[],
+): Promise<MemoryRows<R>> {
   const rows = new MemoryRows<R>(definition);
   const handled = new Set<string>(definition.handles);
   const versions = new Map<string, number>();
   for (const [i, { event, streamId, recordedAt }] of events.entries()) {
     const version = (versions.get(streamId) ?? 0) + 1;
     versions.set(streamId, version);
-    const metadata: EventMetadata = { commandId: `test-${i + 1}`, command: 'Test', correlationId: `test-${i + 1}`, causationId: null, actorId: 'test', actorKind: 'human', onBehalfOf: null, subject: null, tenant: 'test' };
-    const stored: StoredEvent = { position: i + 1, bucket: 0, bseq: i + 1, streamId, version, type: event.type, schemaVersion: 1, recordedAt: recordedAt ?? new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), data: event.data, metadata };
+    const metadata: EventMetadata = {
+      commandId: `test-${i + 1}`,
+      command: 'Test',
+      correlationId: `test-${i + 1}`,
+      causationId: null,
+      actorId: 'test',
+      actorKind: 'human',
+      onBehalfOf: null,
+      subject: null,
+      tenant: 'test',
+    };
+    const stored: StoredEvent = {
+      position: i + 1,
+      bucket: 0,
+      bseq: i + 1,
+      streamId,
+      version,
+      type: event.type,
+      schemaVersion: 1,
+      recordedAt: recordedAt ?? new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+      data: event.data,
+      metadata,
+    };
     if (isHandled<E>(stored, handled)) await definition.apply(stored, rows);
   }
   return rows;

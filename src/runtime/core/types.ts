@@ -4,11 +4,7 @@
 export type Brand<T, B extends string> = T & { readonly __brand: B };
 
 /** What decide sees of the state: nothing it could change. */
-export type DeepReadonly<T> = T extends (infer I)[]
-  ? readonly DeepReadonly<I>[]
-  : T extends object
-    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
-    : T;
+export type DeepReadonly<T> = T extends (infer I)[] ? readonly DeepReadonly<I>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
 export const ACTOR_KINDS = ['human', 'agent', 'service', 'job'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];

@@ -113,7 +113,11 @@ export interface EventStore {
    * The same events as `readStream`, lean, each with the schema version it was written with, and
    * the stream's tenant (undefined when empty). The subject is read only when `withSubject`.
    */
-  readForFold(streamId: string, afterVersion: number, withSubject: boolean): Promise<{ readonly tenant: string | undefined; readonly events: readonly FoldEvent[] }>;
+  readForFold(
+    streamId: string,
+    afterVersion: number,
+    withSubject: boolean,
+  ): Promise<{ readonly tenant: string | undefined; readonly events: readonly FoldEvent[] }>;
   /**
    * Events of all streams after `after`, in commit order, at most `limit`, with the position to
    * continue from. Never hands out an event while an earlier one (in that order) may still become
@@ -124,7 +128,10 @@ export interface EventStore {
   /** Deletes every snapshot of aggregates whose data subject is `subject`; returns how many. */
   deleteSnapshotsOf(subject: string): Promise<number>;
   /** The accepted command with this command id or idempotency key in the tenant, if any. */
-  findAccepted(tenant: string, key: { readonly commandId?: string | undefined; readonly idempotencyKey?: string | undefined }): Promise<StoredCommand | undefined>;
+  findAccepted(
+    tenant: string,
+    key: { readonly commandId?: string | undefined; readonly idempotencyKey?: string | undefined },
+  ): Promise<StoredCommand | undefined>;
   /**
    * Events, audit record, outbox rows and snapshot in one transaction, chained as they are written.
    * A conflict (the stream moved past `expectedVersion`) and a duplicate (an accepted command with

@@ -20,7 +20,12 @@ export interface ProjectionStore {
    * and moves it to `to`. Returns false, changing nothing, when it had moved (another writer got
    * there first); if `apply` throws, nothing of the batch is kept.
    */
-  advance<R extends object>(definition: ProjectionDefinition<R>, from: GlobalPosition, to: GlobalPosition, apply: (rows: BatchRows<R>) => Promise<void>): Promise<boolean>;
+  advance<R extends object>(
+    definition: ProjectionDefinition<R>,
+    from: GlobalPosition,
+    to: GlobalPosition,
+    apply: (rows: BatchRows<R>) => Promise<void>,
+  ): Promise<boolean>;
   /** Empties the projection's table and sets it back to the start, in one transaction. */
   reset(definition: ProjectionDefinition<object>): Promise<void>;
   /** The projection's rows, for reading (and for handlers' writes inside `advance`). */

@@ -76,7 +76,14 @@ export class Trust {
         for (const event of await this.#o.events.readStream(audit.streamId, audit.versions.from - 1)) {
           if (event.version > audit.versions.to) break;
           const decoded = await this.decode(event);
-          events.push({ position: decoded.position, streamId: decoded.streamId, version: decoded.version, type: decoded.type, recordedAt: decoded.recordedAt, data: decoded.data });
+          events.push({
+            position: decoded.position,
+            streamId: decoded.streamId,
+            version: decoded.version,
+            type: decoded.type,
+            recordedAt: decoded.recordedAt,
+            data: decoded.data,
+          });
         }
       }
       out.push({ recordedAt, audit, events });
@@ -85,7 +92,12 @@ export class Trust {
   }
 
   /** An aggregate's state as of a version, or as of a point in time (events recorded at or before it). */
-  async stateAt<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, streamId: string, at: { readonly version: number } | { readonly time: string }, tenant: string): Promise<{ state: S; version: number } | undefined> {
+  async stateAt<S, E extends DomainEvent>(
+    aggregate: AggregateDefinition<S, E>,
+    streamId: string,
+    at: { readonly version: number } | { readonly time: string },
+    tenant: string,
+  ): Promise<{ state: S; version: number } | undefined> {
     const events = await this.#o.events.readStream(streamId, 0);
     if (events.length === 0 || events[0]!.metadata.tenant !== tenant) return undefined;
     const state = aggregate.initialState();
@@ -105,24 +117,44 @@ export class Trust {
   async undo(commandId: string, context: CommandContext, input: Readonly<Record<string, unknown>> = {}): Promise<CommandResult> {
     const original = await this.#o.events.findAccepted(context.tenant, { commandId });
     if (original === undefined) {
-      return { ok: false, commandId, error: { code: 'not-undoable', message: `no accepted command ${commandId} in tenant ${context.tenant}: only accepted commands can be undone`, commandId } };
+      return {
+        ok: false,
+        commandId,
+        error: {
+          code: 'not-undoable',
+          message: `no accepted command ${commandId} in tenant ${context.tenant}: only accepted commands can be undone`,
+          commandId,
+        },
+      };
     }
     const definition = this.#o.commands[original.audit.command];
     const undoName = definition?.undo;
     if (definition === undefined || undoName === undefined) {
       const why = definition?.aggregate.description === undefined ? '' : ` (${definition.aggregate.name}: ${definition.aggregate.description})`;
-      return { ok: false, commandId, error: { code: 'not-undoable', message: `${original.audit.command} declares no undo, so it cannot be undone${why}`, commandId } };
+      return {
+        ok: false,
+        commandId,
+        error: { code: 'not-undoable', message: `${original.audit.command} declares no undo, so it cannot be undone${why}`, commandId },
+      };
     }
     const undoId = `${UNDO_PREFIX}${commandId}`;
-    const alreadyUndone = { ok: false, commandId, error: { code: 'already-undone', message: `command ${commandId} was already undone by ${undoName} (command ${undoId})`, commandId } } as const;
+    const alreadyUndone = {
+      ok: false,
+      commandId,
+      error: { code: 'already-undone', message: `command ${commandId} was already undone by ${undoName} (command ${undoId})`, commandId },
+    } as const;
     if ((await this.#o.events.findAccepted(context.tenant, { commandId: undoId })) !== undefined) return alreadyUndone;
     const undo = this.#o.commands[undoName]!;
-    const result = await this.#o.pipeline.execute(undo, { ...input, [undo.aggregate.idField]: original.audit.streamId }, {
-      ...context,
-      commandId: undoId,
-      causationId: commandId,
-      correlationId: context.correlationId ?? original.audit.correlationId,
-    });
+    const result = await this.#o.pipeline.execute(
+      undo,
+      { ...input, [undo.aggregate.idField]: original.audit.streamId },
+      {
+        ...context,
+        commandId: undoId,
+        causationId: commandId,
+        correlationId: context.correlationId ?? original.audit.correlationId,
+      },
+    );
     return result.ok && result.duplicate ? alreadyUndone : result;
   }
 

@@ -98,7 +98,13 @@ function recompute(row: ChainRow, chain: ChainName): Buffer {
  * per bucket. With a saved state, each bucket resumes after its verified head, once that head is
  * shown to be unchanged.
  */
-async function walkChain(chains: ChainReader, chain: ChainName, storeId: string, saved: Record<string, [number, string]> | undefined, findings: VerifyFinding[]): Promise<{ rows: number; heads: Record<string, [number, string]> }> {
+async function walkChain(
+  chains: ChainReader,
+  chain: ChainName,
+  storeId: string,
+  saved: Record<string, [number, string]> | undefined,
+  findings: VerifyFinding[],
+): Promise<{ rows: number; heads: Record<string, [number, string]> }> {
   const heads: Record<string, [number, string]> = {};
   const failed = new Set<number>();
   const resume = new Map<number, number>();
@@ -113,7 +119,13 @@ async function walkChain(chains: ChainReader, chain: ChainName, storeId: string,
         continue;
       }
       failed.add(bucket);
-      findings.push({ kind: hash === undefined ? 'truncated-before-checkpoint' : 'content-mismatch', chain, bucket, seq: head[0], message: `${chain} bucket ${bucket}: the head verified last time (seq ${head[0]}) ${hash === undefined ? 'is gone' : 'has changed'}` });
+      findings.push({
+        kind: hash === undefined ? 'truncated-before-checkpoint' : 'content-mismatch',
+        chain,
+        bucket,
+        seq: head[0],
+        message: `${chain} bucket ${bucket}: the head verified last time (seq ${head[0]}) ${hash === undefined ? 'is gone' : 'has changed'}`,
+      });
     }
   }
   let rows = 0;
@@ -124,7 +136,8 @@ async function walkChain(chains: ChainReader, chain: ChainName, storeId: string,
     failed.add(row.bucket);
     findings.push({ kind, chain, bucket: row.bucket, seq: row.seq, message });
   };
-  const pages = chain === 'events' ? chains.rows('events', saved === undefined ? undefined : resume) : chains.rows('commands', saved === undefined ? undefined : resume);
+  const pages =
+    chain === 'events' ? chains.rows('events', saved === undefined ? undefined : resume) : chains.rows('commands', saved === undefined ? undefined : resume);
   for await (const page of pages) {
     for (const row of page) {
       rows++;
@@ -137,8 +150,10 @@ async function walkChain(chains: ChainReader, chain: ChainName, storeId: string,
       if (failed.has(row.bucket)) continue;
       if (row.seq === seq) report('duplicate', row, `${chain} bucket ${row.bucket}: two rows claim seq ${row.seq}`);
       else if (row.seq !== seq + 1) report('seq-gap', row, `${chain} bucket ${row.bucket}: seq ${row.seq} follows ${seq}`);
-      else if (!Buffer.from(row.prevHash).equals(hash)) report('link-mismatch', row, `${chain} bucket ${row.bucket} seq ${row.seq}: prev_hash does not match the row before`);
-      else if (!recompute(row, chain).equals(row.rowHash)) report('content-mismatch', row, `${chain} bucket ${row.bucket} seq ${row.seq}: the stored bytes do not hash to row_hash`);
+      else if (!Buffer.from(row.prevHash).equals(hash))
+        report('link-mismatch', row, `${chain} bucket ${row.bucket} seq ${row.seq}: prev_hash does not match the row before`);
+      else if (!recompute(row, chain).equals(row.rowHash))
+        report('content-mismatch', row, `${chain} bucket ${row.bucket} seq ${row.seq}: the stored bytes do not hash to row_hash`);
       else {
         seq = row.seq;
         hash = row.rowHash;
@@ -153,7 +168,13 @@ async function walkChain(chains: ChainReader, chain: ChainName, storeId: string,
 async function checkPositions(chains: ChainReader, findings: VerifyFinding[]): Promise<void> {
   const { count, max, firstMissing } = await chains.positions();
   if (count === max) return;
-  findings.push({ kind: 'seq-gap', chain: 'positions', bucket: null, seq: firstMissing, message: `event positions have a hole${firstMissing === null ? '' : ` at ${firstMissing}`}: ${max - count} row(s) are missing` });
+  findings.push({
+    kind: 'seq-gap',
+    chain: 'positions',
+    bucket: null,
+    seq: firstMissing,
+    message: `event positions have a hole${firstMissing === null ? '' : ` at ${firstMissing}`}: ${max - count} row(s) are missing`,
+  });
 }
 
 async function checkCheckpoints(chains: ChainReader, options: VerifyOptions, findings: VerifyFinding[]): Promise<VerifyReport['checkpoints']> {
@@ -165,8 +186,16 @@ async function checkCheckpoints(chains: ChainReader, options: VerifyOptions, fin
     stored.set(cp.seq, cp.hash);
     latest = cp.seq;
     const where = { chain: 'checkpoints' as const, bucket: null, seq: cp.seq };
-    if (checkpointHash(cp) !== cp.hash || (options.publicKey !== undefined && !signatureValid(cp, options.publicKey)) || merkleRoot(options.storeId, cp.heads) !== cp.root) {
-      findings.push({ kind: 'bad-signature', ...where, message: `checkpoint ${cp.seq}: its hash, signature or root does not verify${options.publicKey === undefined ? ' (no public key pinned)' : ''}` });
+    if (
+      checkpointHash(cp) !== cp.hash ||
+      (options.publicKey !== undefined && !signatureValid(cp, options.publicKey)) ||
+      merkleRoot(options.storeId, cp.heads) !== cp.root
+    ) {
+      findings.push({
+        kind: 'bad-signature',
+        ...where,
+        message: `checkpoint ${cp.seq}: its hash, signature or root does not verify${options.publicKey === undefined ? ' (no public key pinned)' : ''}`,
+      });
       continue;
     }
     if (cp.prev !== previous) findings.push({ kind: 'link-mismatch', ...where, message: `checkpoint ${cp.seq} does not link to checkpoint ${cp.seq - 1}` });
@@ -175,7 +204,13 @@ async function checkCheckpoints(chains: ChainReader, options: VerifyOptions, fin
   }
   const inSink = await compareSink(stored, options.sink, findings);
   if (options.publicKey === undefined && stored.size > 0) {
-    findings.push({ kind: 'bad-signature', chain: 'checkpoints', bucket: null, seq: null, message: 'no public key is pinned, so checkpoint signatures cannot be verified: set GROUNDWORK_VERIFY_KEY' });
+    findings.push({
+      kind: 'bad-signature',
+      chain: 'checkpoints',
+      bucket: null,
+      seq: null,
+      message: 'no public key is pinned, so checkpoint signatures cannot be verified: set GROUNDWORK_VERIFY_KEY',
+    });
   }
   return { checked: stored.size, inSink, latest };
 }
@@ -183,11 +218,28 @@ async function checkCheckpoints(chains: ChainReader, options: VerifyOptions, fin
 /** Every head a checkpoint signed must still be there, unchanged. */
 async function checkCoveredRows(chains: ChainReader, cp: Checkpoint, findings: VerifyFinding[]): Promise<void> {
   for (const [bucket, bseq, eventHead, cseq, commandHead] of cp.heads) {
-    for (const [chain, seq, head] of [['events', bseq, eventHead], ['commands', cseq, commandHead]] as const) {
+    for (const [chain, seq, head] of [
+      ['events', bseq, eventHead],
+      ['commands', cseq, commandHead],
+    ] as const) {
       if (seq === 0) continue;
       const hash = await chains.rowHash(chain, bucket, seq);
-      if (hash === undefined) findings.push({ kind: 'truncated-before-checkpoint', chain, bucket, seq, message: `${chain} bucket ${bucket}: seq ${seq}, covered by checkpoint ${cp.seq}, is missing` });
-      else if (Buffer.from(hash).toString('hex') !== head) findings.push({ kind: 'checkpoint-mismatch', chain, bucket, seq, message: `${chain} bucket ${bucket}: the row at seq ${seq} is not the one checkpoint ${cp.seq} signed (the chain was rewritten)` });
+      if (hash === undefined)
+        findings.push({
+          kind: 'truncated-before-checkpoint',
+          chain,
+          bucket,
+          seq,
+          message: `${chain} bucket ${bucket}: seq ${seq}, covered by checkpoint ${cp.seq}, is missing`,
+        });
+      else if (Buffer.from(hash).toString('hex') !== head)
+        findings.push({
+          kind: 'checkpoint-mismatch',
+          chain,
+          bucket,
+          seq,
+          message: `${chain} bucket ${bucket}: the row at seq ${seq} is not the one checkpoint ${cp.seq} signed (the chain was rewritten)`,
+        });
     }
   }
 }
@@ -202,10 +254,22 @@ async function compareSink(stored: ReadonlyMap<number, string>, sink: Checkpoint
     if (reported) continue;
     const local = stored.get(cp.seq);
     if (local === undefined) {
-      findings.push({ kind: 'rollback', chain: 'checkpoints', bucket: null, seq: cp.seq, message: `checkpoint ${cp.seq} is in the external sink but not in the database: the database is older than it should be` });
+      findings.push({
+        kind: 'rollback',
+        chain: 'checkpoints',
+        bucket: null,
+        seq: cp.seq,
+        message: `checkpoint ${cp.seq} is in the external sink but not in the database: the database is older than it should be`,
+      });
       reported = true;
     } else if (local !== cp.hash) {
-      findings.push({ kind: 'rollback', chain: 'checkpoints', bucket: null, seq: cp.seq, message: `checkpoint ${cp.seq} differs between the database and the external sink` });
+      findings.push({
+        kind: 'rollback',
+        chain: 'checkpoints',
+        bucket: null,
+        seq: cp.seq,
+        message: `checkpoint ${cp.seq} differs between the database and the external sink`,
+      });
       reported = true;
     }
   }

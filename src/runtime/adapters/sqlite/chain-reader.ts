@@ -9,7 +9,10 @@ const PAGE = 1000;
 const EVENT_ROW = `SELECT bucket, bseq, bseq AS seq, position, stream_id AS streamId, version, type, schema_version AS schemaVersion, recorded_at AS recordedAt, metadata, payload, prev_hash AS prevHash, row_hash AS rowHash FROM gw_events`;
 const COMMAND_ROW = `SELECT bucket, cseq, cseq AS seq, command_id AS commandId, command, stream_id AS streamId, tenant, outcome, recorded_at AS recordedAt, audit, prev_hash AS prevHash, row_hash AS rowHash FROM gw_commands`;
 
-const TABLES: Record<ChainName, { table: string; seq: string }> = { events: { table: 'gw_events', seq: 'bseq' }, commands: { table: 'gw_commands', seq: 'cseq' } };
+const TABLES: Record<ChainName, { table: string; seq: string }> = {
+  events: { table: 'gw_events', seq: 'bseq' },
+  commands: { table: 'gw_commands', seq: 'cseq' },
+};
 
 export class SqliteChainReader implements ChainReader {
   readonly #db: Db;
@@ -32,7 +35,9 @@ export class SqliteChainReader implements ChainReader {
    */
   async *#pages(chain: ChainName, resume: ReadonlyMap<number, number> | undefined): AsyncIterable<readonly (EventChainRow | CommandChainRow)[]> {
     const { seq } = TABLES[chain];
-    const next = this.#db.prepare<[number, number], EventChainRow | CommandChainRow>(`${chain === 'events' ? EVENT_ROW : COMMAND_ROW} WHERE (bucket, ${seq}) > (?, ?) ORDER BY bucket, ${seq} LIMIT ${PAGE}`);
+    const next = this.#db.prepare<[number, number], EventChainRow | CommandChainRow>(
+      `${chain === 'events' ? EVENT_ROW : COMMAND_ROW} WHERE (bucket, ${seq}) > (?, ?) ORDER BY bucket, ${seq} LIMIT ${PAGE}`,
+    );
     const skipped = (row: { bucket: number; seq: number }) => {
       const from = resume?.get(row.bucket);
       return from !== undefined && row.seq <= from;
@@ -59,7 +64,8 @@ export class SqliteChainReader implements ChainReader {
 
   async rowHash(chain: ChainName, bucket: number, seq: number): Promise<Uint8Array | undefined> {
     const { table, seq: column } = TABLES[chain];
-    return (this.#db.prepare(`SELECT row_hash AS hash FROM ${table} WHERE bucket = ? AND ${column} = ?`).get(bucket, seq) as { hash: Buffer } | undefined)?.hash;
+    return (this.#db.prepare(`SELECT row_hash AS hash FROM ${table} WHERE bucket = ? AND ${column} = ?`).get(bucket, seq) as { hash: Buffer } | undefined)
+      ?.hash;
   }
 
   async buckets(chain: ChainName): Promise<readonly number[]> {
@@ -67,11 +73,18 @@ export class SqliteChainReader implements ChainReader {
   }
 
   async positions(): Promise<{ count: number; max: number; firstMissing: number | null }> {
-    const { count, max } = this.#db.prepare(`SELECT COUNT(*) AS count, COALESCE(MAX(position), 0) AS max FROM gw_events`).get() as { count: number; max: number };
+    const { count, max } = this.#db.prepare(`SELECT COUNT(*) AS count, COALESCE(MAX(position), 0) AS max FROM gw_events`).get() as {
+      count: number;
+      max: number;
+    };
     if (count === max) return { count, max, firstMissing: null };
     const first = (this.#db.prepare(`SELECT MIN(position) AS p FROM gw_events`).get() as { p: number }).p;
     if (first > 1) return { count, max, firstMissing: 1 };
-    const gap = this.#db.prepare(`SELECT a.position + 1 AS missing FROM gw_events a LEFT JOIN gw_events b ON b.position = a.position + 1 WHERE b.position IS NULL AND a.position < ? ORDER BY a.position LIMIT 1`).get(max) as { missing: number } | undefined;
+    const gap = this.#db
+      .prepare(
+        `SELECT a.position + 1 AS missing FROM gw_events a LEFT JOIN gw_events b ON b.position = a.position + 1 WHERE b.position IS NULL AND a.position < ? ORDER BY a.position LIMIT 1`,
+      )
+      .get(max) as { missing: number } | undefined;
     return { count, max, firstMissing: gap?.missing ?? null };
   }
 
@@ -86,15 +99,23 @@ export class SqliteChainReader implements ChainReader {
   async storeCheckpoint(build: (inputs: CheckpointInputs) => StoredCheckpoint): Promise<StoredCheckpoint> {
     return this.#gate.transaction(() => {
       const stored = build(this.#inputs());
-      this.#db.prepare(`INSERT INTO gw_checkpoints (seq, hash, body, signature) VALUES (?, ?, ?, ?)`).run(stored.seq, stored.hash, stored.body, stored.signature);
+      this.#db
+        .prepare(`INSERT INTO gw_checkpoints (seq, hash, body, signature) VALUES (?, ?, ?, ?)`)
+        .run(stored.seq, stored.hash, stored.body, stored.signature);
       return stored;
     });
   }
 
   #inputs(): CheckpointInputs {
     const heads = (table: string, seq: string) =>
-      this.#db.prepare(`SELECT t.bucket AS bucket, t.${seq} AS seq, t.row_hash AS hash FROM ${table} t JOIN (SELECT bucket, MAX(${seq}) AS m FROM ${table} GROUP BY bucket) x ON t.bucket = x.bucket AND t.${seq} = x.m ORDER BY t.bucket`).all() as ChainHead[];
-    const counts = this.#db.prepare(`SELECT (SELECT COALESCE(MAX(position), 0) FROM gw_events) AS events, (SELECT COUNT(*) FROM gw_commands) AS commands`).get() as { events: number; commands: number };
+      this.#db
+        .prepare(
+          `SELECT t.bucket AS bucket, t.${seq} AS seq, t.row_hash AS hash FROM ${table} t JOIN (SELECT bucket, MAX(${seq}) AS m FROM ${table} GROUP BY bucket) x ON t.bucket = x.bucket AND t.${seq} = x.m ORDER BY t.bucket`,
+        )
+        .all() as ChainHead[];
+    const counts = this.#db
+      .prepare(`SELECT (SELECT COALESCE(MAX(position), 0) FROM gw_events) AS events, (SELECT COUNT(*) FROM gw_commands) AS commands`)
+      .get() as { events: number; commands: number };
     const previous = this.#db.prepare(`SELECT seq, hash FROM gw_checkpoints ORDER BY seq DESC LIMIT 1`).get() as { seq: number; hash: string } | undefined;
     return { previous, eventHeads: heads('gw_events', 'bseq'), commandHeads: heads('gw_commands', 'cseq'), ...counts };
   }

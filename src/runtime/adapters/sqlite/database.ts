@@ -96,4 +96,3 @@ export function openDatabase(path: string, options: SqliteOptions = {}): Db {
   db.pragma('secure_delete = ON');
   return db;
 }
-

@@ -60,8 +60,16 @@ const COMMAND_COLUMNS = 'bucket, cseq, recorded_at, audit';
 function prepareStatements(db: Db) {
   return {
     readStream: db.prepare<[string, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`),
-    readForFold: db.prepare<[string, number], [string, number, string]>(`SELECT type, schema_version, payload FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`).raw(true),
-    readForFoldWithSubject: db.prepare<[string, number], [string, number, string, string | null]>(`SELECT type, schema_version, payload, subject FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`).raw(true),
+    readForFold: db
+      .prepare<[string, number], [string, number, string]>(
+        `SELECT type, schema_version, payload FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`,
+      )
+      .raw(true),
+    readForFoldWithSubject: db
+      .prepare<[string, number], [string, number, string, string | null]>(
+        `SELECT type, schema_version, payload, subject FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`,
+      )
+      .raw(true),
     streamTenant: db.prepare<[string], { tenant: string }>(`SELECT tenant FROM gw_events WHERE stream_id = ? ORDER BY version LIMIT 1`),
     readAll: db.prepare<[number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM gw_events WHERE position > ? ORDER BY position LIMIT ?`),
     streamVersion: db.prepare<[string], { v: number | null }>(`SELECT MAX(version) AS v FROM gw_events WHERE stream_id = ?`),
@@ -71,24 +79,34 @@ function prepareStatements(db: Db) {
     insertEvent: db.prepare<[number, number, number, string, number, string, number, string, string, string | null, string, string, Buffer, Buffer]>(
       `INSERT INTO gw_events (position, bucket, bseq, stream_id, version, type, schema_version, recorded_at, tenant, subject, metadata, payload, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    insertCommand: db.prepare<[number, number, string, string, string, string, string, string | null, string, string, string | null, string | null, string, string, Buffer, Buffer]>(
+    insertCommand: db.prepare<
+      [number, number, string, string, string, string, string, string | null, string, string, string | null, string | null, string, string, Buffer, Buffer]
+    >(
       `INSERT INTO gw_commands (bucket, cseq, command_id, command, stream_id, tenant, outcome, subject, actor_id, correlation_id, causation_id, idempotency_key, recorded_at, audit, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertOutbox: db.prepare<[number, number, string]>(`INSERT INTO gw_outbox (bucket, position, type) VALUES (?, ?, ?)`),
     upsertSnapshot: db.prepare<[string, number, string, string | null, number, string, string]>(
       `INSERT INTO gw_snapshots (stream_id, bucket, tenant, subject, version, state_version, state) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, state_version = excluded.state_version, state = excluded.state`,
     ),
-    loadSnapshot: db.prepare<[string], { tenant: string; version: number; state_version: string; state: string }>(`SELECT tenant, version, state_version, state FROM gw_snapshots WHERE stream_id = ?`),
+    loadSnapshot: db.prepare<[string], { tenant: string; version: number; state_version: string; state: string }>(
+      `SELECT tenant, version, state_version, state FROM gw_snapshots WHERE stream_id = ?`,
+    ),
     deleteSnapshotsOf: db.prepare<[string]>(`DELETE FROM gw_snapshots WHERE subject = ?`),
-    findById: db.prepare<[string, string], CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE tenant = ? AND command_id = ? AND outcome = 'accepted'`),
-    findByKey: db.prepare<[string, string], CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE tenant = ? AND idempotency_key = ? AND outcome = 'accepted'`),
+    findById: db.prepare<[string, string], CommandRow>(
+      `SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE tenant = ? AND command_id = ? AND outcome = 'accepted'`,
+    ),
+    findByKey: db.prepare<[string, string], CommandRow>(
+      `SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE tenant = ? AND idempotency_key = ? AND outcome = 'accepted'`,
+    ),
     byStream: db.prepare<[string, string], CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE stream_id = ? AND tenant = ? ORDER BY id`),
     bySubject: db.prepare<[string, string, string, string], CommandRow>(
       `SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE (subject = ? AND tenant = ?) OR (json_extract(audit, '$.onBehalfOf') = ? AND tenant = ?) ORDER BY id`,
     ),
     byCorrelation: db.prepare<[string, string], CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE correlation_id = ? AND tenant = ? ORDER BY id`),
     byActor: db.prepare<[string, string], CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE actor_id = ? AND tenant = ? ORDER BY id`),
-    claimOutbox: db.prepare<[number, number, number], OutboxRow>(`SELECT id, bucket, position, type FROM gw_outbox WHERE published_at IS NULL AND bucket BETWEEN ? AND ? ORDER BY id LIMIT ?`),
+    claimOutbox: db.prepare<[number, number, number], OutboxRow>(
+      `SELECT id, bucket, position, type FROM gw_outbox WHERE published_at IS NULL AND bucket BETWEEN ? AND ? ORDER BY id LIMIT ?`,
+    ),
     markPublished: db.prepare<[string, number]>(`UPDATE gw_outbox SET published_at = ? WHERE id = ? AND published_at IS NULL`),
   };
 }
@@ -127,9 +145,11 @@ export class SqliteEventStore implements EventStore, Outbox {
     // caller counts them rather than reading them: the fewer columns and fields, the faster the loop.
     const events: FoldEvent[] = [];
     if (withSubject) {
-      for (const row of this.#statements.readForFoldWithSubject.all(streamId, afterVersion)) events.push({ type: row[0], schemaVersion: row[1], data: JSON.parse(row[2]) as object, subject: row[3] });
+      for (const row of this.#statements.readForFoldWithSubject.all(streamId, afterVersion))
+        events.push({ type: row[0], schemaVersion: row[1], data: JSON.parse(row[2]) as object, subject: row[3] });
     } else {
-      for (const row of this.#statements.readForFold.all(streamId, afterVersion)) events.push({ type: row[0], schemaVersion: row[1], data: JSON.parse(row[2]) as object });
+      for (const row of this.#statements.readForFold.all(streamId, afterVersion))
+        events.push({ type: row[0], schemaVersion: row[1], data: JSON.parse(row[2]) as object });
     }
     return { tenant: events.length === 0 ? undefined : this.#statements.streamTenant.get(streamId)?.tenant, events };
   }
@@ -147,7 +167,9 @@ export class SqliteEventStore implements EventStore, Outbox {
 
   async loadSnapshot(streamId: string): Promise<SnapshotRecord | undefined> {
     const row = this.#statements.loadSnapshot.get(streamId);
-    return row === undefined ? undefined : { streamId, tenant: row.tenant, version: row.version, stateVersion: row.state_version, state: JSON.parse(row.state) as unknown };
+    return row === undefined
+      ? undefined
+      : { streamId, tenant: row.tenant, version: row.version, stateVersion: row.state_version, state: JSON.parse(row.state) as unknown };
   }
 
   async deleteSnapshotsOf(subject: string): Promise<number> {
@@ -159,11 +181,12 @@ export class SqliteEventStore implements EventStore, Outbox {
   }
 
   #findAcceptedSync(tenant: string, key: { commandId?: string | undefined; idempotencyKey?: string | undefined }): StoredCommand | undefined {
-    const row = key.commandId !== undefined
-      ? this.#statements.findById.get(tenant, key.commandId)
-      : key.idempotencyKey !== undefined
-        ? this.#statements.findByKey.get(tenant, key.idempotencyKey)
-        : undefined;
+    const row =
+      key.commandId !== undefined
+        ? this.#statements.findById.get(tenant, key.commandId)
+        : key.idempotencyKey !== undefined
+          ? this.#statements.findByKey.get(tenant, key.idempotencyKey)
+          : undefined;
     return row === undefined ? undefined : toStoredCommand(row);
   }
 
@@ -213,10 +236,13 @@ export class SqliteEventStore implements EventStore, Outbox {
   async commands(query: CommandQuery, tenant: string): Promise<readonly StoredCommand[]> {
     const s = this.#statements;
     const rows =
-      'stream' in query ? s.byStream.all(query.stream, tenant)
-      : 'subject' in query ? s.bySubject.all(query.subject, tenant, query.subject, tenant)
-      : 'correlation' in query ? s.byCorrelation.all(query.correlation, tenant)
-      : s.byActor.all(query.actor, tenant);
+      'stream' in query
+        ? s.byStream.all(query.stream, tenant)
+        : 'subject' in query
+          ? s.bySubject.all(query.subject, tenant, query.subject, tenant)
+          : 'correlation' in query
+            ? s.byCorrelation.all(query.correlation, tenant)
+            : s.byActor.all(query.actor, tenant);
     return rows.map(toStoredCommand);
   }
 
@@ -277,10 +303,39 @@ export class SqliteEventStore implements EventStore, Outbox {
       head.seq += 1;
       const payload = JSON.stringify(event.data);
       const bseq = head.seq;
-      const hash = eventRowHash({ bucket, bseq, position, streamId, version, type: event.type, schemaVersion: event.schemaVersion, recordedAt, metadata, payload }, head.hash);
-      this.#statements.insertEvent.run(position, bucket, bseq, streamId, version, event.type, event.schemaVersion, recordedAt, request.metadata.tenant, request.metadata.subject, metadata, payload, head.hash, hash);
+      const hash = eventRowHash(
+        { bucket, bseq, position, streamId, version, type: event.type, schemaVersion: event.schemaVersion, recordedAt, metadata, payload },
+        head.hash,
+      );
+      this.#statements.insertEvent.run(
+        position,
+        bucket,
+        bseq,
+        streamId,
+        version,
+        event.type,
+        event.schemaVersion,
+        recordedAt,
+        request.metadata.tenant,
+        request.metadata.subject,
+        metadata,
+        payload,
+        head.hash,
+        hash,
+      );
       head.hash = hash;
-      stored.push({ position, bucket, bseq, streamId, version, type: event.type, schemaVersion: event.schemaVersion, recordedAt, data: JSON.parse(payload) as object, metadata: request.metadata });
+      stored.push({
+        position,
+        bucket,
+        bseq,
+        streamId,
+        version,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        recordedAt,
+        data: JSON.parse(payload) as object,
+        metadata: request.metadata,
+      });
     }
     return stored;
   }
@@ -289,8 +344,38 @@ export class SqliteEventStore implements EventStore, Outbox {
     const head = this.#head(bucket, 'commands');
     const text = JSON.stringify(audit);
     const cseq = head.seq + 1;
-    const hash = commandRowHash({ bucket, cseq, commandId: audit.commandId, command: audit.command, streamId: audit.streamId, tenant: audit.tenant, outcome: audit.outcome, recordedAt, audit: text }, head.hash);
-    this.#statements.insertCommand.run(bucket, cseq, audit.commandId, audit.command, audit.streamId, audit.tenant, audit.outcome, audit.subject, audit.actor.id, audit.correlationId, audit.causationId, audit.idempotencyKey, recordedAt, text, head.hash, hash);
+    const hash = commandRowHash(
+      {
+        bucket,
+        cseq,
+        commandId: audit.commandId,
+        command: audit.command,
+        streamId: audit.streamId,
+        tenant: audit.tenant,
+        outcome: audit.outcome,
+        recordedAt,
+        audit: text,
+      },
+      head.hash,
+    );
+    this.#statements.insertCommand.run(
+      bucket,
+      cseq,
+      audit.commandId,
+      audit.command,
+      audit.streamId,
+      audit.tenant,
+      audit.outcome,
+      audit.subject,
+      audit.actor.id,
+      audit.correlationId,
+      audit.causationId,
+      audit.idempotencyKey,
+      recordedAt,
+      text,
+      head.hash,
+      hash,
+    );
     return { bucket, cseq, recordedAt, audit };
   }
 }

@@ -29,7 +29,9 @@ export class SqliteProjectionStore implements ProjectionStore {
     this.#db = db;
     this.#gate = gate;
     this.#position = db.prepare<[string], { position: number }>(`SELECT position FROM gw_projection_positions WHERE name = ?`);
-    this.#setPosition = db.prepare<[string, number]>(`INSERT INTO gw_projection_positions (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`);
+    this.#setPosition = db.prepare<[string, number]>(
+      `INSERT INTO gw_projection_positions (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
+    );
   }
 
   async prepare(definition: ProjectionDefinition<object>): Promise<void> {
@@ -41,7 +43,12 @@ export class SqliteProjectionStore implements ProjectionStore {
     return row === undefined ? START : { tx: 0, position: row.position };
   }
 
-  async advance<R extends object>(definition: ProjectionDefinition<R>, from: GlobalPosition, to: GlobalPosition, apply: (rows: BatchRows<R>) => Promise<void>): Promise<boolean> {
+  async advance<R extends object>(
+    definition: ProjectionDefinition<R>,
+    from: GlobalPosition,
+    to: GlobalPosition,
+    apply: (rows: BatchRows<R>) => Promise<void>,
+  ): Promise<boolean> {
     const rows = this.#table(definition);
     return this.#gate.transaction(async () => {
       // Compared inside the write transaction: another process cannot move it in between.
@@ -95,9 +102,13 @@ class SqliteRows<R extends object> implements Rows<R> {
     this.#key = quoteIdentifier(definition.key);
     this.#kinds = new Map(definition.columns.map((c) => [c.name, c.kind]));
     const columns = definition.columns.map((c) => `${quoteIdentifier(c.name)} ${SQL_TYPES[c.kind]}`);
-    db.exec(`CREATE TABLE IF NOT EXISTS ${this.#quoted} (${this.#key} TEXT PRIMARY KEY, ${TENANT} TEXT NOT NULL${columns.map((c) => `, ${c}`).join('')}) STRICT`);
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS ${this.#quoted} (${this.#key} TEXT PRIMARY KEY, ${TENANT} TEXT NOT NULL${columns.map((c) => `, ${c}`).join('')}) STRICT`,
+    );
     db.exec(`CREATE INDEX IF NOT EXISTS ${quoteIdentifier(`${definition.table}_${TENANT}`)} ON ${this.#quoted} (${TENANT})`);
-    this.#get = db.prepare<[string, string | null, string | null], Record<string, unknown>>(`SELECT * FROM ${this.#quoted} WHERE ${this.#key} = ? AND (? IS NULL OR ${TENANT} = ?)`);
+    this.#get = db.prepare<[string, string | null, string | null], Record<string, unknown>>(
+      `SELECT * FROM ${this.#quoted} WHERE ${this.#key} = ? AND (? IS NULL OR ${TENANT} = ?)`,
+    );
     this.#delete = db.prepare<[string]>(`DELETE FROM ${this.#quoted} WHERE ${this.#key} = ?`);
   }
 
@@ -133,7 +144,9 @@ class SqliteRows<R extends object> implements Rows<R> {
   }
 
   async findBy<K extends keyof R & string>(column: K, value: R[K], tenant?: string): Promise<R[]> {
-    const statement = this.#db.prepare<[unknown, string | null, string | null], Record<string, unknown>>(`SELECT * FROM ${this.#quoted} WHERE ${quoteIdentifier(column)} = ? AND (? IS NULL OR ${TENANT} = ?)`);
+    const statement = this.#db.prepare<[unknown, string | null, string | null], Record<string, unknown>>(
+      `SELECT * FROM ${this.#quoted} WHERE ${quoteIdentifier(column)} = ? AND (? IS NULL OR ${TENANT} = ?)`,
+    );
     return statement.all(this.#encode(column, value), tenant ?? null, tenant ?? null).map((row) => this.#decode(row));
   }
 
@@ -153,7 +166,14 @@ class SqliteRows<R extends object> implements Rows<R> {
     const out: Record<string, unknown> = { [this.#definition.key]: row[this.#definition.key] };
     for (const column of this.#definition.columns) {
       const value = row[column.name];
-      out[column.name] = value === null || value === undefined ? null : column.kind === 'boolean' ? value === 1 : column.kind === 'json' ? (JSON.parse(String(value)) as unknown) : value;
+      out[column.name] =
+        value === null || value === undefined
+          ? null
+          : column.kind === 'boolean'
+            ? value === 1
+            : column.kind === 'json'
+              ? (JSON.parse(String(value)) as unknown)
+              : value;
     }
     return out as R;
   }

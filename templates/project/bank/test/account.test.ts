@@ -10,7 +10,10 @@ const opened = { type: 'AccountOpened', data: { ownerId, ownerName: 'Ada Lovelac
 const deposited = { type: 'MoneyDeposited', data: { amount: 100 } } as const;
 
 test('a withdrawal within the balance is recorded', () => {
-  givenAccount(opened, deposited).when(withdrawCommand, { accountId, amount: 40 }).then([{ type: 'MoneyWithdrawn', data: { amount: 40 } }]).thenState({ balance: 60, transactionCount: 2 });
+  givenAccount(opened, deposited)
+    .when(withdrawCommand, { accountId, amount: 40 })
+    .then([{ type: 'MoneyWithdrawn', data: { amount: 40 } }])
+    .thenState({ balance: 60, transactionCount: 2 });
 });
 
 test('no overdraft', () => {
@@ -18,7 +21,9 @@ test('no overdraft', () => {
 });
 
 test('a frozen account takes no money', () => {
-  givenAccount(opened, { type: 'AccountFrozen', data: { reason: 'fraud check' } }).when(depositCommand, { accountId, amount: 5 }).thenRejects('not-open');
+  givenAccount(opened, { type: 'AccountFrozen', data: { reason: 'fraud check' } })
+    .when(depositCommand, { accountId, amount: 5 })
+    .thenRejects('not-open');
 });
 
 test('only an empty account can be closed', () => {

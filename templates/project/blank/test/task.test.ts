@@ -17,7 +17,10 @@ test('a task without a title is invalid', () => {
 });
 
 test('a task is completed once', () => {
-  givenTask(added).when(completeTaskCommand, { taskId }).then([{ type: 'TaskCompleted', data: {} }]).thenState({ done: true });
+  givenTask(added)
+    .when(completeTaskCommand, { taskId })
+    .then([{ type: 'TaskCompleted', data: {} }])
+    .thenState({ done: true });
   givenTask(added, { type: 'TaskCompleted', data: {} }).when(completeTaskCommand, { taskId }).thenRejects('already-done');
 });
 

@@ -7,7 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from './app.js';
-import { FileCheckpointSink, isSqliteStore, newSigningKeys, openSqliteStore, publicKeyFrom, timelineText, verifyStore, type CommandResult } from './groundwork/runtime/index.js';
+import {
+  FileCheckpointSink,
+  isSqliteStore,
+  newSigningKeys,
+  openSqliteStore,
+  publicKeyFrom,
+  timelineText,
+  verifyStore,
+  type CommandResult,
+} from './groundwork/runtime/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dispute-'));
 const path = join(dir, 'billing.db');
@@ -20,27 +29,43 @@ function heading(text: string): void {
   console.log(`\n== ${step}. ${text}`);
 }
 function show(label: string, result: CommandResult): void {
-  console.log(result.ok ? `   ${label}: ok, ${result.events.map((e) => e.type).join(', ')}` : `   ${label}: refused (${result.error.code}) ${result.error.message}`);
+  console.log(
+    result.ok ? `   ${label}: ok, ${result.events.map((e) => e.type).join(', ')}` : `   ${label}: refused (${result.error.code}) ${result.error.message}`,
+  );
 }
 
 const customerId = app.newId();
 const subscriptionId = app.newId();
 const customer = { actor: { id: customerId, kind: 'human', roles: ['customer'] }, tenant: 'acme' } as const;
-const agent = { actor: { id: 'support-agent-gpt', kind: 'agent', roles: ['support'] }, onBehalfOf: customerId, tenant: 'acme', correlationId: 'chat-2291' } as const;
+const agent = {
+  actor: { id: 'support-agent-gpt', kind: 'agent', roles: ['support'] },
+  onBehalfOf: customerId,
+  tenant: 'acme',
+  correlationId: 'chat-2291',
+} as const;
 const price = { amount: 1900, currency: 'EUR' };
 
 heading('A customer subscribes');
-show('StartSubscription', await app.commands.StartSubscription({ subscriptionId, customerId, plan: 'pro', price, email: 'ada@example.com' }, { ...customer, commandId: 'start-1' }));
+show(
+  'StartSubscription',
+  await app.commands.StartSubscription({ subscriptionId, customerId, plan: 'pro', price, email: 'ada@example.com' }, { ...customer, commandId: 'start-1' }),
+);
 
 heading('An AI support agent, acting for the customer, cancels, refunds and sends three emails');
 show('CancelSubscription', await app.commands.CancelSubscription({ subscriptionId, reason: 'customer asked to stop' }, { ...agent, commandId: 'cancel-1' }));
 show('IssueRefund', await app.commands.IssueRefund({ refundId: app.newId(), subscriptionId, customerId, amount: price }, { ...agent, commandId: 'refund-1' }));
 for (const template of ['cancellation', 'refund', 'follow-up'] as const) {
-  show(`SendEmail ${template}`, await app.commands.SendEmail({ emailId: app.newId(), customerId, to: 'ada@example.com', template }, { ...agent, commandId: `email-${template}` }));
+  show(
+    `SendEmail ${template}`,
+    await app.commands.SendEmail({ emailId: app.newId(), customerId, to: 'ada@example.com', template }, { ...agent, commandId: `email-${template}` }),
+  );
 }
-heading('The agent tries to act on another customer\'s subscription: denied, and audited');
+heading("The agent tries to act on another customer's subscription: denied, and audited");
 const other = app.newId();
-await app.commands.StartSubscription({ subscriptionId: other, customerId: app.newId(), plan: 'basic', price, email: 'bob@example.com' }, { ...customer, commandId: 'start-2' });
+await app.commands.StartSubscription(
+  { subscriptionId: other, customerId: app.newId(), plan: 'basic', price, email: 'bob@example.com' },
+  { ...customer, commandId: 'start-2' },
+);
 show('CancelSubscription (other customer)', await app.commands.CancelSubscription({ subscriptionId: other }, { ...agent, commandId: 'cancel-2' }));
 const checkpoint = await app.checkpoint();
 console.log(`   signed checkpoint ${checkpoint?.seq ?? '-'} over ${checkpoint?.events ?? 0} events`);
@@ -50,15 +75,23 @@ for (const entry of await app.trust.history({ subject: customerId }, 'acme')) pr
 
 heading('Verify: the record was not rewritten');
 const intact = await app.verify();
-console.log(`   ${intact.ok ? 'OK' : 'FAILED'}: ${intact.rows.events} events, ${intact.rows.commands} audit records, ${intact.checkpoints.checked} checkpoint(s), ${intact.findings.length} problem(s)`);
+console.log(
+  `   ${intact.ok ? 'OK' : 'FAILED'}: ${intact.rows.events} events, ${intact.rows.commands} audit records, ${intact.checkpoints.checked} checkpoint(s), ${intact.findings.length} problem(s)`,
+);
 
 heading('Someone edits a row in a copy of the database: verify names it');
 const copy = join(dir, 'tampered.db');
 if (!isSqliteStore(app.store)) throw new Error('this step edits the embedded SQLite file');
 await app.store.db.backup(copy);
 const tampered = openSqliteStore(copy);
-tampered.db.prepare(`UPDATE gw_events SET payload = replace(payload, 'customer asked to stop', 'customer insisted') WHERE type = 'SubscriptionCancelled'`).run();
-const report = await verifyStore(tampered.chains, { storeId: app.store.events.storeId, publicKey: publicKeyFrom(keys.publicKey), sink: new FileCheckpointSink(`${path}.checkpoints.jsonl`) });
+tampered.db
+  .prepare(`UPDATE gw_events SET payload = replace(payload, 'customer asked to stop', 'customer insisted') WHERE type = 'SubscriptionCancelled'`)
+  .run();
+const report = await verifyStore(tampered.chains, {
+  storeId: app.store.events.storeId,
+  publicKey: publicKeyFrom(keys.publicKey),
+  sink: new FileCheckpointSink(`${path}.checkpoints.jsonl`),
+});
 await tampered.close();
 for (const finding of report.findings) console.log(`   ${finding.kind}: ${finding.message}`);
 
@@ -73,7 +106,9 @@ heading('The customer asks to be forgotten');
 const forgotten = await app.trust.forget(customerId, supervisor);
 console.log(`   data key destroyed: ${forgotten.keyDestroyed}; rebuilt ${forgotten.projectionsRebuilt.join(', ')}`);
 const [first] = await app.trust.history({ subject: customerId }, 'acme');
-console.log(`   the first event now reads: ${JSON.stringify(first?.events[0]?.data, (_k, v: unknown) => (typeof v === 'object' && v !== null && 'erased' in v ? '[erased]' : v))}`);
+console.log(
+  `   the first event now reads: ${JSON.stringify(first?.events[0]?.data, (_k, v: unknown) => (typeof v === 'object' && v !== null && 'erased' in v ? '[erased]' : v))}`,
+);
 
 heading('Verify again: every hash still checks out');
 const after = await app.verify();

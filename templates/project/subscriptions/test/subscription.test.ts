@@ -11,11 +11,18 @@ const started = { type: 'SubscriptionStarted', data: { customerId, plan: 'pro', 
 const cancelled = { type: 'SubscriptionCancelled', data: { reason: 'too expensive' } } as const;
 
 test('starting a subscription records it', () => {
-  givenSubscription().when(startSubscriptionCommand, { subscriptionId, customerId, plan: 'pro', price, email: 'ada@example.com' }).then([started]).thenState({ status: 'active', plan: 'pro' });
+  givenSubscription()
+    .when(startSubscriptionCommand, { subscriptionId, customerId, plan: 'pro', price, email: 'ada@example.com' })
+    .then([started])
+    .thenState({ status: 'active', plan: 'pro' });
 });
 
 test('the price must be a three-letter currency', () => {
-  givenSubscription().whenInvalid(startSubscriptionCommand, { subscriptionId, customerId, plan: 'pro', price: { amount: 1, currency: 'euro' }, email: 'ada@example.com' }, ['price.currency']);
+  givenSubscription().whenInvalid(
+    startSubscriptionCommand,
+    { subscriptionId, customerId, plan: 'pro', price: { amount: 1, currency: 'euro' }, email: 'ada@example.com' },
+    ['price.currency'],
+  );
 });
 
 test('cancelling twice is refused', () => {
@@ -34,5 +41,12 @@ test('CustomerAccount shows the status and what was refunded', async () => {
     { event: cancelled, streamId: subscriptionId },
     { event: { type: 'RefundIssued', data: { subscriptionId, customerId, amount: price } }, streamId: '01JDQ5Z5K1M2N3P4Q5R6S7T8V9' },
   );
-  deepStrictEqual(await rows.get(subscriptionId), { subscriptionId, customerId, plan: 'pro', status: 'cancelled', email: 'ada@example.com', refundedAmount: 1900 });
+  deepStrictEqual(await rows.get(subscriptionId), {
+    subscriptionId,
+    customerId,
+    plan: 'pro',
+    status: 'cancelled',
+    email: 'ada@example.com',
+    refundedAmount: 1900,
+  });
 });

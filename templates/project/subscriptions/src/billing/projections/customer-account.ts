@@ -3,7 +3,13 @@ import type { CustomerAccountHandlers } from './rows.js';
 /** What support sees for one customer's subscription. */
 export const customerAccountHandlers: CustomerAccountHandlers = {
   async SubscriptionStarted(event, rows) {
-    await rows.merge(event.streamId, { customerId: event.data.customerId, plan: event.data.plan, email: event.data.email, status: 'active', refundedAmount: 0 });
+    await rows.merge(event.streamId, {
+      customerId: event.data.customerId,
+      plan: event.data.plan,
+      email: event.data.email,
+      status: 'active',
+      refundedAmount: 0,
+    });
   },
   async SubscriptionCancelled(event, rows) {
     await rows.merge(event.streamId, { status: 'cancelled' });
