@@ -15,7 +15,16 @@ export {
 } from './core/checkpoint.js';
 export type { BucketHead, Checkpoint, CheckpointBody } from './core/checkpoint.js';
 export { piiOf } from './core/definitions.js';
-export type { AggregateDefinition, AnyAggregate, AnyCommand, AppDefinition, CommandDefinition, Decision } from './core/definitions.js';
+export type {
+  AggregateDefinition,
+  AnyAggregate,
+  AnyCommand,
+  AppDefinition,
+  CommandDefinition,
+  Decision,
+  UpcastContext,
+  VersionedEvent,
+} from './core/definitions.js';
 export { payloadHash } from './core/audit.js';
 export type { Policy } from './core/authorize.js';
 export { assertNever, isDomainError, reject } from './core/errors.js';

@@ -11,6 +11,20 @@ import type { ActorKind, DeepReadonly, DomainEvent } from './types.js';
 
 export type Decision<E extends DomainEvent> = readonly E[] | DomainError;
 
+/** An event as stored, in the shape of the schema version it was written with. */
+export interface VersionedEvent {
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: object;
+}
+
+/** What an upcaster step may know of a stored event besides its data. */
+export interface UpcastContext {
+  readonly streamId: string;
+  readonly version: number;
+  readonly recordedAt: string;
+}
+
 export interface AggregateDefinition<S, E extends DomainEvent> {
   readonly name: string;
   readonly description?: string | undefined;
@@ -19,8 +33,11 @@ export interface AggregateDefinition<S, E extends DomainEvent> {
   initialState(): S;
   /** Applies one event to a state the fold owns, in place. */
   fold(state: S, event: E): void;
-  /** The data subject the aggregate belongs to, for on-behalf-of checks and history. */
-  subjectOf(state: S): string | undefined;
+  /**
+   * The data subject the aggregate belongs to, for on-behalf-of checks, history and pii keys: a
+   * field of its state, or its own id (`streamId`) for an aggregate that is its own subject.
+   */
+  subjectOf(state: S, streamId: string): string | undefined;
   readonly snapshotEvery: number | undefined;
   /** Changes whenever the state's shape changes; snapshots of another shape are ignored. */
   readonly stateVersion: string;
@@ -28,6 +45,10 @@ export interface AggregateDefinition<S, E extends DomainEvent> {
   readonly pii: PiiFields;
   /** Whether the state holds pii; such states are never snapshotted. */
   readonly statePii: boolean;
+  /** The current schema version of each event type that has had earlier shapes; the others are at 1. */
+  readonly eventVersions?: Readonly<Record<string, number>> | undefined;
+  /** Brings an event stored with an earlier shape up to its current one: generated, exhaustive over type and version. */
+  readonly upcast?: ((event: VersionedEvent, context: UpcastContext) => E) | undefined;
 }
 
 export interface CommandDefinition<I, S, E extends DomainEvent> {

@@ -108,7 +108,7 @@ export class CommandPipeline {
     if (tenant !== undefined && tenant !== context.tenant) {
       return this.#deny(audit, 'tenant', `${aggregate.name} ${audit.streamId} belongs to another tenant`);
     }
-    audit.subject = aggregate.subjectOf(state) ?? null;
+    audit.subject = aggregate.subjectOf(state, audit.streamId) ?? null;
     if (definition.creates && version > 0) {
       return this.#finish(audit, 'rejected', {
         code: 'already-exists',
@@ -120,7 +120,7 @@ export class CommandPipeline {
       return this.#finish(audit, 'rejected', { code: 'not-found', message: `${aggregate.name} ${audit.streamId} does not exist`, streamId: audit.streamId });
     }
     if (!definition.creates) {
-      const subjectDenial = checkSubject(aggregate.subjectOf(state), context);
+      const subjectDenial = checkSubject(aggregate.subjectOf(state, audit.streamId), context);
       if (subjectDenial !== undefined) return this.#deny(audit, 'subject', subjectDenial);
     }
 
@@ -129,9 +129,9 @@ export class CommandPipeline {
       return this.#finish(audit, 'rejected', { code: 'domain', message: decision.message, rule: decision.rule });
     }
     for (const event of decision) aggregate.fold(state, event);
-    audit.subject = aggregate.subjectOf(state) ?? null;
+    audit.subject = aggregate.subjectOf(state, audit.streamId) ?? null;
     if (definition.creates) {
-      const subjectDenial = checkSubject(aggregate.subjectOf(state), context);
+      const subjectDenial = checkSubject(aggregate.subjectOf(state, audit.streamId), context);
       if (subjectDenial !== undefined) return this.#deny(audit, 'subject', subjectDenial);
     }
     return this.#commit(definition, decision, state, version, audit, bucket);
