@@ -14,7 +14,6 @@ export {
   signatureValid,
 } from './core/checkpoint.js';
 export type { BucketHead, Checkpoint, CheckpointBody } from './core/checkpoint.js';
-export { piiOf } from './core/definitions.js';
 export type {
   AggregateDefinition,
   AnyAggregate,
@@ -32,11 +31,12 @@ export type { CommandError, CommandErrorCode, DomainError, ForbiddenReason, Vali
 export { ULID_PATTERN, ulidGenerator } from './core/ids.js';
 export type { Clock, IdGenerator } from './core/ids.js';
 export { KeyedMutex } from './core/mutex.js';
-export { ERASED, PiiCodec, decodeEvent, decryptFields, decryptValue, encryptValue, isCiphertext, isErased } from './core/pii.js';
+export { ERASED, PiiCodec, decryptFields, decryptValue, encryptValue, isCiphertext, isErased } from './core/pii.js';
 export type { Erased, PiiFields, PiiLocation } from './core/pii.js';
 export { CommandPipeline } from './core/pipeline.js';
 export type { CommandResult, Loaded, PipelineOptions } from './core/pipeline.js';
 export { ProjectionRunner } from './core/projections.js';
+export { EventReader, currentVersion, encryptedAt, readEvent } from './core/reader.js';
 export type { AnyProjection, ColumnDefinition, ColumnKind, ProjectionDefinition, Rows } from './core/projections.js';
 export { MemoryRows, given, project } from './core/testing.js';
 export type { Scenario, TestEvent, Then } from './core/testing.js';

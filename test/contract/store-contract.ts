@@ -9,11 +9,13 @@ import {
   START,
   bucketOf,
   CommandPipeline,
+  EventReader,
   PiiCodec,
   ProjectionRunner,
   Trust,
   isCiphertext,
   verifyStore,
+  type AnyAggregate,
   type AnyProjection,
   type AuditRecord,
   type CommandContext,
@@ -132,8 +134,8 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
         expect(fold).toEqual({
           tenant: 't1',
           events: [
-            { type: 'CounterIncremented', schemaVersion: 1, data: { by: 2 }, subject: null },
-            { type: 'CounterIncremented', schemaVersion: 1, data: { by: 3 }, subject: null },
+            { type: 'CounterIncremented', schemaVersion: 1, data: { by: 2 }, subject: null, recordedAt: '2026-01-01T00:00:00.000Z' },
+            { type: 'CounterIncremented', schemaVersion: 1, data: { by: 3 }, subject: null, recordedAt: '2026-01-01T00:00:00.000Z' },
           ],
         });
         expect(await store.events.readForFold('nothing', 0, false)).toEqual({ tenant: undefined, events: [] });
@@ -349,7 +351,7 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
           projections,
           keys,
           commands: { Register: register, Rename: rename } as never,
-          pii: customer.pii,
+          reader: new EventReader(codec, { Customer: customer as unknown as AnyAggregate }),
         });
         expect((await pipeline.execute(register, { accountId: 'a1', customerId: 'cust-1', name: 'Ada', email: 'ada@example.com' }, support)).ok).toBe(true);
         await pipeline.execute(rename, { accountId: 'a1', name: 'Ada L.' }, support);

@@ -6,8 +6,9 @@
 import { openSqliteStore, SqliteKeyStore, type SqliteOptions } from '../adapters/sqlite/index.js';
 import { FileCheckpointSink, MemoryCheckpointSink } from '../adapters/file/checkpoint-sink.js';
 import { privateKeyFrom, publicKeyFrom, type Checkpoint } from '../core/checkpoint.js';
-import { piiOf, type AppDefinition, type CommandDefinition } from '../core/definitions.js';
-import { PiiCodec, decodeEvent } from '../core/pii.js';
+import type { AppDefinition, CommandDefinition } from '../core/definitions.js';
+import { PiiCodec } from '../core/pii.js';
+import { EventReader } from '../core/reader.js';
 import { CommandPipeline, type CommandResult, type PipelineOptions } from '../core/pipeline.js';
 import { ProjectionRunner, type Rows } from '../core/projections.js';
 import type { CommandContext, DomainEvent } from '../core/types.js';
@@ -71,8 +72,8 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
   const kek = options.kek ?? env.kek;
   const keys = options.keys ?? (kek === undefined ? undefined : new SqliteKeyStore(options.keysPath ?? (memory ? ':memory:' : `${path}.keys`), kek));
   const codec = new PiiCodec(keys);
-  const pii = piiOf(definition.aggregates);
-  const projections = new ProjectionRunner(store.events, store.projections, definition.projections, (event) => decodeEvent(codec, pii, event));
+  const reader = new EventReader(codec, definition.aggregates);
+  const projections = new ProjectionRunner(store.events, store.projections, definition.projections, (event) => reader.read(event));
   await projections.prepare();
   await projections.catchUp();
   const sink = options.checkpointSink ?? (memory ? new MemoryCheckpointSink() : new FileCheckpointSink(`${path}.checkpoints.jsonl`));
@@ -98,7 +99,7 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
       if (last !== undefined) await checkpointer?.maybe(clock(), last.position);
     },
   });
-  const trust = new Trust({ events: store.events, pipeline, projections, keys, commands: definition.commands, pii, clock });
+  const trust = new Trust({ events: store.events, pipeline, projections, keys, commands: definition.commands, reader, clock });
   return {
     definition,
     store,

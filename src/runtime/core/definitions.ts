@@ -47,6 +47,8 @@ export interface AggregateDefinition<S, E extends DomainEvent> {
   readonly statePii: boolean;
   /** The current schema version of each event type that has had earlier shapes; the others are at 1. */
   readonly eventVersions?: Readonly<Record<string, number>> | undefined;
+  /** The encrypted fields of each earlier schema version of an event type, by type and version. */
+  readonly piiBefore?: Readonly<Record<string, Readonly<Record<number, readonly string[]>>>> | undefined;
   /** Brings an event stored with an earlier shape up to its current one: generated, exhaustive over type and version. */
   readonly upcast?: ((event: VersionedEvent, context: UpcastContext) => E) | undefined;
 }
@@ -74,13 +76,4 @@ export interface AppDefinition {
   /** Every aggregate, by name: what state-at folds with. */
   readonly aggregates: Readonly<Record<string, AnyAggregate>>;
   readonly projections: readonly AnyProjection[];
-}
-
-/** The pii fields of every event type of a project, gathered from its aggregates. */
-export function piiOf(aggregates: Readonly<Record<string, AnyAggregate>>): PiiFields {
-  const out: Record<string, readonly string[]> = {};
-  for (const aggregate of Object.values(aggregates)) {
-    for (const [type, fields] of Object.entries(aggregate.pii)) out[type] = fields;
-  }
-  return out;
 }

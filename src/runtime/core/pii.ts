@@ -110,24 +110,3 @@ export function decryptFields(key: Uint8Array | undefined, fields: readonly stri
   }
   return out;
 }
-
-/** The event with its encrypted fields in clear, or ERASED where the subject was forgotten. */
-export async function decodeEvent<
-  E extends {
-    readonly type: string;
-    readonly data: object;
-    readonly streamId: string;
-    readonly version: number;
-    readonly metadata: { readonly subject: string | null };
-  },
->(codec: PiiCodec, pii: PiiFields, event: E): Promise<E> {
-  const fields = pii[event.type];
-  if (fields === undefined || fields.length === 0) return event;
-  const data = await codec.decrypt(fields, event.data, {
-    subject: event.metadata.subject ?? event.streamId,
-    streamId: event.streamId,
-    version: event.version,
-    type: event.type,
-  });
-  return { ...event, data };
-}

@@ -3,14 +3,15 @@
  * -> append events, audit record and outbox rows in one transaction. Every command leaves a
  * chained audit record, whatever its outcome; errors come back as values.
  */
-import type { EventStore, Outcome, StoredCommand } from '../ports/event-store.js';
+import type { EventStore, FoldEvent, Outcome, StoredCommand } from '../ports/event-store.js';
 import { AuditDraft, payloadHash } from './audit.js';
 import { authorize, checkSubject, type Policy } from './authorize.js';
 import { bucketOf } from './bucket.js';
-import type { AggregateDefinition, CommandDefinition } from './definitions.js';
+import type { AggregateDefinition, AnyAggregate, CommandDefinition } from './definitions.js';
 import { isDomainError, type CommandError, type ForbiddenReason } from './errors.js';
 import { ulidGenerator, type Clock, type IdGenerator } from './ids.js';
-import { PiiCodec, decodeEvent, decryptFields } from './pii.js';
+import { PiiCodec, decryptFields } from './pii.js';
+import { currentVersion, encryptedAt, readEvent } from './reader.js';
 import type { CommandContext, DeepReadonly, DomainEvent, StoredEvent } from './types.js';
 
 export type CommandResult<E extends DomainEvent = DomainEvent> =
@@ -156,7 +157,7 @@ export class CommandPipeline {
       const e = events[i]!;
       encrypted.push({
         type: e.type,
-        schemaVersion: 1,
+        schemaVersion: currentVersion(aggregate, e.type),
         data: await this.#codec.encrypt(aggregate.pii[e.type], e.data, { subject, streamId: audit.streamId, version: version + i + 1, type: e.type }),
       });
     }
@@ -208,28 +209,53 @@ export class CommandPipeline {
       }
     }
     const pii = aggregate.pii;
-    const read = await this.#store.readForFold(streamId, version, hasKeys(pii));
+    const versioned = aggregate.upcast !== undefined;
+    const read = await this.#store.readForFold(streamId, version, versioned || hasKeys(pii));
     const events = read.events;
     const keys = new Map<string, Uint8Array | undefined>();
+    const keyOf = async (subject: string) => {
+      if (!keys.has(subject)) keys.set(subject, await this.#codec.key(subject));
+      return keys.get(subject);
+    };
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
+      if (versioned && event.schemaVersion !== currentVersion(aggregate, event.type)) {
+        aggregate.fold(state, await this.#upcastForFold(aggregate, event, streamId, version + i + 1, keyOf));
+        continue;
+      }
       const fields = pii[event.type];
       if (fields === undefined) {
         aggregate.fold(state, event as unknown as E);
         continue;
       }
       const subject = event.subject ?? streamId;
-      if (!keys.has(subject)) keys.set(subject, await this.#codec.key(subject));
-      const data = decryptFields(keys.get(subject), fields, event.data, { subject, streamId, version: version + i + 1, type: event.type });
+      const data = decryptFields(await keyOf(subject), fields, event.data, { subject, streamId, version: version + i + 1, type: event.type });
       aggregate.fold(state, { type: event.type, data } as unknown as E);
     }
     if (events.length === 0) return { state, version, tenant };
     return { state, version: version + events.length, tenant: tenant ?? read.tenant };
   }
 
-  /** The event with its pii fields in clear, or ERASED where the subject was forgotten. */
+  /** An event stored with an earlier shape: its pii decrypted with that shape's fields, then upcast. */
+  async #upcastForFold<S, E extends DomainEvent>(
+    aggregate: AggregateDefinition<S, E>,
+    event: FoldEvent,
+    streamId: string,
+    version: number,
+    keyOf: (subject: string) => Promise<Uint8Array | undefined>,
+  ): Promise<E> {
+    const fields = encryptedAt(aggregate, event.type, event.schemaVersion);
+    const subject = event.subject ?? streamId;
+    const data =
+      fields === undefined || fields.length === 0
+        ? event.data
+        : decryptFields(await keyOf(subject), fields, event.data, { subject, streamId, version, type: event.type });
+    return aggregate.upcast!({ type: event.type, schemaVersion: event.schemaVersion, data }, { streamId, version, recordedAt: event.recordedAt ?? '' });
+  }
+
+  /** The event as code sees it: pii in clear (or ERASED where the subject was forgotten), in its current shape. */
   decrypt<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, event: StoredEvent): Promise<StoredEvent> {
-    return decodeEvent(this.#codec, aggregate.pii, event);
+    return readEvent(this.#codec, aggregate as unknown as AnyAggregate, event);
   }
 
   async #replay<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, previous: StoredCommand, audit: AuditDraft): Promise<CommandResult<E>> {

@@ -73,13 +73,15 @@ export type CommitResult =
 
 /**
  * What folding a stream needs of each event, and nothing more: the load path's hot loop. The
- * subject is there only when asked for (it keys the decryption of pii fields).
+ * context (the subject, which keys the decryption of pii fields, and when the event was recorded,
+ * which upcasters may need) is there only when asked for.
  */
 export interface FoldEvent {
   readonly type: string;
   readonly schemaVersion: number;
   readonly data: object;
   readonly subject?: string | null;
+  readonly recordedAt?: string;
 }
 
 /** Which commands `history` asks for; every query is scoped to one tenant. */
@@ -111,12 +113,13 @@ export interface EventStore {
   readStream(streamId: string, afterVersion: number): Promise<readonly StoredEvent[]>;
   /**
    * The same events as `readStream`, lean, each with the schema version it was written with, and
-   * the stream's tenant (undefined when empty). The subject is read only when `withSubject`.
+   * the stream's tenant (undefined when empty). The subject and recorded-at are read only when
+   * `withContext`.
    */
   readForFold(
     streamId: string,
     afterVersion: number,
-    withSubject: boolean,
+    withContext: boolean,
   ): Promise<{ readonly tenant: string | undefined; readonly events: readonly FoldEvent[] }>;
   /**
    * Events of all streams after `after`, in commit order, at most `limit`, with the position to

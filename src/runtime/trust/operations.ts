@@ -5,9 +5,9 @@
  */
 import { bucketOf } from '../core/bucket.js';
 import type { AggregateDefinition, AnyCommand } from '../core/definitions.js';
-import { PiiCodec, decodeEvent, type PiiFields } from '../core/pii.js';
 import type { CommandPipeline, CommandResult } from '../core/pipeline.js';
 import type { ProjectionRunner } from '../core/projections.js';
+import type { EventReader } from '../core/reader.js';
 import type { CommandContext, DomainEvent, StoredEvent } from '../core/types.js';
 import type { AuditRecord, CommandQuery, EventStore } from '../ports/event-store.js';
 import type { KeyStore } from '../ports/key-store.js';
@@ -36,8 +36,8 @@ export interface TrustOptions {
   readonly keys: KeyStore | undefined;
   /** Every command of the project, by name: undo dispatches from it. */
   readonly commands: Readonly<Record<string, AnyCommand>>;
-  /** The pii fields of every event type of the project. */
-  readonly pii: PiiFields;
+  /** Reads stored events as code sees them: decrypted, in their current shape. */
+  readonly reader: EventReader;
   readonly clock?: (() => Date) | undefined;
 }
 
@@ -52,16 +52,14 @@ const UNDO_PREFIX = 'undo:';
 
 export class Trust {
   readonly #o: TrustOptions;
-  readonly #codec: PiiCodec;
 
   constructor(options: TrustOptions) {
     this.#o = options;
-    this.#codec = new PiiCodec(options.keys);
   }
 
-  /** Pii fields in clear where the key exists, ERASED where the subject was forgotten. */
+  /** Pii fields in clear where the key exists, ERASED where the subject was forgotten; in the current shape. */
   decode(event: StoredEvent): Promise<StoredEvent> {
-    return decodeEvent(this.#codec, this.#o.pii, event);
+    return this.#o.reader.read(event);
   }
 
   /**

@@ -65,9 +65,9 @@ function prepareStatements(db: Db) {
         `SELECT type, schema_version, payload FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`,
       )
       .raw(true),
-    readForFoldWithSubject: db
-      .prepare<[string, number], [string, number, string, string | null]>(
-        `SELECT type, schema_version, payload, subject FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`,
+    readForFoldWithContext: db
+      .prepare<[string, number], [string, number, string, string | null, string]>(
+        `SELECT type, schema_version, payload, subject, recorded_at FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`,
       )
       .raw(true),
     streamTenant: db.prepare<[string], { tenant: string }>(`SELECT tenant FROM gw_events WHERE stream_id = ? ORDER BY version LIMIT 1`),
@@ -140,13 +140,13 @@ export class SqliteEventStore implements EventStore, Outbox {
     return this.#statements.readStream.all(streamId, afterVersion).map(toStoredEvent);
   }
 
-  async readForFold(streamId: string, afterVersion: number, withSubject: boolean): Promise<{ tenant: string | undefined; events: FoldEvent[] }> {
+  async readForFold(streamId: string, afterVersion: number, withContext: boolean): Promise<{ tenant: string | undefined; events: FoldEvent[] }> {
     // Versions are contiguous (UNIQUE(stream_id, version) and the expected-version check), so the
     // caller counts them rather than reading them: the fewer columns and fields, the faster the loop.
     const events: FoldEvent[] = [];
-    if (withSubject) {
-      for (const row of this.#statements.readForFoldWithSubject.all(streamId, afterVersion))
-        events.push({ type: row[0], schemaVersion: row[1], data: JSON.parse(row[2]) as object, subject: row[3] });
+    if (withContext) {
+      for (const row of this.#statements.readForFoldWithContext.all(streamId, afterVersion))
+        events.push({ type: row[0], schemaVersion: row[1], data: JSON.parse(row[2]) as object, subject: row[3], recordedAt: row[4] });
     } else {
       for (const row of this.#statements.readForFold.all(streamId, afterVersion))
         events.push({ type: row[0], schemaVersion: row[1], data: JSON.parse(row[2]) as object });
