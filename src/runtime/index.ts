@@ -39,7 +39,7 @@ export { ProjectionRunner } from './core/projections.js';
 export { EventReader, currentVersion, encryptedAt, readEvent } from './core/reader.js';
 export type { AnyProjection, ColumnDefinition, ColumnKind, ProjectionDefinition, Rows } from './core/projections.js';
 export { MemoryRows, given, project } from './core/testing.js';
-export type { Scenario, TestEvent, Then } from './core/testing.js';
+export type { OlderEvent, Scenario, TestEvent, Then } from './core/testing.js';
 export { ACTOR_KINDS } from './core/types.js';
 export type { Actor, ActorKind, Brand, CommandContext, DeepReadonly, DomainEvent, EventMetadata, Stored, StoredEvent } from './core/types.js';
 

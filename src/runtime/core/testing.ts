@@ -4,7 +4,8 @@
  */
 import { deepStrictEqual, fail, ok } from 'node:assert/strict';
 import { isDomainError } from './errors.js';
-import type { AggregateDefinition, CommandDefinition, Decision } from './definitions.js';
+import type { AggregateDefinition, CommandDefinition, Decision, VersionedEvent } from './definitions.js';
+import { currentVersion } from './reader.js';
 import type { ProjectionDefinition, Rows } from './projections.js';
 import type { DeepReadonly, DomainEvent, EventMetadata, StoredEvent } from './types.js';
 
@@ -28,7 +29,14 @@ export interface Scenario<S, E extends DomainEvent> {
   whenInvalid<I>(command: CommandDefinition<I, S, E>, input: unknown, paths?: readonly string[]): void;
 }
 
-export function given<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, events: readonly E[] = []): Scenario<S, E> {
+/** An event in the shape of an earlier schema version, as it may be stored; `recordedAt` feeds upcasters that need it. */
+export interface OlderEvent extends VersionedEvent {
+  readonly recordedAt?: string;
+}
+
+/** Given events (current ones, or older shapes read through the aggregate's upcasters), the state they fold to. */
+export function given<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, given: readonly (E | OlderEvent)[] = []): Scenario<S, E> {
+  const events = given.map((event, i) => current(aggregate, event, i + 1));
   const fold = (from: readonly E[]) => {
     const state = aggregate.initialState();
     for (const event of from) aggregate.fold(state, event);
@@ -68,6 +76,12 @@ export function given<S, E extends DomainEvent>(aggregate: AggregateDefinition<S
       if (paths !== undefined) deepStrictEqual(parsed.error.issues.map((i) => i.path.join('.')).sort(), [...paths].sort());
     },
   };
+}
+
+function current<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, event: E | OlderEvent, version: number): E {
+  if (!('schemaVersion' in event) || event.schemaVersion === currentVersion(aggregate, event.type)) return event as E;
+  if (aggregate.upcast === undefined) fail(`${aggregate.name} has no earlier versions of ${event.type}`);
+  return aggregate.upcast(event, { streamId: 'test', version, recordedAt: event.recordedAt ?? new Date(Date.UTC(2026, 0, 1)).toISOString() });
 }
 
 /** A projection table in memory, with the same interface handlers get in production. */
