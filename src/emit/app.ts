@@ -83,6 +83,6 @@ function cliFile(): PlannedFile {
     { from: APP_FILE, names: ['createApp'] },
     { from: RUNTIME_INDEX, names: ['runTrustCommand'] },
   ];
-  const body = `${docComment('The trust operations for people: node dist/cli.js history | verify | checkpoint | state-at | undo | forget | keys.')}process.exitCode = await runTrustCommand(process.argv.slice(2), () => createApp());`;
+  const body = `${docComment('The trust operations for people: node dist/cli.js history | verify | checkpoint | state-at | undo | forget | keys.')}process.exitCode = await runTrustCommand(process.argv.slice(2), (access) => createApp(access));`;
   return { path, ownership: 'wiring', source: null, content: render('generated-module', { header: header(null), imports: imports(path, list), body }) };
 }

@@ -26,8 +26,8 @@ export type {
 } from './core/definitions.js';
 export { payloadHash } from './core/audit.js';
 export type { Policy } from './core/authorize.js';
-export { assertNever, isDomainError, reject } from './core/errors.js';
-export type { CommandError, CommandErrorCode, DomainError, ForbiddenReason, ValidationIssue } from './core/errors.js';
+export { ConfigurationError, DecryptionError, assertNever, isDomainError, reject } from './core/errors.js';
+export type { CommandError, CommandErrorCode, ConfigurationCode, DomainError, ForbiddenReason, ValidationIssue } from './core/errors.js';
 export { ULID_PATTERN, ulidGenerator } from './core/ids.js';
 export type { Clock, IdGenerator } from './core/ids.js';
 export { KeyedMutex } from './core/mutex.js';
@@ -71,11 +71,11 @@ export type { ForgetResult, HistoryQuery, TimelineEntry, TimelineEvent, TrustOpt
 export { verifyStore } from './trust/verify.js';
 export type { FindingKind, VerifyFinding, VerifyOptions, VerifyReport } from './trust/verify.js';
 
-export { ConfigurationError, kekFromEnvironment, readEnvironment } from './app/config.js';
+export { kekFromEnvironment, readEnvironment } from './app/config.js';
 export { openApp } from './app/open.js';
 export type { App, AppOptions } from './app/open.js';
 export { runTrustCommand, timelineText } from './app/trust-command.js';
-export type { CliOutput, TrustApp } from './app/trust-command.js';
+export type { CliOutput, TrustAccess, TrustApp } from './app/trust-command.js';
 
 export { FileCheckpointSink, MemoryCheckpointSink } from './adapters/file/checkpoint-sink.js';
 export { SqliteEventStore, SqliteKeyStore, isSqliteStore, openDatabase, openSqliteStore, quoteIdentifier } from './adapters/sqlite/index.js';

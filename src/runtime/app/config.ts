@@ -1,3 +1,5 @@
+import { ConfigurationError } from '../core/errors.js';
+
 /**
  * Configuration from the environment: the one place the runtime reads process.env. Options given
  * in code win; the environment fills in the rest.
@@ -13,13 +15,6 @@ export interface Environment {
   readonly verifyKey: string | undefined;
 }
 
-export class ConfigurationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigurationError';
-  }
-}
-
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
   return {
     databasePath: nonEmpty(env['GROUNDWORK_DB']) ?? 'app.db',
@@ -33,7 +28,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
 export function kekFrom(text: string | undefined): Buffer | undefined {
   if (text === undefined) return undefined;
   const key = Buffer.from(text, 'base64');
-  if (key.length !== 32) throw new ConfigurationError('GROUNDWORK_KEK must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+  if (key.length !== 32) throw new ConfigurationError('invalid-kek', 'GROUNDWORK_KEK must be 32 bytes, base64-encoded (openssl rand -base64 32)');
   return key;
 }
 

@@ -3,7 +3,7 @@
  * runtime's services. The generated app, its command line, the tests and the bench all open an
  * app here, so moving a project between stores is configuration, never regeneration.
  */
-import { openSqliteStore, SqliteKeyStore, type SqliteOptions } from '../adapters/sqlite/index.js';
+import type { SqliteOptions } from '../adapters/sqlite/index.js';
 import { FileCheckpointSink, MemoryCheckpointSink } from '../adapters/file/checkpoint-sink.js';
 import { privateKeyFrom, publicKeyFrom, type Checkpoint } from '../core/checkpoint.js';
 import type { AppDefinition, CommandDefinition } from '../core/definitions.js';
@@ -18,7 +18,9 @@ import type { Store } from '../ports/store.js';
 import { Checkpointer } from '../trust/checkpoints.js';
 import { Trust } from '../trust/operations.js';
 import { verifyStore, type VerifyReport } from '../trust/verify.js';
+import { ConfigurationError } from '../core/errors.js';
 import { readEnvironment } from './config.js';
+import { companions, openCheckedKeys, openEmbeddedStore, type OpenMode } from './embedded.js';
 
 export interface AppOptions extends SqliteOptions, Omit<PipelineOptions, 'afterCommit' | 'codec'> {
   /** The SQLite database file, or ':memory:'; default GROUNDWORK_DB, then app.db. */
@@ -41,6 +43,13 @@ export interface AppOptions extends SqliteOptions, Omit<PipelineOptions, 'afterC
   readonly checkpointEvery?: { readonly events?: number | undefined; readonly seconds?: number | undefined } | undefined;
   /** Where defaults are read from; default process.env. */
   readonly env?: NodeJS.ProcessEnv | undefined;
+  /**
+   * 'read' opens for looking only: it never creates a store, brings no projection up to date,
+   * takes no checkpoint and refuses commands. Default 'write'.
+   */
+  readonly mode?: OpenMode | undefined;
+  /** For operations that never read personal data (verify): open without the KEK a store may need. */
+  readonly withoutKeys?: boolean | undefined;
 }
 
 export interface App {
@@ -67,20 +76,23 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
   const env = readEnvironment(options.env);
   const path = options.path ?? env.databasePath;
   const memory = options.store === undefined && path === ':memory:';
+  const mode = options.mode ?? 'write';
   const clock = options.clock ?? ((): Date => new Date());
-  const store = options.store ?? openSqliteStore(path, options);
-  const kek = options.kek ?? env.kek;
-  const keys = options.keys ?? (kek === undefined ? undefined : new SqliteKeyStore(options.keysPath ?? (memory ? ':memory:' : `${path}.keys`), kek));
+  const keysPath = options.keysPath ?? (memory ? ':memory:' : companions(path).keys);
+  const store = options.store ?? openEmbeddedStore(path, options, mode, keysPath);
+  const keys = options.keys ?? (await openKeysOrClose(store, options.kek ?? env.kek, keysPath, mode, options.withoutKeys !== true));
   const codec = new PiiCodec(keys);
   const reader = new EventReader(codec, definition.aggregates);
   const projections = new ProjectionRunner(store.events, store.projections, definition.projections, (event) => reader.read(event));
-  await projections.prepare();
-  await projections.catchUp();
-  const sink = options.checkpointSink ?? (memory ? new MemoryCheckpointSink() : new FileCheckpointSink(`${path}.checkpoints.jsonl`));
+  if (mode === 'write') {
+    await projections.prepare();
+    await projections.catchUp();
+  }
+  const sink = options.checkpointSink ?? (memory ? new MemoryCheckpointSink() : new FileCheckpointSink(companions(path).sink));
   const signingKey = options.signingKey ?? env.signingKey;
   const verifyKey = options.verifyKey ?? env.verifyKey;
   const checkpointer =
-    signingKey === undefined
+    signingKey === undefined || mode === 'read'
       ? undefined
       : new Checkpointer(store.chains, store.events.storeId, {
           signingKey: privateKeyFrom(signingKey),
@@ -108,7 +120,10 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
     projections,
     trust,
     aggregates: definition.aggregates,
-    execute: (command, input, context) => pipeline.execute(command, input, context),
+    execute: (command, input, context) => {
+      if (mode === 'read') throw new ConfigurationError('read-only', `${command.name}: this app was opened to read only`);
+      return pipeline.execute(command, input, context);
+    },
     newId: () => pipeline.newId(),
     rows: (name) => projections.rows(name),
     verify: (verifyOptions = {}) =>
@@ -116,7 +131,7 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
         storeId: store.events.storeId,
         publicKey: verifyKey === undefined ? undefined : publicKeyFrom(verifyKey),
         sink,
-        statePath: verifyOptions.incremental === true && !memory && options.store === undefined ? `${path}.verify-state.json` : undefined,
+        statePath: verifyOptions.incremental === true && !memory && options.store === undefined ? companions(path).verifyState : undefined,
       }),
     checkpoint: async () => checkpointer?.take(clock()),
     close: async () => {
@@ -124,4 +139,14 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
       await store.close();
     },
   };
+}
+
+/** The checked key store; the store is closed again when the keys are refused. */
+async function openKeysOrClose(store: Store, kek: Uint8Array | undefined, keysPath: string, mode: OpenMode, needsKeys: boolean): Promise<KeyStore | undefined> {
+  try {
+    return await openCheckedKeys(store, kek, keysPath, mode, needsKeys);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { newSigningKeys, type Checkpoint } from '../core/checkpoint.js';
 import type { AnyAggregate } from '../core/definitions.js';
+import { ConfigurationError } from '../core/errors.js';
 import { isErased } from '../core/pii.js';
 import type { CommandResult } from '../core/pipeline.js';
 import { ACTOR_KINDS, type ActorKind, type CommandContext } from '../core/types.js';
@@ -43,12 +44,24 @@ environment: GROUNDWORK_DB (default app.db), GROUNDWORK_KEK, GROUNDWORK_SIGNING_
 
 class UsageError extends Error {}
 
+/** How an operation opens the app: looking never writes, and verify needs no keys. */
+export interface TrustAccess {
+  readonly mode: 'read' | 'write';
+  readonly withoutKeys: boolean;
+}
+
+const READS: ReadonlySet<string> = new Set(['history', 'verify', 'state-at']);
+
+function access(command: string): TrustAccess {
+  return { mode: READS.has(command) ? 'read' : 'write', withoutKeys: command === 'verify' };
+}
+
 const processOutput: CliOutput = { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t) };
 
 /** Runs one trust operation; `open` opens the project's app (its store comes from the environment). */
 export async function runTrustCommand(
   argv: readonly string[],
-  open: () => Promise<TrustApp>,
+  open: (access: TrustAccess) => Promise<TrustApp>,
   out: CliOutput = processOutput,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
@@ -95,7 +108,7 @@ export async function runTrustCommand(
   const json = values.json === true;
   let app: TrustApp | undefined;
   try {
-    app = await open();
+    app = await open(access(command));
     switch (command) {
       case 'history':
         return await history(app, values, tenant, json, out);
@@ -131,6 +144,10 @@ export async function runTrustCommand(
   } catch (error) {
     if (error instanceof UsageError) {
       out.stderr(`error: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ConfigurationError) {
+      out.stderr(`error (${error.code}): ${error.message}\n`);
       return 2;
     }
     throw error;

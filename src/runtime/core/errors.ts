@@ -40,3 +40,47 @@ export function assertNever(value: never, what = 'value'): never {
   const shown = typeof value === 'object' && value !== null && 'type' in value ? (value as { type: unknown }).type : value;
   throw new Error(`unexpected ${what}: ${JSON.stringify(shown)}`);
 }
+
+/** Why an app was refused at open, before anything was changed. Stable codes. */
+export type ConfigurationCode =
+  /** GROUNDWORK_KEK is not 32 bytes of base64. */
+  | 'invalid-kek'
+  /** The store holds personal data encrypted under a KEK, and none was given. */
+  | 'kek-missing'
+  /** The KEK given is not the one the store's data keys were wrapped with. */
+  | 'kek-mismatch'
+  /** The store holds encrypted data, but its key store file is gone. */
+  | 'key-store-missing'
+  /** Reading never creates a store, and there is none at the path. */
+  | 'no-store'
+  /** The database is missing or empty, but its checkpoint sink or key store show it held data. */
+  | 'store-missing'
+  /** A read-only app was asked to change something. */
+  | 'read-only';
+
+/** A mistake in how an app is configured or opened: refused, naming what to fix, before anything changes. */
+export class ConfigurationError extends Error {
+  readonly code: ConfigurationCode;
+
+  constructor(code: ConfigurationCode, message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+    this.code = code;
+  }
+}
+
+/** A pii value that cannot be decrypted: altered or moved ciphertext, or a data key that does not match. */
+export class DecryptionError extends Error {
+  readonly code = 'undecryptable';
+  readonly subject: string;
+  readonly field: string;
+
+  constructor(at: { readonly subject: string; readonly streamId: string; readonly version: number; readonly field: string }) {
+    super(
+      `cannot decrypt ${at.field} of ${at.streamId} v${at.version} (subject ${at.subject}): the ciphertext was altered or moved to another event, field or subject, or its data key was wrapped under another GROUNDWORK_KEK`,
+    );
+    this.name = 'DecryptionError';
+    this.subject = at.subject;
+    this.field = at.field;
+  }
+}

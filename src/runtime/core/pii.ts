@@ -7,6 +7,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { KeyStore } from '../ports/key-store.js';
+import { DecryptionError } from './errors.js';
 
 export interface Erased {
   readonly erased: true;
@@ -44,15 +45,19 @@ export function encryptValue(key: Uint8Array, value: unknown, at: PiiLocation): 
   return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
 }
 
-/** Throws when the ciphertext was altered or moved to another event, field or subject. */
+/** Throws a DecryptionError when the ciphertext was altered or moved to another event, field or subject. */
 export function decryptValue(key: Uint8Array, text: string, at: PiiLocation): unknown {
-  if (!text.startsWith(PREFIX)) throw new Error(`not a pii ciphertext at ${at.streamId}@${at.version}.${at.field}`);
-  const raw = Buffer.from(text.slice(PREFIX.length), 'base64');
-  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-  decipher.setAAD(aad(at));
-  decipher.setAuthTag(raw.subarray(12, 28));
-  const plain = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-  return JSON.parse(plain) as unknown;
+  try {
+    if (!text.startsWith(PREFIX)) throw new Error('not a pii ciphertext');
+    const raw = Buffer.from(text.slice(PREFIX.length), 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+    decipher.setAAD(aad(at));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    const plain = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    return JSON.parse(plain) as unknown;
+  } catch {
+    throw new DecryptionError(at);
+  }
 }
 
 export function isCiphertext(value: unknown): value is string {

@@ -4,6 +4,13 @@ import type { EventStore } from './event-store.js';
 import type { Outbox } from './outbox.js';
 import type { ProjectionStore } from './projection-store.js';
 
+/** Small facts about a store kept in the store itself, such as the check value of its KEK. */
+export interface StoreMeta {
+  get(key: string): Promise<string | undefined>;
+  /** Sets the value once: an existing value is kept. */
+  setOnce(key: string, value: string): Promise<void>;
+}
+
 export interface Store {
   /** Which adapter this is, for messages and the bench (for example 'sqlite'). */
   readonly kind: string;
@@ -11,5 +18,6 @@ export interface Store {
   readonly chains: ChainReader;
   readonly projections: ProjectionStore;
   readonly outbox: Outbox;
+  readonly meta: StoreMeta;
   close(): Promise<void>;
 }

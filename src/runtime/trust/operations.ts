@@ -4,6 +4,7 @@
  * ports only: no SQL here.
  */
 import { bucketOf } from '../core/bucket.js';
+import { ConfigurationError } from '../core/errors.js';
 import type { AggregateDefinition, AnyCommand } from '../core/definitions.js';
 import type { CommandPipeline, CommandResult } from '../core/pipeline.js';
 import type { ProjectionRunner } from '../core/projections.js';
@@ -162,8 +163,10 @@ export class Trust {
    * ciphertext, so every hash still verifies.
    */
   async forget(subject: string, context: CommandContext): Promise<ForgetResult> {
-    const { events, projections } = this.#o;
-    const keyDestroyed = (await this.#o.keys?.destroy(subject)) ?? false;
+    const { events, projections, keys } = this.#o;
+    if (keys === undefined)
+      throw new ConfigurationError('kek-missing', `forget ${subject}: forgetting destroys a subject's data key, and there is no key store: set GROUNDWORK_KEK`);
+    const keyDestroyed = await keys.destroy(subject);
     const now = (this.#o.clock ?? (() => new Date()))().toISOString();
     const streamId = `subject:${subject}`;
     await events.recordCommand(bucketOf(streamId), now, {

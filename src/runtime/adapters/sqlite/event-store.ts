@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { commandRowHash, eventRowHash, genesisHash } from '../../core/chain.js';
+import { ConfigurationError } from '../../core/errors.js';
 import { KeyedMutex } from '../../core/mutex.js';
 import type { EventMetadata, StoredEvent } from '../../core/types.js';
 import type {
@@ -121,15 +122,26 @@ export class SqliteEventStore implements EventStore, Outbox {
   #pending: PendingCommit[] = [];
   #flushScheduled = false;
 
-  constructor(db: Db, gate: WriteGate) {
+  /** With `create`, the schema is created if missing; without, the file must already be a store. */
+  constructor(db: Db, gate: WriteGate, create = true) {
     this.#db = db;
     this.#gate = gate;
-    db.exec(SCHEMA);
-    db.prepare(`INSERT OR IGNORE INTO gw_meta (key, value) VALUES ('store_id', ?)`).run(randomBytes(16).toString('hex'));
-    this.storeId = (db.prepare(`SELECT value FROM gw_meta WHERE key = 'store_id'`).get() as { value: string }).value;
+    if (create) {
+      db.exec(SCHEMA);
+      db.prepare(`INSERT OR IGNORE INTO gw_meta (key, value) VALUES ('store_id', ?)`).run(randomBytes(16).toString('hex'));
+    }
+    this.storeId = storeIdOf(db);
     this.#statements = prepareStatements(db);
     // Nested in the group's transaction, each commit is a savepoint: one that fails rolls back alone.
     this.#commitOne = db.transaction((request: CommitRequest) => this.#commitSync(request));
+  }
+
+  async readMeta(key: string): Promise<string | undefined> {
+    return (this.#db.prepare(`SELECT value FROM gw_meta WHERE key = ?`).get(key) as { value: string } | undefined)?.value;
+  }
+
+  async writeMetaOnce(key: string, value: string): Promise<void> {
+    await this.#gate.transaction(() => this.#db.prepare(`INSERT OR IGNORE INTO gw_meta (key, value) VALUES (?, ?)`).run(key, value));
   }
 
   exclusive<T>(bucket: number, work: () => Promise<T>): Promise<T> {
@@ -378,6 +390,13 @@ export class SqliteEventStore implements EventStore, Outbox {
     );
     return { bucket, cseq, recordedAt, audit };
   }
+}
+
+function storeIdOf(db: Db): string {
+  const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gw_meta'`).get() !== undefined;
+  const row = hasMeta ? (db.prepare(`SELECT value FROM gw_meta WHERE key = 'store_id'`).get() as { value: string } | undefined) : undefined;
+  if (row === undefined) throw new ConfigurationError('no-store', `${db.name} is not a Groundwork event store`);
+  return row.value;
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {

@@ -13,11 +13,19 @@ export interface SqliteStore extends Store {
   readonly db: Db;
 }
 
-export function openSqliteStore(path: string, options: SqliteOptions = {}): SqliteStore {
+/** Opens (creating it if needed) an embedded store; `readOnly` never creates or changes the file's contents. */
+export function openSqliteStore(path: string, options: SqliteOptions & { readonly readOnly?: boolean | undefined } = {}): SqliteStore {
   const db = openDatabase(path, options);
   const gate = new WriteGate(db);
-  const events = new SqliteEventStore(db, gate);
-  migrateProjectionPositions(db);
+  const writable = options.readOnly !== true;
+  let events: SqliteEventStore;
+  try {
+    events = new SqliteEventStore(db, gate, writable);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  if (writable) migrateProjectionPositions(db);
   return {
     kind: 'sqlite',
     db,
@@ -25,6 +33,7 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Sqli
     outbox: events,
     chains: new SqliteChainReader(db, gate),
     projections: new SqliteProjectionStore(db, gate),
+    meta: { get: (key) => events.readMeta(key), setOnce: (key, value) => events.writeMetaOnce(key, value) },
     close: () => events.close(),
   };
 }

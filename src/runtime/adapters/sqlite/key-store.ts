@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { ConfigurationError } from '../../core/errors.js';
 import type { KeyStore } from '../../ports/key-store.js';
 
 export interface SqliteKeyStoreOptions {
@@ -31,6 +32,22 @@ export class SqliteKeyStore implements KeyStore {
     this.#get = this.#db.prepare<[string], { wrapped: Buffer }>(`SELECT wrapped FROM gw_keys WHERE subject = ?`);
     this.#insert = this.#db.prepare<[string, Buffer]>(`INSERT INTO gw_keys (subject, wrapped) VALUES (?, ?) ON CONFLICT (subject) DO NOTHING`);
     this.#delete = this.#db.prepare<[string]>(`DELETE FROM gw_keys WHERE subject = ?`);
+    this.#checkKek();
+  }
+
+  /** A key that does not unwrap means another KEK wrapped these keys: refuse before minting any under this one. */
+  #checkKek(): void {
+    const sample = this.#db.prepare<[], { subject: string; wrapped: Buffer }>(`SELECT subject, wrapped FROM gw_keys LIMIT 1`).get();
+    if (sample === undefined) return;
+    try {
+      this.#unwrap(sample.subject, sample.wrapped);
+    } catch {
+      this.#db.close();
+      throw new ConfigurationError(
+        'kek-mismatch',
+        'GROUNDWORK_KEK is not the key-encryption key the data keys in this key store were wrapped with: set the right one (nothing was changed)',
+      );
+    }
   }
 
   async get(subject: string): Promise<Buffer | undefined> {
