@@ -44,7 +44,7 @@ export { ACTOR_KINDS } from './core/types.js';
 export type { Actor, ActorKind, Brand, CommandContext, DeepReadonly, DomainEvent, EventMetadata, Stored, StoredEvent } from './core/types.js';
 
 export type { ChainHead, ChainReader, ChainRow, CheckpointInputs, CommandChainRow, EventChainRow, StoredCheckpoint } from './ports/chain-reader.js';
-export type { CheckpointSink } from './ports/checkpoint-sink.js';
+export type { CheckpointSink, SinkState } from './ports/checkpoint-sink.js';
 export { START } from './ports/event-store.js';
 export type {
   AuditRecord,
@@ -74,7 +74,7 @@ export type { FindingKind, VerifyFinding, VerifyOptions, VerifyReport } from './
 export { kekFromEnvironment, readEnvironment } from './app/config.js';
 export { openApp } from './app/open.js';
 export type { App, AppOptions } from './app/open.js';
-export { runTrustCommand, timelineText } from './app/trust-command.js';
+export { printable, runTrustCommand, timelineText } from './app/trust-command.js';
 export type { CliOutput, TrustAccess, TrustApp } from './app/trust-command.js';
 
 export { FileCheckpointSink, MemoryCheckpointSink } from './adapters/file/checkpoint-sink.js';

@@ -163,6 +163,16 @@ describe('the command pipeline', () => {
     expect(eventCount()).toBe(3);
   });
 
+  it("a command id reused for another command with the same payload is a mismatch, audited, never the other command's result", async () => {
+    await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 10 }, human);
+    const bump = { ...increment, name: 'Bump' };
+    expect(await pipeline.execute(increment, { counterId: 'c1', by: 1 }, { ...human, commandId: 'shared' })).toMatchObject({ ok: true, duplicate: false });
+    const other = await pipeline.execute(bump, { counterId: 'c1', by: 1 }, { ...human, commandId: 'shared' });
+    expect(other).toMatchObject({ ok: false, error: { code: 'idempotency-mismatch', message: 'command shared was already accepted as Increment' } });
+    expect(audits().at(-1)).toMatchObject({ command: 'Bump', commandId: 'shared', outcome: 'rejected', error: { code: 'idempotency-mismatch' } });
+    expect(eventCount()).toBe(2);
+  });
+
   it('writes snapshots every N events and ignores them when the state shape changes', async () => {
     await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
     for (let i = 0; i < 4; i++) await pipeline.execute(increment, { counterId: 'c1', by: 1 }, human);

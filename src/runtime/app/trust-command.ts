@@ -208,7 +208,7 @@ async function history(
     out.stdout(`${JSON.stringify({ schemaVersion: 1, query, tenant, entries }, (_k, v: unknown) => (isErased(v) ? { erased: true } : v), 2)}\n`);
     return 0;
   }
-  if (entries.length === 0) out.stdout(`no commands found for ${JSON.stringify(query)} in tenant ${tenant}\n`);
+  if (entries.length === 0) out.stdout(`${printable(`no commands found for ${JSON.stringify(query)} in tenant ${tenant}`)}\n`);
   for (const entry of entries) out.stdout(timelineText(entry));
   return 0;
 }
@@ -224,7 +224,15 @@ export function timelineText(entry: TimelineEntry): string {
   );
   if (a.decision === 'denied') lines.push(`    denied: ${a.reason ?? ''}`);
   for (const e of entry.events) lines.push(`    -> ${e.type} ${e.streamId} v${e.version} ${show(e.data)}`);
-  return `${lines.join('\n')}\n`;
+  return `${lines.map(printable).join('\n')}\n`;
+}
+
+/** Control, line-breaking and bidi characters, which could forge or reorder what a person reads. */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** One line of human-readable output, with every character that could forge or reorder it escaped. */
+export function printable(line: string): string {
+  return line.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 async function verify(app: TrustApp, incremental: boolean, json: boolean, out: CliOutput): Promise<number> {
@@ -259,21 +267,22 @@ async function stateAt(
   if ('time' in at && Number.isNaN(Date.parse(at.time))) throw new UsageError('--at must be an ISO date and time');
   const result = await app.trust.stateAt(aggregate, id, at, tenant);
   if (result === undefined) {
-    out.stderr(`${name} ${id} does not exist in tenant ${tenant}\n`);
+    out.stderr(`${printable(`${name} ${id} does not exist in tenant ${tenant}`)}\n`);
     return 1;
   }
   out.stdout(
     json
       ? `${JSON.stringify({ schemaVersion: 1, aggregate: name, id, ...result }, (_k, v: unknown) => (isErased(v) ? { erased: true } : v), 2)}\n`
-      : `${name} ${id} at version ${result.version}: ${show(result.state)}\n`,
+      : `${printable(`${name} ${id} at version ${result.version}: ${show(result.state)}`)}\n`,
   );
   return 0;
 }
 
 function report(result: CommandResult, json: boolean, out: CliOutput): number {
   if (json) out.stdout(`${JSON.stringify({ schemaVersion: 1, ...result })}\n`);
-  else if (result.ok) out.stdout(`done: command ${result.commandId} recorded ${result.events.map((e) => `${e.type} v${e.version}`).join(', ')}\n`);
-  else out.stdout(`refused (${result.error.code}): ${result.error.message}\n`);
+  else if (result.ok)
+    out.stdout(`${printable(`done: command ${result.commandId} recorded ${result.events.map((e) => `${e.type} v${e.version}`).join(', ')}`)}\n`);
+  else out.stdout(`${printable(`refused (${result.error.code}): ${result.error.message}`)}\n`);
   return result.ok ? 0 : 1;
 }
 

@@ -260,10 +260,18 @@ export class CommandPipeline {
 
   async #replay<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, previous: StoredCommand, audit: AuditDraft): Promise<CommandResult<E>> {
     const original = previous.audit;
-    if (audit.payloadHash !== null && original.payloadHash !== audit.payloadHash) {
+    // The fingerprint is the command's name and its keyed payload hash: the same id reused for
+    // another command, even with the same payload, is a mismatch, never the other command's result.
+    const differs =
+      original.command !== audit.command
+        ? `as ${original.command}`
+        : audit.payloadHash !== null && original.payloadHash !== audit.payloadHash
+          ? 'with a different payload'
+          : undefined;
+    if (differs !== undefined) {
       return this.#finish(audit, 'rejected', {
         code: 'idempotency-mismatch',
-        message: `command ${original.commandId} was already accepted with a different payload`,
+        message: `command ${original.commandId} was already accepted ${differs}`,
         commandId: original.commandId,
       });
     }

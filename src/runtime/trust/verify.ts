@@ -12,7 +12,7 @@ import type { KeyObject } from 'node:crypto';
 import { commandRowHash, eventRowHash, genesisHash, type ChainName } from '../core/chain.js';
 import { GENESIS_CHECKPOINT, checkpointHash, merkleRoot, signatureValid, type Checkpoint } from '../core/checkpoint.js';
 import type { ChainReader, ChainRow, CommandChainRow, EventChainRow } from '../ports/chain-reader.js';
-import type { CheckpointSink } from '../ports/checkpoint-sink.js';
+import type { CheckpointSink, SinkState } from '../ports/checkpoint-sink.js';
 import { parseCheckpoint } from './checkpoints.js';
 
 export type FindingKind =
@@ -23,7 +23,10 @@ export type FindingKind =
   | 'truncated-before-checkpoint'
   | 'checkpoint-mismatch'
   | 'bad-signature'
-  | 'rollback';
+  | 'rollback'
+  | 'sink-missing'
+  | 'sink-torn'
+  | 'sink-damaged';
 
 export interface VerifyFinding {
   readonly kind: FindingKind;
@@ -178,6 +181,9 @@ async function checkPositions(chains: ChainReader, findings: VerifyFinding[]): P
 }
 
 async function checkCheckpoints(chains: ChainReader, options: VerifyOptions, findings: VerifyFinding[]): Promise<VerifyReport['checkpoints']> {
+  // The sink first: every checkpoint in it was stored in the database before it was appended, so
+  // the database read next holds all of them; one taken meanwhile is newer and is left for next time.
+  const sinkSeen = options.sink === undefined ? undefined : await lastInSink(options.sink);
   const stored = new Map<number, string>();
   let previous = GENESIS_CHECKPOINT;
   let latest: number | null = null;
@@ -202,7 +208,7 @@ async function checkCheckpoints(chains: ChainReader, options: VerifyOptions, fin
     previous = cp.hash;
     await checkCoveredRows(chains, cp, findings);
   }
-  const inSink = await compareSink(stored, options.sink, findings);
+  const inSink = options.sink === undefined || sinkSeen === undefined ? 0 : await compareSink(stored, options.sink, sinkSeen, findings);
   if (options.publicKey === undefined && stored.size > 0) {
     findings.push({
       kind: 'bad-signature',
@@ -245,11 +251,47 @@ async function checkCoveredRows(chains: ChainReader, cp: Checkpoint, findings: V
 }
 
 /** Every checkpoint in the sink must be in the database, unchanged: otherwise the database was rolled back or rewritten. */
-async function compareSink(stored: ReadonlyMap<number, string>, sink: CheckpointSink | undefined, findings: VerifyFinding[]): Promise<number> {
-  if (sink === undefined) return 0;
+/** The state of the sink and the newest checkpoint seq it holds, before the database is read. */
+async function lastInSink(sink: CheckpointSink): Promise<{ readonly state: SinkState; readonly last: number }> {
+  const state = await sink.state();
+  let last = 0;
+  for await (const cp of sink.read()) last = Math.max(last, cp.seq);
+  return { state, last };
+}
+
+async function compareSink(
+  stored: ReadonlyMap<number, string>,
+  sink: CheckpointSink,
+  seen: { readonly state: SinkState; readonly last: number },
+  findings: VerifyFinding[],
+): Promise<number> {
+  const where = { chain: 'checkpoints' as const, bucket: null };
+  if (!seen.state.present && stored.size > 0) {
+    findings.push({
+      kind: 'sink-missing',
+      ...where,
+      seq: null,
+      message: `the database holds ${stored.size} checkpoint(s) but the external checkpoint sink is gone: restore it from its copy`,
+    });
+  }
+  if (seen.state.tornTail)
+    findings.push({
+      kind: 'sink-torn',
+      ...where,
+      seq: null,
+      message: 'the last line of the external checkpoint sink was cut short (a crash or a full disk during an append); the next checkpoint heals it',
+    });
+  if (seen.state.unreadable > 0)
+    findings.push({
+      kind: 'sink-damaged',
+      ...where,
+      seq: null,
+      message: `${seen.state.unreadable} line(s) of the external checkpoint sink do not read as checkpoints: it was damaged or edited`,
+    });
   let count = 0;
   let reported = false;
   for await (const cp of sink.read()) {
+    if (cp.seq > seen.last) break;
     count++;
     if (reported) continue;
     const local = stored.get(cp.seq);
