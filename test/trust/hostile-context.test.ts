@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { printable, timelineText } from '../../src/runtime/index.js';
-import { type Harness, openHarness, register } from './harness.js';
+import { close, type Harness, openHarness, register, support } from './harness.js';
 
 let dir: string;
 let h: Harness;
@@ -37,5 +37,54 @@ describe('human-readable history', () => {
     expect(text).not.toContain('\u202E');
     expect(printable('tab\there')).toBe('tab\\u0009here');
     expect(printable('plain text, accents é and emoji 🙂')).toBe('plain text, accents é and emoji 🙂');
+  });
+});
+
+describe('contexts are validated like input', () => {
+  const input = { accountId: 'a1', customerId: 'c1', name: 'Ada', email: 'ada@example.com' };
+
+  it('refuses malformed contexts with a typed validation error, and audits each refusal', async () => {
+    const bad: Array<[string, unknown]> = [
+      ['roles as a string', { actor: { id: 'u', kind: 'human', roles: 'support' }, tenant: 't1' }],
+      ['no actor', { tenant: 't1' }],
+      ['an object tenant', { actor: support.actor, tenant: { id: 't1' } }],
+      ['a numeric tenant', { actor: support.actor, tenant: 42 }],
+      ['an unknown actor kind', { actor: { id: 'u', kind: 'robot', roles: ['support'] }, tenant: 't1' }],
+      ['an unknown key', { actor: support.actor, tenant: 't1', admin: true }],
+    ];
+    for (const [, context] of bad) {
+      const result = await h.pipeline.execute(register, input, context as never);
+      expect(result).toMatchObject({ ok: false, error: { code: 'validation' } });
+      if (!result.ok && result.error.code === 'validation') expect(result.error.issues[0]!.path[0]).toBe('context');
+    }
+    const refused = await h.store.events.commands({ stream: 'a1' }, '');
+    const inTenant = await h.store.events.commands({ stream: 'a1' }, 't1');
+    expect([...refused, ...inTenant].map((c) => c.audit.outcome)).toEqual(Array.from({ length: bad.length }, () => 'invalid'));
+    expect(inTenant.find((c) => c.audit.actor.kind === 'unknown' && c.audit.actor.id === 'u')?.audit.actor).toEqual({
+      id: 'u',
+      kind: 'unknown',
+      roles: ['support'],
+    });
+    expect(await h.verify()).toMatchObject({ ok: true, findings: [] });
+  });
+
+  it('reads onBehalfOf: null as absent', async () => {
+    expect(await h.pipeline.execute(register, input, { ...support, onBehalfOf: null } as never)).toMatchObject({ ok: true });
+  });
+
+  it("keeps undo ids out of callers' reach, so nobody can squat an undo", async () => {
+    await h.pipeline.execute(register, input, { ...support, commandId: 'reg-1' });
+    expect(await h.pipeline.execute(close, { accountId: 'a1' }, { ...support, commandId: 'close-1' })).toMatchObject({ ok: true });
+    const squat = await h.pipeline.execute(close, { accountId: 'a1' }, { ...support, commandId: 'undo:close-1' });
+    expect(squat).toMatchObject({ ok: false, error: { code: 'validation', issues: [{ path: ['context', 'commandId'] }] } });
+    expect(await h.trust.undo('close-1', support)).toMatchObject({ ok: true, commandId: 'undo:close-1' });
+  });
+
+  it('bounds what an invalid request can write: a 10 MB id leaves a small record', async () => {
+    const huge = 'x'.repeat(10 * 1024 * 1024);
+    const result = await h.pipeline.execute(register, { ...input, accountId: huge }, { ...support, commandId: huge });
+    expect(result).toMatchObject({ ok: false, error: { code: 'validation' } });
+    const [record] = await h.store.events.commands({ actor: support.actor.id }, 't1');
+    expect(JSON.stringify(record!.audit).length).toBeLessThan(4096);
   });
 });

@@ -8,7 +8,8 @@ import { AuditDraft, payloadHash } from './audit.js';
 import { authorize, checkSubject, type Policy } from './authorize.js';
 import { bucketOf } from './bucket.js';
 import type { AggregateDefinition, AnyAggregate, CommandDefinition } from './definitions.js';
-import { isDomainError, type CommandError, type ForbiddenReason } from './errors.js';
+import { MAX_ID_LENGTH, auditableActor, bounded, checkContext } from './context.js';
+import { isDomainError, type CommandError, type ForbiddenReason, type ValidationIssue } from './errors.js';
 import { ulidGenerator, type Clock, type IdGenerator } from './ids.js';
 import { PiiCodec, decryptFields } from './pii.js';
 import { currentVersion, encryptedAt, readEvent } from './reader.js';
@@ -67,7 +68,59 @@ export class CommandPipeline {
     return this.#ids();
   }
 
-  async execute<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<CommandResult<E>> {
+  /** Runs one command; the context is validated like the input, and a refused one is audited too. */
+  execute<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<CommandResult<E>> {
+    return this.#checked(definition, input, context, false);
+  }
+
+  /** For the trust operations only: a command whose id is in their reserved namespace (`undo:<id>`). */
+  executeReserved<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<CommandResult<E>> {
+    return this.#checked(definition, input, context, true);
+  }
+
+  async #checked<I, S, E extends DomainEvent>(
+    definition: CommandDefinition<I, S, E>,
+    input: unknown,
+    raw: unknown,
+    reserved: boolean,
+  ): Promise<CommandResult<E>> {
+    const checked = checkContext(raw, { reserved });
+    if (!checked.ok) return this.#refuseContext(definition, input, raw, checked.issues);
+    return this.#run(definition, input, checked.context);
+  }
+
+  async #refuseContext<I, S, E extends DomainEvent>(
+    definition: CommandDefinition<I, S, E>,
+    input: unknown,
+    raw: unknown,
+    issues: readonly ValidationIssue[],
+  ): Promise<CommandResult<E>> {
+    const commandId = this.#ids();
+    const message = `invalid context for ${definition.name}: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+    const streamId = rawStreamId(input, definition);
+    const tenant = bounded((raw as { tenant?: unknown } | null)?.tenant);
+    await this.#store.recordCommand(bucketOf(streamId), this.#clock().toISOString(), {
+      commandId,
+      command: definition.name,
+      streamId,
+      tenant,
+      actor: auditableActor(raw),
+      onBehalfOf: null,
+      subject: null,
+      correlationId: commandId,
+      causationId: null,
+      idempotencyKey: null,
+      payloadHash: null,
+      decision: 'allowed',
+      reason: message.slice(0, 2 * MAX_ID_LENGTH),
+      outcome: 'invalid',
+      error: { code: 'validation' },
+      versions: null,
+    });
+    return { ok: false, commandId, error: { code: 'validation', message, issues } };
+  }
+
+  async #run<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<CommandResult<E>> {
     const commandId = context.commandId ?? this.#ids();
     const audit = new AuditDraft(definition.name, commandId, context);
     const parsed = definition.schema.safeParse(input);
@@ -307,10 +360,10 @@ function hasKeys(record: object): boolean {
   return false;
 }
 
+/** The stream id of input that may be invalid, bounded so an invalid request cannot bloat its audit record. */
 function rawStreamId<I, S, E extends DomainEvent>(input: unknown, definition: CommandDefinition<I, S, E>): string {
   try {
-    const id = definition.streamIdOf(input as I);
-    return typeof id === 'string' ? id : '';
+    return bounded(definition.streamIdOf(input as I));
   } catch {
     return '';
   }

@@ -14,7 +14,8 @@ export interface AuditRecord {
   readonly command: string;
   readonly streamId: string;
   readonly tenant: string;
-  readonly actor: { readonly id: string; readonly kind: ActorKind; readonly roles: readonly string[] };
+  /** The actor as claimed; `unknown` kind only on the record of a refused, invalid context. */
+  readonly actor: { readonly id: string; readonly kind: ActorKind | 'unknown'; readonly roles: readonly string[] };
   readonly onBehalfOf: string | null;
   /** The data subject of the aggregate the command was for, when known. */
   readonly subject: string | null;

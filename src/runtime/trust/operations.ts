@@ -144,7 +144,7 @@ export class Trust {
     } as const;
     if ((await this.#o.events.findAccepted(context.tenant, { commandId: undoId })) !== undefined) return alreadyUndone;
     const undo = this.#o.commands[undoName]!;
-    const result = await this.#o.pipeline.execute(
+    const result = await this.#o.pipeline.executeReserved(
       undo,
       { ...input, [undo.aggregate.idField]: original.audit.streamId },
       {
