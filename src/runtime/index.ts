@@ -52,6 +52,7 @@ export type {
   CommitRequest,
   CommitResult,
   EventStore,
+  FoldDetail,
   FoldEvent,
   GlobalPosition,
   NewEvent,

@@ -130,7 +130,7 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
           [3, 'CounterIncremented', 1, { by: 3 }],
         ]);
         expect((await store.events.readStream('s1', 2)).map((e) => e.version)).toEqual([3]);
-        const fold = await store.events.readForFold('s1', 1, true);
+        const fold = await store.events.readForFold('s1', 1, 'context');
         expect(fold).toEqual({
           tenant: 't1',
           events: [
@@ -138,7 +138,7 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
             { type: 'CounterIncremented', schemaVersion: 1, data: { by: 3 }, subject: null, recordedAt: '2026-01-01T00:00:00.000Z' },
           ],
         });
-        expect(await store.events.readForFold('nothing', 0, false)).toEqual({ tenant: undefined, events: [] });
+        expect(await store.events.readForFold('nothing', 0, 'lean')).toEqual({ tenant: undefined, events: [] });
       }),
     );
 

@@ -263,7 +263,7 @@ export class CommandPipeline {
     }
     const pii = aggregate.pii;
     const versioned = aggregate.upcast !== undefined;
-    const read = await this.#store.readForFold(streamId, version, versioned || hasKeys(pii));
+    const read = await this.#store.readForFold(streamId, version, versioned ? 'context' : hasKeys(pii) ? 'subject' : 'lean');
     const events = read.events;
     const keys = new Map<string, Uint8Array | undefined>();
     const keyOf = async (subject: string) => {

@@ -85,6 +85,9 @@ export interface FoldEvent {
   readonly recordedAt?: string;
 }
 
+/** How much of each event's context a fold reads: the fewer columns, the faster the load. */
+export type FoldDetail = 'lean' | 'subject' | 'context';
+
 /** Which commands `history` asks for; every query is scoped to one tenant. */
 export type CommandQuery =
   | { readonly stream: string }
@@ -114,13 +117,13 @@ export interface EventStore {
   readStream(streamId: string, afterVersion: number): Promise<readonly StoredEvent[]>;
   /**
    * The same events as `readStream`, lean, each with the schema version it was written with, and
-   * the stream's tenant (undefined when empty). The subject and recorded-at are read only when
-   * `withContext`.
+   * the stream's tenant (undefined when empty). `detail` says what else is read: nothing, the
+   * subject (it keys the decryption of pii fields), or the subject and recorded-at (for upcasters).
    */
   readForFold(
     streamId: string,
     afterVersion: number,
-    withContext: boolean,
+    detail: FoldDetail,
   ): Promise<{ readonly tenant: string | undefined; readonly events: readonly FoldEvent[] }>;
   /**
    * Events of all streams after `after`, in commit order, at most `limit`, with the position to

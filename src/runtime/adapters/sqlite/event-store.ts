@@ -13,6 +13,7 @@ import type {
   CommitRequest,
   CommitResult,
   EventStore,
+  FoldDetail,
   FoldEvent,
   GlobalPosition,
   SnapshotRecord,
@@ -64,6 +65,11 @@ function prepareStatements(db: Db) {
     readForFold: db
       .prepare<[string, number], [string, number, string]>(
         `SELECT type, schema_version, payload FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`,
+      )
+      .raw(true),
+    readForFoldWithSubject: db
+      .prepare<[string, number], [string, number, string, string | null]>(
+        `SELECT type, schema_version, payload, subject FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`,
       )
       .raw(true),
     readForFoldWithContext: db
@@ -152,16 +158,19 @@ export class SqliteEventStore implements EventStore, Outbox {
     return this.#statements.readStream.all(streamId, afterVersion).map(toStoredEvent);
   }
 
-  async readForFold(streamId: string, afterVersion: number, withContext: boolean): Promise<{ tenant: string | undefined; events: FoldEvent[] }> {
+  async readForFold(streamId: string, afterVersion: number, detail: FoldDetail): Promise<{ tenant: string | undefined; events: FoldEvent[] }> {
     // Versions are contiguous (UNIQUE(stream_id, version) and the expected-version check), so the
     // caller counts them rather than reading them: the fewer columns and fields, the faster the loop.
     const events: FoldEvent[] = [];
-    if (withContext) {
-      for (const row of this.#statements.readForFoldWithContext.all(streamId, afterVersion))
+    const s = this.#statements;
+    if (detail === 'context') {
+      for (const row of s.readForFoldWithContext.all(streamId, afterVersion))
         events.push({ type: row[0], schemaVersion: row[1], data: JSON.parse(row[2]) as object, subject: row[3], recordedAt: row[4] });
+    } else if (detail === 'subject') {
+      for (const row of s.readForFoldWithSubject.all(streamId, afterVersion))
+        events.push({ type: row[0], schemaVersion: row[1], data: JSON.parse(row[2]) as object, subject: row[3] });
     } else {
-      for (const row of this.#statements.readForFold.all(streamId, afterVersion))
-        events.push({ type: row[0], schemaVersion: row[1], data: JSON.parse(row[2]) as object });
+      for (const row of s.readForFold.all(streamId, afterVersion)) events.push({ type: row[0], schemaVersion: row[1], data: JSON.parse(row[2]) as object });
     }
     return { tenant: events.length === 0 ? undefined : this.#statements.streamTenant.get(streamId)?.tenant, events };
   }
