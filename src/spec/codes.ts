@@ -144,7 +144,7 @@ export const RULES = {
   GW1126: {
     name: 'input-tightened',
     severity: 'error',
-    summary: 'A command input field became required, was added as required, changed type, or got a stricter constraint; callers break.',
+    summary: 'A command input field was removed, became required, was added as required, changed type, or got a stricter constraint; callers break.',
   },
   GW1127: {
     name: 'undo-target-removed',
@@ -164,7 +164,7 @@ export const RULES = {
   GW1130: {
     name: 'version-lowered',
     severity: 'error',
-    summary: "An event's `version` went down, or an earlier shape under `previous` changed; stored events were written with it.",
+    summary: "An event's `version` went down; its stored events were written with the higher one (a changed earlier shape is reported like a changed field).",
   },
 
   // Generated code
