@@ -160,6 +160,16 @@ const cases: Case[] = [
     hint: 'pii: true',
   },
   {
+    code: 'GW1034',
+    name: 'a name taken by the type of an earlier version',
+    text: variant(
+      'types:\n',
+      'types:\n  OrderPaidV1:\n    x: string\n',
+      variant('      OrderPaid: {}', '      OrderPaid:\n        version: 2\n        fields: {}\n        previous:\n          1: {}'),
+    ),
+    at: 'OrderPaidV1:',
+  },
+  {
     code: 'GW1010',
     name: 'unknown type in an earlier shape',
     text: variant('      OrderPaid: {}', '      OrderPaid:\n        version: 2\n        fields: {}\n        previous:\n          1: { total: Mony }'),
