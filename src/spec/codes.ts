@@ -127,17 +127,17 @@ export const RULES = {
   GW1121: {
     name: 'event-field-removed',
     severity: 'error',
-    summary: 'A field of an event is gone or renamed without a new version; stored events still carry it under the old name.',
+    summary: 'A field of an event (or of a named type) is gone or renamed without a new version; stored events still carry it under the old name.',
   },
   GW1122: {
     name: 'event-field-retyped',
     severity: 'error',
-    summary: 'A field of an event has a new type without a new version; stored values have the old type.',
+    summary: 'A field of an event (or of a named type) has a new type without a new version; stored values have the old type.',
   },
   GW1123: {
     name: 'event-field-required',
     severity: 'error',
-    summary: 'An event field became required, or a required one was added, without a new version; stored events lack it.',
+    summary: 'A field of an event (or of a named type) became required, or a required one was added, without a new version; stored events lack it.',
   },
   GW1124: { name: 'enum-value-removed', severity: 'error', summary: 'An enum value is gone; stored events, states or callers still use it.' },
   GW1125: { name: 'command-removed', severity: 'error', summary: 'A command of the older spec is gone or renamed; its callers break.' },

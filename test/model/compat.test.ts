@@ -103,6 +103,12 @@ const breaking: Case[] = [
   },
   { name: 'the aggregate id changed', code: 'GW1129', text: OLD.replace(/orderId/g, 'orderKey'), at: 'orderKey' },
   { name: 'the subject changed', code: 'GW1129', text: variant('    subject: customerId\n', '', OLD), at: 'Order:' },
+  {
+    name: 'a field of a named type re-typed',
+    code: 'GW1122',
+    text: variant('amount: { type: integer, min: 0 }', 'amount: { type: number, min: 0 }', OLD),
+    at: 'amount',
+  },
   { name: 'a version lowered', code: 'GW1130', text: OLD, old: VERSIONED, at: 'OrderPaid: {}' },
   { name: 'an earlier shape changed', code: 'GW1121', text: placedV2('          total: Money\n').replace('              customerId: ulid\n', ''), at: '1:' },
 ];

@@ -39,6 +39,7 @@ export function checkBreakingChanges(older: readonly SpecFile[], current: readon
     const kept = now.aggregates.get(name);
     if (kept !== undefined) checkIdentity(old.spec, kept, out);
   }
+  checkNamedTypes(older, current, out);
   for (const [name, old] of before.events) {
     const kept = now.events.get(name);
     if (kept === undefined) out.push(removed('GW1120', now, old, 'events', `event ${quote(name)}`, eventRemovedHint(old.spec)));
@@ -292,4 +293,26 @@ function tighterConstraint(before: FieldObject, after: FieldObject): keyof Field
   if (lowered('maxLength')) return 'maxLength';
   if (after.pattern !== undefined && after.pattern !== before.pattern) return 'pattern';
   return undefined;
+}
+
+/**
+ * A named type of the same context, compared like the fields of an event: stored events that use
+ * it hold its old shape in every version, so a new shape needs a new type.
+ */
+function checkNamedTypes(older: readonly SpecFile[], current: readonly SpecFile[], out: Finding[]): void {
+  for (const { file, spec } of current) {
+    const before = older.find((o) => o.spec.context === spec.context)?.spec.types ?? {};
+    for (const [name, type] of Object.entries(spec.types ?? {})) {
+      const old = before[name];
+      if (old === undefined) continue;
+      const hint = `keep type ${quote(name)} as it was; declare a new type for the new shape and use it in a new version of the events`;
+      compareStoredFields(
+        `type ${quote(name)}`,
+        old.fields,
+        type.fields,
+        { file, path: structureFieldsPath(['types', name], type), hint, addedFieldsBreak: true },
+        out,
+      );
+    }
+  }
 }
