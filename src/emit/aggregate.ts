@@ -6,6 +6,7 @@ import { initialValue, members, namedSchemaName, namedTypesUsed, tsType, zodObje
 import { RUNTIME_INDEX, files, names } from './layout.js';
 import { SCAFFOLD_HEADER, header, type PlannedFile } from './plan.js';
 import { imports, render, type Import } from './render.js';
+import { eventVersionsTable, upcastFile, upcastFunction, upcastImports, versionedEvents, versionTypes } from './versions.js';
 
 export function planAggregate(context: Context, aggregate: Aggregate): PlannedFile[] {
   return [
@@ -16,6 +17,7 @@ export function planAggregate(context: Context, aggregate: Aggregate): PlannedFi
     evolveFile(context, aggregate),
     testingFile(context, aggregate),
     ...aggregate.commands.map((command) => decideFile(context, aggregate, command)),
+    ...versionedEvents(aggregate).map((event) => upcastFile(context, aggregate, event)),
   ];
 }
 
@@ -31,7 +33,8 @@ function typesFile(context: Context, a: Aggregate): PlannedFile {
   const path = files.aggregateTypes(context, a);
   const named = namedTypesUsed(allFields(a));
   const stateNamed = namedTypesUsed(a.state).map((t) => `initial${ident(t, 'pascal')}`);
-  const usesErased = a.statePii || a.events.some((e) => e.encryptedFields.length > 0);
+  const usesErased = a.statePii || a.events.some((e) => e.encryptedFields.length > 0 || e.previous.some((shape) => shape.encryptedFields.length > 0));
+  const versioned = versionedEvents(a).length > 0;
   const blocks = [
     `${docComment(`Identifies one ${a.name}.`)}export type ${names.id(a)} = Brand<string, ${str(names.id(a))}>;`,
     `${docComment(a.description)}export interface ${names.state(a)} ${block(members(a.state, { readonly: false, indent: '  ', optionalAsUndefined: true, erasable: true }))}`,
@@ -39,13 +42,13 @@ function typesFile(context: Context, a: Aggregate): PlannedFile {
       a.state.map((f) => `    ${ident(f.name, 'camel')}: ${initialValue(f)},`),
       '  ',
     )};\n}`,
-    ...a.events.map(eventInterface),
+    ...a.events.flatMap((e) => [eventInterface(e), ...versionTypes(e)]),
     `export type ${names.event(a)} = ${a.events.map((e) => ident(e.name, 'pascal')).join(' | ')};`,
     `${docComment('One function per event, each updating the state in place.')}export type ${names.evolvers(a)} = {\n  readonly [E in ${names.event(a)} as E['type']]: (state: ${names.state(a)}, event: E) => void;\n};`,
     ...a.commands.map((c) => inputInterface(a, c)),
   ];
   const list: Import[] = [
-    { from: RUNTIME_INDEX, names: [], types: usesErased ? ['Brand', 'Erased'] : ['Brand'] },
+    { from: RUNTIME_INDEX, names: [], types: [...(usesErased ? ['Brand', 'Erased'] : ['Brand']), ...(versioned ? ['UpcastContext'] : [])] },
     ...(named.length > 0 || stateNamed.length > 0 ? [{ from: files.contextTypes(context), names: stateNamed, types: named }] : []),
   ];
   return generated(path, context.file, list, blocks.join('\n\n'));
@@ -97,7 +100,9 @@ function foldFile(context: Context, a: Aggregate): PlannedFile {
   const cases = a.events.map((e) => `    case ${str(e.name)}:\n      evolve.${ident(e.name, 'pascal')}(state, event);\n      return;`).join('\n');
   // A one-event union does not narrow to never in `default`, but its `type` does.
   const unhandled = a.events.length === 1 ? 'event.type' : 'event';
-  const subject = a.subject === undefined ? '() => undefined' : `(state) => state.${ident(a.subject, 'camel')}`;
+  const subject =
+    a.subject === undefined ? '() => undefined' : a.subjectIsId ? '(_state, streamId) => streamId' : `(state) => state.${ident(a.subject, 'camel')}`;
+  const versioned = versionedEvents(a).length > 0;
   const body = [
     `${docComment(`Applies one ${a.name} event to a state the fold owns. Exhaustive: an event type without a case fails to compile.`)}export function ${names.fold(a)}(state: ${names.state(a)}, event: ${names.event(a)}): void {\n  switch (event.type) {\n${cases}\n    default:\n      assertNever(${unhandled}, ${str(`${a.name} event`)});\n  }\n}`,
     [
@@ -112,13 +117,16 @@ function foldFile(context: Context, a: Aggregate): PlannedFile {
       `  stateVersion: ${str(stateVersion(a, context.types))},`,
       `  pii: ${piiTable(a)},`,
       `  statePii: ${a.statePii},`,
+      ...(versioned ? [`  eventVersions: ${eventVersionsTable(a)},`, `  upcast: ${names.upcast(a)},`] : []),
       '};',
     ].join('\n'),
+    ...(versioned ? [upcastFunction(a)] : []),
   ];
   const list: Import[] = [
     { from: RUNTIME_INDEX, names: ['assertNever'], types: ['AggregateDefinition'] },
     { from: files.evolve(context, a), names: ['evolve'] },
     { from: files.aggregateTypes(context, a), names: [names.initialState(a)], types: [names.event(a), names.state(a)] },
+    ...(versioned ? upcastImports(context, a) : []),
   ];
   return generated(path, context.file, list, body.join('\n\n'), 'wiring');
 }

@@ -2,7 +2,7 @@
  * Where generated files live and what the generated declarations are called: one place, so the
  * emitters, the wiring and `gen --check --deep` agree.
  */
-import type { Aggregate, CommandDef, Context, Projection } from '../model/model.js';
+import type { Aggregate, CommandDef, Context, EventDef, Projection } from '../model/model.js';
 import { ident, kebab, lowerFirst } from './code.js';
 
 export const RUNTIME_DIR = 'src/groundwork/runtime';
@@ -34,6 +34,7 @@ export const files = {
   evolve: (c: Context, a: Aggregate) => `${files.aggregateDir(c, a)}/evolve.ts`,
   aggregateTesting: (c: Context, a: Aggregate) => `${files.aggregateDir(c, a)}/testing.ts`,
   projectionTesting: (c: Context) => `${contextDir(c)}/projections/testing.ts`,
+  upcast: (c: Context, a: Aggregate, e: EventDef) => `${files.aggregateDir(c, a)}/upcast/${kebab(ident(e.name, 'pascal'))}.ts`,
   decide: (c: Context, a: Aggregate, command: CommandDef) => `${files.aggregateDir(c, a)}/decide/${kebab(ident(command.name, 'pascal'))}.ts`,
   projectionRows: (c: Context) => `${contextDir(c)}/projections/rows.ts`,
   projectionHandlers: (c: Context, p: Projection) => `${contextDir(c)}/projections/${kebab(ident(p.name, 'pascal'))}.ts`,
@@ -58,6 +59,12 @@ export const names = {
   handlersConst: (p: Projection) => `${lowerFirst(ident(p.name, 'pascal'))}Handlers`,
   projection: (p: Projection) => `${lowerFirst(ident(p.name, 'pascal'))}Projection`,
   contextProjections: (c: Context) => `${contextIdent(c)}Projections`,
+  /** The data of an event as stored at an earlier version, such as `MemberRegisteredV1`. */
+  eventShape: (e: EventDef, version: number) => `${ident(e.name, 'pascal')}V${version}`,
+  upcasters: (e: EventDef) => `${ident(e.name, 'pascal')}Upcasters`,
+  upcastSteps: (e: EventDef) => `upcast${ident(e.name, 'pascal')}`,
+  upcastStep: (version: number) => `fromV${version}`,
+  upcast: (a: Aggregate) => `upcast${ident(a.name, 'pascal')}`,
   given: (a: Aggregate) => `given${ident(a.name, 'pascal')}`,
   project: (p: Projection) => `project${ident(p.name, 'pascal')}`,
 };

@@ -9,7 +9,7 @@ import { posix } from 'node:path';
 const TEMPLATES = new URL('../../templates/', import.meta.url);
 const compiled = new Map<string, HandlebarsTemplateDelegate<Record<string, string>>>();
 
-export type TemplateName = 'generated-module' | 'decide' | 'evolve' | 'projection-handlers';
+export type TemplateName = 'generated-module' | 'decide' | 'evolve' | 'projection-handlers' | 'upcast';
 
 export function render(name: TemplateName, slots: Record<string, string>): string {
   let template = compiled.get(name);

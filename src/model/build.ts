@@ -7,6 +7,7 @@ import {
   BUILTIN_TYPES,
   type AggregateSpec,
   type CommandSpec,
+  type EventSpec,
   type FieldMapSpec,
   type FieldSpec,
   type ProjectionSpec,
@@ -19,6 +20,7 @@ import type {
   Constraints,
   Context,
   EventDef,
+  EventShape,
   Field,
   HandledEvent,
   NamedType,
@@ -61,12 +63,13 @@ function buildContext({ file, spec }: SpecFile): Context {
 
 function buildAggregate(name: string, a: AggregateSpec, piiTypes: PiiTypes): Aggregate {
   const state = fields(a.state ?? {}, piiTypes);
-  const events = Object.entries(a.events).map(([e, event]) => buildEvent(e, name, event.description, fields(event.fields, piiTypes)));
+  const events = Object.entries(a.events).map(([e, event]) => buildEvent(e, name, event, piiTypes));
   return {
     name,
     ...optional('description', a.description),
     id: a.id,
     ...optional('subject', a.subject),
+    subjectIsId: a.subject === a.id,
     ...optional('snapshotEvery', a.snapshotEvery),
     state,
     statePii: state.some((f) => f.encrypted),
@@ -75,14 +78,28 @@ function buildAggregate(name: string, a: AggregateSpec, piiTypes: PiiTypes): Agg
   };
 }
 
-function buildEvent(name: string, aggregate: string, description: string | undefined, eventFields: Field[]): EventDef {
+function buildEvent(name: string, aggregate: string, spec: EventSpec, piiTypes: PiiTypes): EventDef {
+  const eventFields = fields(spec.fields, piiTypes);
+  const version = spec.version ?? 1;
+  const previous = Object.entries(spec.previous ?? {})
+    .map(([v, map]): EventShape => {
+      const shapeFields = fields(map, piiTypes);
+      return { version: Number(v), fields: shapeFields, encryptedFields: encryptedNames(shapeFields) };
+    })
+    .sort((x, y) => x.version - y.version);
   return {
     name,
     aggregate,
-    ...optional('description', description),
+    ...optional('description', spec.description),
     fields: eventFields,
-    encryptedFields: eventFields.filter((f) => f.encrypted).map((f) => f.name),
+    encryptedFields: encryptedNames(eventFields),
+    version,
+    previous,
   };
+}
+
+function encryptedNames(list: readonly Field[]): string[] {
+  return list.filter((f) => f.encrypted).map((f) => f.name);
 }
 
 function buildCommands(aggregate: string, specs: Record<string, CommandSpec>, events: readonly EventDef[], piiTypes: PiiTypes): CommandDef[] {

@@ -14,6 +14,7 @@ import { checkContexts, checkDeclarations } from './rules/names.js';
 import { checkProjection } from './rules/projections.js';
 import { checkTypeCycles, reportUnused } from './rules/references.js';
 import { checkName, type SpecFile } from './rules/shared.js';
+import { checkEventVersions } from './rules/versions.js';
 
 export type { SpecFile } from './rules/shared.js';
 
@@ -37,7 +38,10 @@ function checkFile(f: SpecFile, files: readonly SpecFile[], out: Finding[]): voi
     const base = ['aggregates', a] as const;
     checkName(out, file, [...base, 'id'], aggregate.id, 'camel', 'value', 'aggregate id');
     checkFieldMap(ctx, [...base, 'state'], aggregate.state ?? {});
-    for (const [e, event] of Object.entries(aggregate.events)) checkStructure(ctx, [...base, 'events', e], event);
+    for (const [e, event] of Object.entries(aggregate.events)) {
+      checkStructure(ctx, [...base, 'events', e], event);
+      checkEventVersions(ctx, a, e, event);
+    }
     checkSubjectAndId(f, a, out);
     for (const [c, command] of Object.entries(aggregate.commands)) {
       checkFieldMap(ctx, [...base, 'commands', c, 'input'], command.input ?? {});

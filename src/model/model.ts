@@ -41,6 +41,14 @@ export interface NamedType {
   readonly fields: readonly Field[];
 }
 
+/** The fields of one earlier version of an event, as events of that version were stored. */
+export interface EventShape {
+  readonly version: number;
+  readonly fields: readonly Field[];
+  /** The names of the fields stored encrypted, in field order. */
+  readonly encryptedFields: readonly string[];
+}
+
 export interface EventDef {
   readonly name: string;
   readonly aggregate: string;
@@ -48,6 +56,10 @@ export interface EventDef {
   readonly fields: readonly Field[];
   /** The names of the fields stored encrypted, in field order. */
   readonly encryptedFields: readonly string[];
+  /** The schema version new events are stored with: 1 unless the spec declares a later one. */
+  readonly version: number;
+  /** Every earlier version, 1 up to `version - 1`: what the generated upcasters read. */
+  readonly previous: readonly EventShape[];
 }
 
 export interface CommandDef {
@@ -72,6 +84,8 @@ export interface Aggregate {
   readonly description?: string;
   readonly id: string;
   readonly subject?: string;
+  /** The subject is the aggregate's own id: each aggregate is the data subject of its own record. */
+  readonly subjectIsId: boolean;
   readonly snapshotEvery?: number;
   readonly state: readonly Field[];
   /** Whether any state field is stored encrypted. */

@@ -2,11 +2,12 @@
  * The front end of the compiler: spec sources in, positioned diagnostics and (when there are no
  * errors) the normalized model out. Pure: no file system access.
  */
-import { compareDiagnostics, type Diagnostic, type Finding } from '../spec/diagnostics.js';
+import { compareDiagnostics, severityOf, type Diagnostic, type Finding } from '../spec/diagnostics.js';
 import { parseSpec, type ParsedSpec, type SpecSource } from '../spec/load.js';
 import { toDiagnostic } from '../spec/locate.js';
 import { checkShape } from '../spec/shape.js';
 import { buildProject } from './build.js';
+import { checkBreakingChanges } from './compat/breaking.js';
 import { checkMeaning, type SpecFile } from './check.js';
 import type { Project } from './model.js';
 
@@ -15,9 +16,16 @@ export interface CompileResult {
   readonly diagnostics: readonly Diagnostic[];
   /** Present when no diagnostic is an error. */
   readonly project?: Project;
+  /** The files that passed the shape check: what `--against` compares. */
+  readonly specs: readonly SpecFile[];
 }
 
-export function compileProject(sources: readonly SpecSource[]): CompileResult {
+export interface CompileOptions {
+  /** Older specs to compare with: breaking changes are reported when the current specs have no errors. */
+  readonly against?: readonly SpecFile[];
+}
+
+export function compileProject(sources: readonly SpecSource[], options: CompileOptions = {}): CompileResult {
   const findings: Finding[] = [];
   const parsedByFile = new Map<string, ParsedSpec>();
   const shaped: SpecFile[] = [];
@@ -32,6 +40,7 @@ export function compileProject(sources: readonly SpecSource[]): CompileResult {
     if (spec !== undefined) shaped.push({ file: source.file, spec });
   }
   findings.push(...checkMeaning(shaped));
+  if (options.against !== undefined && !findings.some((f) => severityOf(f.code) === 'error')) findings.push(...checkBreakingChanges(options.against, shaped));
 
   const textByFile = new Map(sources.map((s) => [s.file, s.text]));
   const diagnostics = findings
@@ -41,5 +50,5 @@ export function compileProject(sources: readonly SpecSource[]): CompileResult {
     })
     .sort(compareDiagnostics);
   const hasErrors = diagnostics.some((d) => d.severity === 'error');
-  return hasErrors ? { diagnostics } : { diagnostics, project: buildProject(shaped) };
+  return hasErrors ? { diagnostics, specs: shaped } : { diagnostics, project: buildProject(shaped), specs: shaped };
 }

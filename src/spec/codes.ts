@@ -38,7 +38,7 @@ export const RULES = {
     summary: '`undo` names a command with `creates: true`; a compensating command acts on an existing aggregate.',
   },
   GW1015: { name: 'unknown-projection-event', severity: 'error', summary: 'A projection listens (`on`) to an event no aggregate declares.' },
-  GW1016: { name: 'unknown-subject', severity: 'error', summary: "An aggregate's `subject` is not a field of its state." },
+  GW1016: { name: 'unknown-subject', severity: 'error', summary: "An aggregate's `subject` is neither a field of its state nor the aggregate's own id." },
   GW1017: { name: 'unresolved-key', severity: 'error', summary: 'A projection `key` is neither an aggregate id nor a field of any event it listens to.' },
   GW1018: { name: 'id-clash', severity: 'error', summary: "An aggregate's `id` is also declared as a field of its state, input or events with another type." },
 
@@ -104,6 +104,68 @@ export const RULES = {
   // Warnings
   GW1090: { name: 'unused-event', severity: 'warning', summary: 'An event is declared but no command emits it.' },
   GW1091: { name: 'unused-type', severity: 'warning', summary: 'A named type is declared but never used.' },
+
+  // Event versions
+  GW1100: {
+    name: 'version-gap',
+    severity: 'error',
+    summary: 'An event at `version: N` lacks the shape of an earlier version under `previous`; every version from 1 to N-1 is declared.',
+  },
+  GW1101: {
+    name: 'version-order',
+    severity: 'error',
+    summary: 'A version under `previous` is not a whole number below the current `version`; version numbers only grow.',
+  },
+  GW1102: {
+    name: 'version-pii-dropped',
+    severity: 'error',
+    summary: 'A field that was `pii` in an earlier version of an event is not `pii` in a later one; the stored ciphertext still needs its key.',
+  },
+
+  // Breaking changes: `groundwork validate --against` an older spec
+  GW1120: { name: 'event-removed', severity: 'error', summary: 'An event of the older spec is gone or renamed; its stored events could no longer be read.' },
+  GW1121: {
+    name: 'event-field-removed',
+    severity: 'error',
+    summary: 'A field of an event (or of a named type) is gone or renamed without a new version; stored events still carry it under the old name.',
+  },
+  GW1122: {
+    name: 'event-field-retyped',
+    severity: 'error',
+    summary: 'A field of an event (or of a named type) has a new type without a new version; stored values have the old type.',
+  },
+  GW1123: {
+    name: 'event-field-required',
+    severity: 'error',
+    summary: 'A field of an event (or of a named type) became required, or a required one was added, without a new version; stored events lack it.',
+  },
+  GW1124: { name: 'enum-value-removed', severity: 'error', summary: 'An enum value is gone; stored events, states or callers still use it.' },
+  GW1125: { name: 'command-removed', severity: 'error', summary: 'A command of the older spec is gone or renamed; its callers break.' },
+  GW1126: {
+    name: 'input-tightened',
+    severity: 'error',
+    summary: 'A command input field was removed, became required, was added as required, changed type, or got a stricter constraint; callers break.',
+  },
+  GW1127: {
+    name: 'undo-target-removed',
+    severity: 'error',
+    summary: 'A command no longer names its `undo` command; recorded commands can no longer be undone.',
+  },
+  GW1128: {
+    name: 'pii-removed',
+    severity: 'error',
+    summary: 'A field lost its `pii` flag; its stored values are ciphertext that now would be read as clear text.',
+  },
+  GW1129: {
+    name: 'identity-changed',
+    severity: 'error',
+    summary: "An aggregate's `id` or `subject` changed; stored streams, keys and audit entries are addressed by the old one.",
+  },
+  GW1130: {
+    name: 'version-lowered',
+    severity: 'error',
+    summary: "An event's `version` went down; its stored events were written with the higher one (a changed earlier shape is reported like a changed field).",
+  },
 
   // Generated code
   GW2001: {

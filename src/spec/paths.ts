@@ -1,7 +1,7 @@
 /** What a path inside a spec document points at, in words people use. */
 import type { Path } from './diagnostics.js';
 
-export type NodeKind = 'root' | 'aggregate' | 'command' | 'projection' | 'field' | 'structure' | 'other';
+export type NodeKind = 'root' | 'aggregate' | 'command' | 'projection' | 'field' | 'structure' | 'event' | 'other';
 
 export interface Described {
   readonly kind: NodeKind;
@@ -51,7 +51,7 @@ function aggregateMember(root: unknown, aggregate: string, path: Path): Describe
   if (part === undefined) return { kind: 'aggregate', label: `aggregate "${aggregate}"` };
   if (part === 'state' && name !== undefined) return fieldPath(path.slice(1), 'state field', owner);
   if (part === 'events' && name !== undefined) {
-    return structureMember(root, ['aggregates', aggregate, 'events', name], path.slice(2), `event "${String(name)}"`);
+    return structureMember(root, ['aggregates', aggregate, 'events', name], path.slice(2), `event "${String(name)}"`, 'event');
   }
   if (part === 'commands' && name !== undefined) {
     const command = `command "${String(name)}"`;
@@ -62,11 +62,12 @@ function aggregateMember(root: unknown, aggregate: string, path: Path): Describe
   return { kind: 'other', label: `\`${String(part)}\` ${owner}` };
 }
 
-function structureMember(root: unknown, structurePath: Path, rest: Path, label: string): Described {
-  if (rest.length === 0) return { kind: 'structure', label };
+function structureMember(root: unknown, structurePath: Path, rest: Path, label: string, kind: 'structure' | 'event' = 'structure'): Described {
+  if (rest.length === 0) return { kind, label };
   const longhand = isLonghandStructure(at(root, structurePath));
   if (longhand) {
     if (rest[0] === 'fields' && rest.length > 1) return fieldPath(rest.slice(1), 'field', `of ${label}`);
+    if (rest[0] === 'previous' && rest.length > 2) return fieldPath(rest.slice(2), 'field', `of version ${String(rest[1])} of ${label}`);
     return { kind: 'other', label: `\`${String(rest[0])}\` of ${label}` };
   }
   return fieldPath(rest, 'field', `of ${label}`);

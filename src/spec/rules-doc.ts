@@ -24,6 +24,19 @@ const GROUPS: ReadonlyArray<{ title: string; from: string; to: string; intro: st
     intro: 'Constraints must make sense for their type; personal data never becomes an id, a subject or a key.',
   },
   { title: 'Warnings', from: 'GW1090', to: 'GW1099', intro: 'Reported, but only fail `groundwork validate --strict`.' },
+  {
+    title: 'Event versions',
+    from: 'GW1100',
+    to: 'GW1119',
+    intro: 'An event that changed shape keeps every earlier shape under `previous`, so stored events can be read through upcasters.',
+  },
+  {
+    title: 'Breaking changes',
+    from: 'GW1120',
+    to: 'GW1199',
+    intro:
+      'Reported by `groundwork validate --against <older specs or git ref>`: changes that break stored events or callers. The same change made with a new version (the old shape under `previous`) is not reported.',
+  },
   { title: 'Generated code', from: 'GW2000', to: 'GW2999', intro: 'Found by `groundwork gen --check --deep` in the files gen scaffolded and you own.' },
   { title: 'Running the tool', from: 'GW9000', to: 'GW9999', intro: 'Not findings in a spec: the command could not run. These exit with code 2.' },
 ];

@@ -64,7 +64,28 @@ function structure(what: string) {
 
 const typeDef = structure('named value type').describe('A named value type: a field map, or `{description, fields}`.');
 
-const eventDef = structure('event').describe('An event: a field map (`{}` for none), or `{description, fields}`.');
+const eventDef = z
+  .union([
+    z
+      .strictObject({
+        description: description.optional(),
+        version: z
+          .int()
+          .min(1)
+          .max(1000)
+          .describe('The current schema version of the event. Default 1. Raise it when the fields change, and keep the old shape under `previous`.')
+          .optional(),
+        fields: fieldMap,
+        previous: z
+          .record(z.string(), fieldMap)
+          .describe('The field map of each earlier version, by version number: stored events of those versions are read through upcasters.')
+          .optional(),
+      })
+      .describe('An event with a description, a version or earlier shapes. Its fields go under `fields`.')
+      .transform((value) => ({ ...value, form: 'longhand' as const })),
+    fieldMap.transform((fields) => ({ fields, form: 'shorthand' as const, description: undefined, version: undefined, previous: undefined })),
+  ])
+  .describe('An event: a field map (`{}` for none), or `{description, version, fields, previous}`.');
 
 const roleList = z.array(z.string().describe('A role name, such as `support`.')).describe('The roles that may run this command.');
 
@@ -92,7 +113,9 @@ const aggregate = z
     id: z.string().describe('The camelCase name of the aggregate id, such as `orderId`. Ids are ULIDs.'),
     subject: z
       .string()
-      .describe('The state field that names whose data this is (the data subject): used for on-behalf-of checks, history and `forget`.')
+      .describe(
+        'The state field that names whose data this is (the data subject), or the aggregate id for an aggregate that is its own subject: used for on-behalf-of checks, history and `forget`.',
+      )
       .optional(),
     snapshotEvery: z.int().min(1).max(1_000_000).describe('Write a snapshot of the state every N events. Default: no snapshots.').optional(),
     state: fieldMap.describe('The fields of the aggregate state that `evolve` maintains.').optional(),
@@ -125,7 +148,8 @@ export type Spec = z.output<typeof specSchema>;
 export type FieldSpec = z.output<typeof field>;
 export type FieldObjectSpec = z.output<typeof fieldObject>;
 export type FieldMapSpec = z.output<typeof fieldMap>;
-export type StructureSpec = z.output<typeof eventDef>;
+export type StructureSpec = z.output<typeof typeDef>;
+export type EventSpec = z.output<typeof eventDef>;
 export type AggregateSpec = z.output<typeof aggregate>;
 export type CommandSpec = z.output<typeof command>;
 export type ProjectionSpec = z.output<typeof projection>;
@@ -138,4 +162,5 @@ export const KNOWN_KEYS = {
   projection: Object.keys(projection.shape),
   field: Object.keys(fieldObject.shape),
   structure: ['description', 'fields'],
+  event: ['description', 'version', 'fields', 'previous'],
 } as const;

@@ -32,14 +32,14 @@ describe('groundwork validate', () => {
   it('exits 0 on the examples and says so', () => {
     const r = run(['validate', 'specs']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('✓ 2 spec files valid\n');
+    expect(r.stdout).toBe('✓ 3 spec files valid\n');
     expect(r.stderr).toBe('');
   });
 
   it('finds spec files under the current folder by default', () => {
     const r = run(['validate'], { cwd: join(work, 'specs') });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('2 spec files valid');
+    expect(r.stdout).toContain('3 spec files valid');
   });
 
   it('exits 1 with positioned findings, a code frame and did-you-mean hints on typos', () => {
@@ -145,6 +145,40 @@ describe('groundwork validate', () => {
     const version = run(['--version']);
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+});
+
+describe('groundwork validate --against', () => {
+  const git = (cwd: string, ...args: string[]) =>
+    spawnSync('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=ci', ...args], { cwd, encoding: 'utf8' });
+
+  it('reports nothing when nothing broke, against a folder', () => {
+    const r = run(['validate', 'specs', '--against', 'specs']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('✓ 3 spec files valid\n');
+  });
+
+  it('exits 1 on a breaking change since a git revision, positioned in the current file, as GitHub annotations', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'groundwork-against-'));
+    try {
+      cpSync(join(root, 'fixtures/examples/membership.groundwork.yaml'), join(repo, 'membership.groundwork.yaml'));
+      git(repo, 'init', '-q');
+      git(repo, 'add', '.');
+      git(repo, 'commit', '-qm', 'released');
+      const file = join(repo, 'membership.groundwork.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('      LoanExtended:\n        dueOn: date\n', '      LoanExtended:\n        until: date\n'));
+      const text = run(['validate', '--against', 'HEAD'], { cwd: repo });
+      expect(text.code).toBe(1);
+      expect(text.stdout).toContain('membership.groundwork.yaml:77:7 error GW1121 field "dueOn" of event "LoanExtended" is gone (removed or renamed)');
+      expect(text.stderr).toContain('new version');
+      const github = run(['validate', '--against', 'HEAD', '--format', 'github'], { cwd: repo });
+      expect(github.stdout).toContain('::error file=membership.groundwork.yaml,line=77,col=7');
+      const unknown = run(['validate', '--against', 'no-such-revision'], { cwd: repo });
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('GW9002');
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });
 

@@ -10,7 +10,7 @@ import { RUNTIME_DIR } from '../../src/emit/layout.js';
 import { compileProject } from '../../src/model/project.js';
 import { REPO, fixture } from './project.js';
 
-const EXAMPLES = ['bank', 'subscriptions'];
+const EXAMPLES = ['bank', 'membership', 'subscriptions'];
 
 describe.each(EXAMPLES)('the generated tree of %s', (name) => {
   const planned = planProject(compileProject([{ file: `${name}.groundwork.yaml`, text: fixture(name) }]).project!);

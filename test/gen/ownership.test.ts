@@ -2,6 +2,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { requiredExports } from '../../src/emit/exports.js';
 import { planProject } from '../../src/emit/index.js';
 import { compileProject } from '../../src/model/project.js';
 import { computeChanges } from '../../src/write/changes.js';
@@ -24,6 +25,19 @@ describe('gen', () => {
       expect(file.content).not.toMatch(/\r|\/work\/|\/tmp\/|\d{4}-\d\d-\d\dT\d\d:\d\d/);
       expect(file.content.endsWith('\n')).toBe(true);
     }
+  });
+
+  it('scaffolds one upcaster file per versioned event, owned by the user and checked by gen --check --deep', () => {
+    const compiled = compileProject([{ file: 'membership.groundwork.yaml', text: fixture('membership') }]).project!;
+    const upcasters = planProject(compiled).filter((f) => f.path.includes('/upcast/'));
+    expect(upcasters.map((f) => [f.path, f.ownership])).toEqual([
+      ['src/library/loan/upcast/book-lent.ts', 'scaffolded'],
+      ['src/library/member/upcast/member-registered.ts', 'scaffolded'],
+    ]);
+    expect(requiredExports(compiled).filter((e) => e.path.includes('/upcast/'))).toEqual([
+      { path: 'src/library/member/upcast/member-registered.ts', name: 'upcastMemberRegistered', importedBy: 'src/library/member/aggregate.ts' },
+      { path: 'src/library/loan/upcast/book-lent.ts', name: 'upcastBookLent', importedBy: 'src/library/loan/aggregate.ts' },
+    ]);
   });
 
   it('writes nothing the second time', async () => {

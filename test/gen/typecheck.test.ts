@@ -20,6 +20,33 @@ describe('generated code under tsc --strict', () => {
     }
   }, 60_000);
 
+  it('the membership example compiles once its upcaster steps are written, and not before', async () => {
+    const project = tempProject({ 'membership.groundwork.yaml': fixture('membership'), 'bank.groundwork.yaml': fixture('bank') });
+    projects.push(project);
+    expect((await project.gen()).code).toBe(0);
+    const scaffolded = project.tsc();
+    expect(scaffolded).toContain('src/library/member/upcast/member-registered.ts');
+    expect(scaffolded).toContain('src/library/loan/upcast/book-lent.ts');
+    expect(scaffolded.split('\n').filter((line) => line.startsWith('src/') && !line.includes('/upcast/'))).toEqual([]);
+    writeMembershipUpcasters(project);
+    expect(project.tsc()).toBe('');
+    for (const path of [MEMBER_STEPS, BOOK_STEPS, 'src/library/member/aggregate.ts', 'src/library/loan/aggregate.ts', 'src/library/loan/types.ts']) {
+      const code = project.read(path).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      expect(code, path).not.toMatch(/\bany\b|@ts-ignore|@ts-expect-error/);
+    }
+  }, 60_000);
+
+  it('a missing upcaster step fails to compile in the user-owned file', async () => {
+    const project = tempProject({ 'membership.groundwork.yaml': fixture('membership') });
+    projects.push(project);
+    await project.gen();
+    writeMembershipUpcasters(project);
+    project.write(BOOK_STEPS, project.read(BOOK_STEPS).replace(/  fromV2\(data, context\) \{[\s\S]*?\n  \},\n/, ''));
+    const errors = project.tsc();
+    expect(errors).toContain(BOOK_STEPS);
+    expect(errors).toContain("Property 'fromV2' is missing");
+  }, 60_000);
+
   it('a new event fails to compile in the user-owned evolve file until handled', async () => {
     const project = tempProject({ 'bank.groundwork.yaml': fixture('bank') });
     projects.push(project);
@@ -59,3 +86,31 @@ describe('generated code under tsc --strict', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, drift: [], missingExports: [{ code: 'GW2001', file, line: 6, name: 'decideDeposit' }] });
   }, 60_000);
 });
+
+const MEMBER_STEPS = 'src/library/member/upcast/member-registered.ts';
+const BOOK_STEPS = 'src/library/loan/upcast/book-lent.ts';
+const LOAN_DAYS = 21;
+
+/** What a user writes in the scaffolded steps of the membership example. */
+function writeMembershipUpcasters(project: TempProject): void {
+  project.write(
+    MEMBER_STEPS,
+    project
+      .read(MEMBER_STEPS)
+      .replace(
+        'return { email: data.email };',
+        "return { displayName: typeof data.fullName === 'string' ? (data.fullName.split(' ')[0] ?? '') : '', legalName: data.fullName, email: data.email };",
+      ),
+  );
+  project.write(
+    BOOK_STEPS,
+    project
+      .read(BOOK_STEPS)
+      .replace('return { memberId: data.memberId };', 'return { memberId: data.memberId, isbn: data.bookId };')
+      .replace('fromV2(data) {', 'fromV2(data, context) {')
+      .replace(
+        'return { memberId: data.memberId, isbn: data.isbn };',
+        `const due = new Date(Date.parse(context.recordedAt) + ${LOAN_DAYS} * 86_400_000);\n    return { memberId: data.memberId, isbn: data.isbn, dueOn: due.toISOString().slice(0, 10) };`,
+      ),
+  );
+}

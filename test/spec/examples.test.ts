@@ -15,8 +15,8 @@ const names = readdirSync(fixtures)
   .sort();
 
 describe('the example specs', () => {
-  it('include bank and subscriptions', () => {
-    expect(names).toEqual(['bank.groundwork.yaml', 'subscriptions.groundwork.yaml']);
+  it('include bank, membership and subscriptions', () => {
+    expect(names).toEqual(['bank.groundwork.yaml', 'membership.groundwork.yaml', 'subscriptions.groundwork.yaml']);
   });
 
   it.each(names)('%s validates with no findings', (name) => {
@@ -26,11 +26,11 @@ describe('the example specs', () => {
     expect(project?.contexts).toHaveLength(1);
   });
 
-  it('both validate together as one project', () => {
+  it('all validate together as one project', () => {
     const sources = names.map((name) => ({ file: name, text: readFileSync(join(fixtures, name), 'utf8') }));
     const { diagnostics, project } = compileProject(sources);
     expect(diagnostics).toEqual([]);
-    expect(project?.contexts.map((c) => c.name)).toEqual(['banking', 'billing']);
+    expect(project?.contexts.map((c) => c.name)).toEqual(['banking', 'billing', 'library']);
   });
 
   it.runIf(existsSync(shared)).each(names)('%s equals shared/examples apart from the schema line', (name) => {
@@ -63,6 +63,20 @@ describe('the example specs', () => {
     const status = subscription.state.find((f) => f.name === 'status')!;
     expect(status.type).toEqual({ kind: 'enum', values: ['active', 'cancelled'] });
     expect(billing.projections.map((p) => p.name)).toEqual(['CustomerAccount', 'EmailLog']);
+  });
+  it('normalizes versioned events and a self-subject aggregate (membership)', () => {
+    const text = readFileSync(join(fixtures, 'membership.groundwork.yaml'), 'utf8');
+    const library = compileProject([{ file: 'membership.groundwork.yaml', text }]).project!.contexts[0]!;
+    const member = library.aggregates.find((a) => a.name === 'Member')!;
+    expect(member).toMatchObject({ subject: 'memberId', subjectIsId: true });
+    const registered = member.events.find((e) => e.name === 'MemberRegistered')!;
+    expect(registered.version).toBe(2);
+    expect(registered.previous.map((p) => [p.version, p.fields.map((f) => f.name), p.encryptedFields])).toEqual([
+      [1, ['fullName', 'email'], ['fullName', 'email']],
+    ]);
+    const lent = library.aggregates.find((a) => a.name === 'Loan')!.events.find((e) => e.name === 'BookLent')!;
+    expect(lent.previous.map((p) => p.version)).toEqual([1, 2]);
+    expect(library.aggregates.find((a) => a.name === 'Loan')!.subjectIsId).toBe(false);
   });
 });
 

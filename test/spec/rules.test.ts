@@ -129,12 +129,76 @@ const cases: Case[] = [
     at: 'pattern',
   },
   { code: 'GW1077', name: 'list without items', text: variant('      status: string', '      status: list'), at: 'list' },
+  {
+    code: 'GW1100',
+    name: 'a version without its earlier shape',
+    text: variant('      OrderPaid: {}', '      OrderPaid:\n        version: 3\n        fields: {}\n        previous:\n          1: {}'),
+    at: '3',
+    hint: 'previous: { 2: ... }',
+  },
+  {
+    code: 'GW1101',
+    name: 'an earlier version that is not below the current one',
+    text: variant('      OrderPaid: {}', '      OrderPaid:\n        version: 2\n        fields: {}\n        previous:\n          1: {}\n          2: {}'),
+    at: '2: {}',
+  },
+  {
+    code: 'GW1101',
+    name: 'earlier shapes without a version',
+    text: variant('      OrderPaid: {}', '      OrderPaid:\n        fields: {}\n        previous:\n          1: {}'),
+    at: '1: {}',
+    hint: 'version: 2',
+  },
+  {
+    code: 'GW1102',
+    name: 'pii dropped from a field that was personal data',
+    text: variant(
+      '      OrderPaid: {}',
+      '      OrderPaid:\n        version: 2\n        fields:\n          note: string\n        previous:\n          1:\n            note: { type: string, pii: true }',
+    ),
+    at: 'note: string',
+    hint: 'pii: true',
+  },
+  {
+    code: 'GW1034',
+    name: 'a name taken by the type of an earlier version',
+    text: variant(
+      'types:\n',
+      'types:\n  OrderPaidV1:\n    x: string\n',
+      variant('      OrderPaid: {}', '      OrderPaid:\n        version: 2\n        fields: {}\n        previous:\n          1: {}'),
+    ),
+    at: 'OrderPaidV1:',
+  },
+  {
+    code: 'GW1010',
+    name: 'unknown type in an earlier shape',
+    text: variant('      OrderPaid: {}', '      OrderPaid:\n        version: 2\n        fields: {}\n        previous:\n          1: { total: Mony }'),
+    at: 'Mony',
+  },
   { code: 'GW1090', name: 'event never emitted', text: variant('      OrderPaid: {}', '      OrderPaid: {}\n      OrderArchived: {}'), at: 'OrderArchived' },
   { code: 'GW1091', name: 'type never used', text: variant('types:\n', 'types:\n  Unused:\n    x: string\n'), at: 'Unused' },
 ];
 
-/** Rules tested elsewhere: the CLI's in test/cli and test/create, GW2001 in test/gen; GW1037 needs two files, below. */
-const ELSEWHERE = new Set<Code>(['GW1037', 'GW2001', 'GW9001', 'GW9002', 'GW9003', 'GW9004', 'GW9005', 'GW9006', 'GW9007', 'GW9008', 'GW9009', 'GW9999']);
+/**
+ * Rules tested elsewhere: the CLI's in test/cli and test/create, GW2001 in test/gen, the breaking
+ * changes (which need an older spec) in test/model/compat.test.ts; GW1037 needs two files, below.
+ */
+const BREAKING: Code[] = ['GW1120', 'GW1121', 'GW1122', 'GW1123', 'GW1124', 'GW1125', 'GW1126', 'GW1127', 'GW1128', 'GW1129', 'GW1130'];
+const ELSEWHERE = new Set<Code>([
+  ...BREAKING,
+  'GW1037',
+  'GW2001',
+  'GW9001',
+  'GW9002',
+  'GW9003',
+  'GW9004',
+  'GW9005',
+  'GW9006',
+  'GW9007',
+  'GW9008',
+  'GW9009',
+  'GW9999',
+]);
 
 function sourceAt(text: string, line: number, column: number): string {
   return (text.split('\n')[line - 1] ?? '').slice(column - 1) + '\n' + text.split('\n').slice(line).join('\n');

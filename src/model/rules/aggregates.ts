@@ -1,4 +1,4 @@
-/** Aggregate rules: the subject names a state field that is not pii, and the id is neither repeated nor pii. */
+/** Aggregate rules: the subject names a state field that is not pii (or the aggregate's own id), and the id is neither repeated nor pii. */
 import { finding, type Finding } from '../../spec/diagnostics.js';
 import { didYouMean } from '../../spec/suggest.js';
 import { quote } from '../names.js';
@@ -8,12 +8,14 @@ export function checkSubjectAndId(f: SpecFile, a: string, out: Finding[]): void 
   const aggregate = f.spec.aggregates![a]!;
   const base = ['aggregates', a];
   const state = aggregate.state ?? {};
-  if (aggregate.subject !== undefined) {
+  if (aggregate.subject !== undefined && aggregate.subject !== aggregate.id) {
     const subject = state[aggregate.subject];
     if (subject === undefined) {
       out.push(
         finding('GW1016', f.file, [...base, 'subject'], `subject ${quote(aggregate.subject)} is not a field of the state of aggregate ${quote(a)}`, {
-          hint: didYouMean(aggregate.subject, Object.keys(state)) ?? `declare \`${aggregate.subject}\` under \`state\`, or name an existing state field`,
+          hint:
+            didYouMean(aggregate.subject, Object.keys(state)) ??
+            `declare \`${aggregate.subject}\` under \`state\`, name an existing state field, or name the id \`${aggregate.id}\` for an aggregate that is its own subject`,
         }),
       );
     } else if (asObject(subject).pii === true) {

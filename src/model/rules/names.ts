@@ -39,7 +39,11 @@ function declarations(files: readonly SpecFile[]): { declared: Declaration[]; de
       declare(a, 'aggregate', ['aggregates', a]);
       for (const suffix of DERIVED_SUFFIXES.aggregate)
         derive(a + suffix, `the type ${quote(a + suffix)} generated for aggregate ${quote(a)}`, ['aggregates', a]);
-      for (const e of Object.keys(aggregate.events)) declare(e, 'event', ['aggregates', a, 'events', e]);
+      for (const [e, event] of Object.entries(aggregate.events)) {
+        declare(e, 'event', ['aggregates', a, 'events', e]);
+        for (const derivedName of versionTypeNames(e, Object.keys(event.previous ?? {})))
+          derive(derivedName, `the type ${quote(derivedName)} generated for the versions of event ${quote(e)}`, ['aggregates', a, 'events', e]);
+      }
       for (const c of Object.keys(aggregate.commands)) {
         declare(c, 'command', ['aggregates', a, 'commands', c]);
         for (const suffix of DERIVED_SUFFIXES.command)
@@ -92,4 +96,10 @@ export function checkDeclarations(files: readonly SpecFile[], out: Finding[]): v
       out.push(finding('GW1034', clash.file, clash.path, `${clash.what} clashes with ${g.what}`, { at: 'key', hint: `rename ${clash.what}` }));
     }
   }
+}
+
+/** The types generated for an event's earlier versions: one per version, and the type of its upcaster steps. */
+function versionTypeNames(event: string, versions: readonly string[]): string[] {
+  if (versions.length === 0) return [];
+  return [...versions.filter((v) => /^[1-9][0-9]*$/.test(v)).map((v) => `${event}V${v}`), `${event}Upcasters`];
 }
