@@ -6,7 +6,7 @@ import { initialValue, members, namedSchemaName, namedTypesUsed, tsType, zodObje
 import { RUNTIME_INDEX, files, names } from './layout.js';
 import { SCAFFOLD_HEADER, header, type PlannedFile } from './plan.js';
 import { imports, render, type Import } from './render.js';
-import { eventVersionsTable, upcastFile, upcastFunction, upcastImports, versionedEvents, versionTypes } from './versions.js';
+import { eventVersionsTable, piiBeforeTable, upcastFile, upcastFunction, upcastImports, versionedEvents, versionTypes } from './versions.js';
 
 export function planAggregate(context: Context, aggregate: Aggregate): PlannedFile[] {
   return [
@@ -85,8 +85,19 @@ function schemasFile(context: Context, a: Aggregate): PlannedFile {
 /** Changes whenever the state's shape changes, so snapshots of an older shape are ignored. */
 export function stateVersion(a: Aggregate, types: readonly NamedType[]): string {
   const used = types.filter((t) => namedTypesUsed(a.state).includes(t.name));
-  const shape = JSON.stringify({ state: a.state.map(declared), types: used.map((t) => ({ ...t, fields: t.fields.map(declared) })) });
+  // Event versions count too: a snapshot folded from events of an older shape is not reused.
+  const versions = versionedEvents(a).map((e) => [e.name, e.version]);
+  const shape = JSON.stringify({
+    state: a.state.map(declared),
+    types: used.map((t) => ({ ...t, fields: t.fields.map(declared) })),
+    ...(versions.length > 0 ? { events: versions } : {}),
+  });
   return createHash('sha256').update(shape).digest('hex').slice(0, 16);
+}
+
+/** `  key: value,` when there is a value. */
+function optionalEntry(key: string, value: string | undefined): string[] {
+  return value === undefined ? [] : [`  ${key}: ${value},`];
 }
 
 /** A field as the spec declares it: the flags the model derives are no part of the state's shape. */
@@ -117,7 +128,7 @@ function foldFile(context: Context, a: Aggregate): PlannedFile {
       `  stateVersion: ${str(stateVersion(a, context.types))},`,
       `  pii: ${piiTable(a)},`,
       `  statePii: ${a.statePii},`,
-      ...(versioned ? [`  eventVersions: ${eventVersionsTable(a)},`, `  upcast: ${names.upcast(a)},`] : []),
+      ...(versioned ? [`  eventVersions: ${eventVersionsTable(a)},`, ...optionalEntry('piiBefore', piiBeforeTable(a)), `  upcast: ${names.upcast(a)},`] : []),
       '};',
     ].join('\n'),
     ...(versioned ? [upcastFunction(a)] : []),
@@ -167,11 +178,23 @@ function commandsFile(context: Context, a: Aggregate): PlannedFile {
 
 function testingFile(context: Context, a: Aggregate): PlannedFile {
   const path = files.aggregateTesting(context, a);
-  const body = `${docComment(`Given these ${a.name} events, when a command is decided, then these events or this error. In memory, for unit tests.`)}export function ${names.given(a)}(...events: ${names.event(a)}[]): Scenario<${names.state(a)}, ${names.event(a)}> {\n  return given(${names.aggregate(a)}, events);\n}`;
+  const older = versionedEvents(a).flatMap((e) =>
+    e.previous.map(
+      (shape) =>
+        `{ readonly type: ${str(e.name)}; readonly schemaVersion: ${shape.version}; readonly data: ${names.eventShape(e, shape.version)}; readonly recordedAt?: string }`,
+    ),
+  );
+  const accepted = older.length === 0 ? names.event(a) : `(${[names.event(a), ...older].join(' | ')})`;
+  const doc =
+    older.length === 0
+      ? `Given these ${a.name} events, when a command is decided, then these events or this error. In memory, for unit tests.`
+      : `Given these ${a.name} events (current ones, or earlier shapes read through the upcasters), when a command is decided, then these events or this error. In memory, for unit tests.`;
+  const body = `${docComment(doc)}export function ${names.given(a)}(...events: ${accepted}[]): Scenario<${names.state(a)}, ${names.event(a)}> {\n  return given(${names.aggregate(a)}, events);\n}`;
+  const shapes = versionedEvents(a).flatMap((e) => e.previous.map((shape) => names.eventShape(e, shape.version)));
   const list: Import[] = [
     { from: RUNTIME_INDEX, names: ['given'], types: ['Scenario'] },
     { from: files.aggregateFold(context, a), names: [names.aggregate(a)] },
-    { from: files.aggregateTypes(context, a), names: [], types: [names.event(a), names.state(a)] },
+    { from: files.aggregateTypes(context, a), names: [], types: [names.event(a), names.state(a), ...shapes] },
   ];
   return generated(path, context.file, list, body);
 }

@@ -79,6 +79,18 @@ export function eventVersionsTable(a: Aggregate): string {
     .join(', ')} }`;
 }
 
+/** The encrypted fields of each earlier version that had any, by event and version; undefined when none. */
+export function piiBeforeTable(a: Aggregate): string | undefined {
+  const entries = versionedEvents(a)
+    .map((e) => [e, e.previous.filter((shape) => shape.encryptedFields.length > 0)] as const)
+    .filter(([, shapes]) => shapes.length > 0)
+    .map(
+      ([e, shapes]) =>
+        `${ident(e.name, 'pascal')}: { ${shapes.map((shape) => `${shape.version}: [${shape.encryptedFields.map(str).join(', ')}]`).join(', ')} }`,
+    );
+  return entries.length === 0 ? undefined : `{ ${entries.join(', ')} }`;
+}
+
 /** What aggregate.ts imports for the upcaster, besides what it always imports. */
 export function upcastImports(context: Context, a: Aggregate): Import[] {
   const events = versionedEvents(a);

@@ -78,3 +78,31 @@ export function tempProject(specs: Record<string, string>): TempProject {
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+export const MEMBER_STEPS = 'src/library/member/upcast/member-registered.ts';
+export const BOOK_STEPS = 'src/library/loan/upcast/book-lent.ts';
+export const LOAN_DAYS = 21;
+
+/** What a user writes in the scaffolded steps of the membership example. */
+export function writeMembershipUpcasters(project: TempProject): void {
+  project.write(
+    MEMBER_STEPS,
+    project
+      .read(MEMBER_STEPS)
+      .replace(
+        'return { email: data.email };',
+        "return { displayName: typeof data.fullName === 'string' ? (data.fullName.split(' ')[0] ?? '') : '', legalName: data.fullName, email: data.email };",
+      ),
+  );
+  project.write(
+    BOOK_STEPS,
+    project
+      .read(BOOK_STEPS)
+      .replace('return { memberId: data.memberId };', 'return { memberId: data.memberId, isbn: data.bookId };')
+      .replace('fromV2(data) {', 'fromV2(data, context) {')
+      .replace(
+        'return { memberId: data.memberId, isbn: data.isbn };',
+        `const due = new Date(Date.parse(context.recordedAt) + ${LOAN_DAYS} * 86_400_000);\n    return { memberId: data.memberId, isbn: data.isbn, dueOn: due.toISOString().slice(0, 10) };`,
+      ),
+  );
+}

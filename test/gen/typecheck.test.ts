@@ -1,6 +1,6 @@
 /** The generated projects compile under strict, with no `any`, and a new event breaks the build where it is not handled. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixture, tempProject, type TempProject } from './project.js';
+import { BOOK_STEPS, MEMBER_STEPS, fixture, tempProject, writeMembershipUpcasters, type TempProject } from './project.js';
 
 const projects: TempProject[] = [];
 afterAll(() => {
@@ -86,31 +86,3 @@ describe('generated code under tsc --strict', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, drift: [], missingExports: [{ code: 'GW2001', file, line: 6, name: 'decideDeposit' }] });
   }, 60_000);
 });
-
-const MEMBER_STEPS = 'src/library/member/upcast/member-registered.ts';
-const BOOK_STEPS = 'src/library/loan/upcast/book-lent.ts';
-const LOAN_DAYS = 21;
-
-/** What a user writes in the scaffolded steps of the membership example. */
-function writeMembershipUpcasters(project: TempProject): void {
-  project.write(
-    MEMBER_STEPS,
-    project
-      .read(MEMBER_STEPS)
-      .replace(
-        'return { email: data.email };',
-        "return { displayName: typeof data.fullName === 'string' ? (data.fullName.split(' ')[0] ?? '') : '', legalName: data.fullName, email: data.email };",
-      ),
-  );
-  project.write(
-    BOOK_STEPS,
-    project
-      .read(BOOK_STEPS)
-      .replace('return { memberId: data.memberId };', 'return { memberId: data.memberId, isbn: data.bookId };')
-      .replace('fromV2(data) {', 'fromV2(data, context) {')
-      .replace(
-        'return { memberId: data.memberId, isbn: data.isbn };',
-        `const due = new Date(Date.parse(context.recordedAt) + ${LOAN_DAYS} * 86_400_000);\n    return { memberId: data.memberId, isbn: data.isbn, dueOn: due.toISOString().slice(0, 10) };`,
-      ),
-  );
-}

@@ -35,7 +35,7 @@ export interface OlderEvent extends VersionedEvent {
 }
 
 /** Given events (current ones, or older shapes read through the aggregate's upcasters), the state they fold to. */
-export function given<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, given: readonly (E | OlderEvent)[] = []): Scenario<S, E> {
+export function given<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, given: readonly (NoInfer<E> | OlderEvent)[] = []): Scenario<S, E> {
   const events = given.map((event, i) => current(aggregate, event, i + 1));
   const fold = (from: readonly E[]) => {
     const state = aggregate.initialState();
