@@ -26,7 +26,7 @@ export type {
 } from './core/definitions.js';
 export { payloadHash } from './core/audit.js';
 export type { Policy } from './core/authorize.js';
-export { ConfigurationError, DecryptionError, assertNever, isDomainError, reject } from './core/errors.js';
+export { ConfigurationError, DecryptionError, StorageError, assertNever, isDomainError, reject } from './core/errors.js';
 export type { CommandError, CommandErrorCode, ConfigurationCode, DomainError, ForbiddenReason, ValidationIssue } from './core/errors.js';
 export { ULID_PATTERN, ulidGenerator } from './core/ids.js';
 export type { Clock, IdGenerator } from './core/ids.js';
@@ -34,7 +34,7 @@ export { KeyedMutex } from './core/mutex.js';
 export { ERASED, PiiCodec, decryptFields, decryptValue, encryptValue, isCiphertext, isErased } from './core/pii.js';
 export type { Erased, PiiFields, PiiLocation } from './core/pii.js';
 export { CommandPipeline } from './core/pipeline.js';
-export type { CommandResult, Loaded, PipelineOptions } from './core/pipeline.js';
+export type { CommandResult, Failure, Loaded, PipelineOptions } from './core/pipeline.js';
 export { ProjectionRunner } from './core/projections.js';
 export { EventReader, currentVersion, encryptedAt, readEvent } from './core/reader.js';
 export type { AnyProjection, ColumnDefinition, ColumnKind, ProjectionDefinition, Rows } from './core/projections.js';

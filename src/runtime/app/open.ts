@@ -66,6 +66,12 @@ export interface App {
   /** A projection's rows, by projection name. */
   rows<R extends object>(name: string): Rows<R>;
   verify(options?: { readonly incremental?: boolean }): Promise<VerifyReport>;
+  /**
+   * What is behind or failing after commits, which never fail the commands themselves: projections
+   * parked at a failing batch (with why), and the last failure of the work that follows a commit
+   * (projections, checkpoints); null once that work succeeds again.
+   */
+  status(): { readonly parked: Readonly<Record<string, string>>; readonly afterCommit: string | null };
   /** Takes a signed checkpoint now; undefined without a signing key. */
   checkpoint(): Promise<Checkpoint | undefined>;
   close(): Promise<void>;
@@ -100,6 +106,7 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
           everyEvents: options.checkpointEvery?.events,
           everySeconds: options.checkpointEvery?.seconds,
         });
+  let afterCommitError: string | undefined;
   const pipeline = new CommandPipeline(store.events, {
     clock,
     codec,
@@ -109,6 +116,10 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
       await projections.catchUp();
       const last = events[events.length - 1];
       if (last !== undefined) await checkpointer?.maybe(clock(), last.position);
+      afterCommitError = undefined;
+    },
+    onAfterCommitError: (error) => {
+      afterCommitError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     },
   });
   const trust = new Trust({ events: store.events, pipeline, projections, keys, commands: definition.commands, reader, clock });
@@ -134,6 +145,7 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
         statePath: verifyOptions.incremental === true && !memory && options.store === undefined ? companions(path).verifyState : undefined,
       }),
     checkpoint: async () => checkpointer?.take(clock()),
+    status: () => ({ parked: Object.fromEntries(projections.parked()), afterCommit: afterCommitError ?? null }),
     close: async () => {
       await keys?.close();
       await store.close();

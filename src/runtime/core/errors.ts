@@ -84,3 +84,16 @@ export class DecryptionError extends Error {
     this.field = at.field;
   }
 }
+
+/**
+ * The store could not do what was asked (a full disk, a broken file, a lost connection): nothing of
+ * the request was written. Adapters throw it instead of their driver's errors.
+ */
+export class StorageError extends Error {
+  readonly code = 'storage';
+
+  constructor(what: string, cause: unknown) {
+    super(`${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'StorageError';
+  }
+}

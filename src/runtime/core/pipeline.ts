@@ -9,7 +9,7 @@ import { authorize, checkSubject, type Policy } from './authorize.js';
 import { bucketOf } from './bucket.js';
 import type { AggregateDefinition, AnyAggregate, CommandDefinition } from './definitions.js';
 import { MAX_ID_LENGTH, auditableActor, bounded, checkContext } from './context.js';
-import { isDomainError, type CommandError, type ForbiddenReason, type ValidationIssue } from './errors.js';
+import { StorageError, isDomainError, type CommandError, type ForbiddenReason, type ValidationIssue } from './errors.js';
 import { ulidGenerator, type Clock, type IdGenerator } from './ids.js';
 import { PiiCodec, decryptFields } from './pii.js';
 import { currentVersion, encryptedAt, readEvent } from './reader.js';
@@ -24,7 +24,7 @@ export type CommandResult<E extends DomainEvent = DomainEvent> =
       readonly events: readonly StoredEvent<E>[];
       readonly duplicate: boolean;
     }
-  | { readonly ok: false; readonly commandId: string; readonly error: CommandError | { readonly code: 'internal'; readonly message: string } };
+  | { readonly ok: false; readonly commandId: string; readonly error: Failure };
 
 export interface PipelineOptions {
   /** Encrypts and decrypts pii fields; required when any event has pii fields. */
@@ -32,8 +32,10 @@ export interface PipelineOptions {
   readonly clock?: Clock | undefined;
   readonly ids?: IdGenerator | undefined;
   readonly policy?: Policy | undefined;
-  /** Called after each accepted command, for example to update projections. */
-  readonly afterCommit?: ((events: readonly StoredEvent[]) => void | Promise<void>) | undefined;
+  /** Called after each accepted command is durable, for example to update projections. */
+  readonly afterCommit?: ((events: readonly StoredEvent[]) => Promise<void>) | undefined;
+  /** Told of a failure after a commit; the command is still reported as committed. */
+  readonly onAfterCommitError?: ((error: unknown) => void) | undefined;
 }
 
 export interface Loaded<S> {
@@ -43,7 +45,8 @@ export interface Loaded<S> {
   readonly tenant: string | undefined;
 }
 
-type Failure = CommandError | { readonly code: 'internal'; readonly message: string };
+/** Why a command did not take effect: a typed command error, the store failing (nothing written), or a bug in your code. */
+export type Failure = CommandError | { readonly code: 'storage'; readonly message: string } | { readonly code: 'internal'; readonly message: string };
 
 export class CommandPipeline {
   readonly #store: EventStore;
@@ -51,6 +54,7 @@ export class CommandPipeline {
   readonly #ids: IdGenerator;
   readonly #policy: Policy | undefined;
   readonly #afterCommit: PipelineOptions['afterCommit'];
+  readonly #onAfterCommitError: PipelineOptions['onAfterCommitError'];
   readonly #codec: PiiCodec;
   readonly #payloadKey: string | Uint8Array;
 
@@ -62,6 +66,7 @@ export class CommandPipeline {
     this.#ids = options.ids ?? ulidGenerator();
     this.#policy = options.policy;
     this.#afterCommit = options.afterCommit;
+    this.#onAfterCommitError = options.onAfterCommitError;
   }
 
   newId(): string {
@@ -141,6 +146,7 @@ export class CommandPipeline {
       try {
         return await this.#locked(definition, command, context, audit, bucket);
       } catch (error) {
+        if (error instanceof StorageError) return this.#finish(audit, 'failed', { code: 'storage', message: error.message });
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         return this.#finish(audit, 'failed', { code: 'internal', message });
       }
@@ -235,7 +241,9 @@ export class CommandPipeline {
         actualVersion,
       });
     }
-    if (this.#afterCommit !== undefined) await this.#afterCommit(result.events);
+    // The command is committed: whatever fails after this point (a projection, a checkpoint) is
+    // reported where it belongs, never as this command's failure.
+    if (this.#afterCommit !== undefined) await this.#afterCommit(result.events).catch((error: unknown) => this.#onAfterCommitError?.(error));
     const stored: StoredEvent[] = [];
     for (const e of result.events) stored.push(await this.decrypt(aggregate, e));
     return {
@@ -350,7 +358,13 @@ export class CommandPipeline {
 
   async #finish<E extends DomainEvent>(audit: AuditDraft, outcome: Exclude<Outcome, 'accepted'>, error: Failure): Promise<CommandResult<E>> {
     const record = audit.build(outcome, { code: error.code, ...('rule' in error ? { rule: error.rule } : {}) }, null);
-    await this.#store.recordCommand(bucketOf(audit.streamId), this.#clock().toISOString(), record);
+    try {
+      await this.#store.recordCommand(bucketOf(audit.streamId), this.#clock().toISOString(), record);
+    } catch (cause) {
+      // The store cannot take even the audit record (a full disk): say so, typed, rather than throw.
+      if (!(cause instanceof StorageError)) throw cause;
+      return { ok: false, commandId: audit.commandId, error: { code: 'storage', message: `${error.message}; and ${cause.message}` } };
+    }
     return { ok: false, commandId: audit.commandId, error };
   }
 }

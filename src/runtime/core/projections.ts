@@ -53,6 +53,7 @@ export class ProjectionRunner {
   readonly #projections: readonly AnyProjection[];
   readonly #decode: (event: StoredEvent) => Promise<StoredEvent>;
   readonly #handled: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly #parked = new Map<string, string>();
 
   /** `decode` gives handlers pii fields in clear (or ERASED once the subject is forgotten). */
   constructor(events: EventStore, store: ProjectionStore, projections: readonly AnyProjection[], decode: (event: StoredEvent) => Promise<StoredEvent>) {
@@ -74,8 +75,22 @@ export class ProjectionRunner {
   /** Applies every event after each projection's position. Returns the number of events read. */
   async catchUp(): Promise<number> {
     let applied = 0;
-    for (const definition of this.#projections) applied += await this.#catchUpOne(definition);
+    for (const definition of this.#projections) {
+      try {
+        applied += await this.#catchUpOne(definition);
+        this.#parked.delete(definition.name);
+      } catch (error) {
+        // A handler that throws parks its projection at the last batch it applied whole; commands
+        // keep being accepted, the next catch-up retries, and `parked()` says why it is behind.
+        this.#parked.set(definition.name, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+      }
+    }
     return applied;
+  }
+
+  /** The projections that stopped at a failing batch, with the failure; empty when all are current. */
+  parked(): ReadonlyMap<string, string> {
+    return this.#parked;
   }
 
   /** The projections whose columns hold personal data. */

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { commandRowHash, eventRowHash, genesisHash } from '../../core/chain.js';
-import { ConfigurationError } from '../../core/errors.js';
+import { ConfigurationError, StorageError } from '../../core/errors.js';
 import { KeyedMutex } from '../../core/mutex.js';
 import type { EventMetadata, StoredEvent } from '../../core/types.js';
 import type {
@@ -241,17 +241,21 @@ export class SqliteEventStore implements EventStore, Outbox {
         }
       });
     } catch (error) {
-      for (const item of batch) item.reject(error);
+      for (const item of batch) item.reject(new StorageError('the commit did not reach the disk', error));
       return;
     }
     for (const item of batch) {
       if (item.result !== undefined) item.resolve(item.result);
-      else item.reject(item.error);
+      else item.reject(new StorageError('the commit was rolled back', item.error));
     }
   }
 
   async recordCommand(bucket: number, recordedAt: string, audit: AuditRecord): Promise<StoredCommand> {
-    return this.#gate.transaction(() => this.#insertCommand(bucket, recordedAt, audit));
+    try {
+      return await this.#gate.transaction(() => this.#insertCommand(bucket, recordedAt, audit));
+    } catch (error) {
+      throw new StorageError(`the audit record of ${audit.command} could not be written`, error);
+    }
   }
 
   async commands(query: CommandQuery, tenant: string): Promise<readonly StoredCommand[]> {
