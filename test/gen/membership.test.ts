@@ -178,6 +178,16 @@ describe('the membership example with events of every earlier version', () => {
     ).toMatchObject({ isbn: '9780000000009', dueOn: '2024-01-22' });
   });
 
+  it('checks on-behalf-of against a member who is the subject of their own record', async () => {
+    const forAda = { ...staff, onBehalfOf: ada };
+    expect(await app.commands['SuspendMember']!({ memberId: grace, reason: 'overdue' }, forAda)).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden', reason: 'subject' },
+    });
+    expect(await app.commands['SuspendMember']!({ memberId: ada, reason: 'asked to pause' }, forAda)).toMatchObject({ ok: true });
+    expect((await app.trust.history({ subject: grace }, 'lib')).map((e) => [e.audit.command, e.audit.outcome])).toContainEqual(['SuspendMember', 'denied']);
+  });
+
   it('forgets a member who is the subject of their own record: old and new pii erased, chains intact', async () => {
     expect(await app.trust.forget(ada, { ...staff, commandId: 'forget-ada' })).toMatchObject({ subject: ada, keyDestroyed: true });
     const [registered] = await app.trust.history({ stream: ada }, 'lib');
