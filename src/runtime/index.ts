@@ -37,7 +37,7 @@ export { CommandPipeline } from './core/pipeline.js';
 export type { CommandResult, Failure, Loaded, PipelineOptions } from './core/pipeline.js';
 export { ProjectionRunner } from './core/projections.js';
 export { EventReader, currentVersion, encryptedAt, readEvent } from './core/reader.js';
-export type { AnyProjection, ColumnDefinition, ColumnKind, ProjectionDefinition, Rows } from './core/projections.js';
+export type { AnyProjection, ColumnDefinition, ColumnKind, ProjectionDefinition, ReadRows, Rows } from './core/projections.js';
 export { MemoryRows, given, project } from './core/testing.js';
 export type { OlderEvent, Scenario, TestEvent, Then } from './core/testing.js';
 export { ACTOR_KINDS } from './core/types.js';

@@ -332,10 +332,10 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
             throw new Error('handler failed');
           }),
         ).rejects.toThrow('handler failed');
-        expect(await runner.rows<Row>('ContractTotals').get('s1')).toEqual({ counterId: 's1', total: 6 });
+        expect(await runner.rows<Row>('ContractTotals').get('s1', 't1')).toEqual({ counterId: 's1', total: 6 });
         expect(await store.projections.position('ContractTotals')).toEqual(at);
         expect(await runner.rebuild('ContractTotals')).toBe(3);
-        expect(await runner.rows<Row>('ContractTotals').get('s1')).toEqual({ counterId: 's1', total: 6 });
+        expect(await runner.rows<Row>('ContractTotals').get('s1', 't1')).toEqual({ counterId: 's1', total: 6 });
       }),
     );
 

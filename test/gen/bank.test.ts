@@ -12,7 +12,7 @@ interface Result {
 }
 interface App {
   commands: Record<string, (input: Record<string, unknown>, context: Record<string, unknown>) => Promise<Result>>;
-  rows: Record<string, { get(key: string): Promise<Record<string, unknown> | undefined> }>;
+  rows: Record<string, { get(key: string, tenant: string): Promise<Record<string, unknown> | undefined> }>;
   store: { db: { prepare(sql: string): { get(...args: unknown[]): Record<string, unknown> } } };
   close(): Promise<void>;
 }
@@ -49,7 +49,7 @@ describe('the bank example, generated and run', () => {
       expect(r.ok).toBe(true);
     }
     expect(app.store.db.prepare('SELECT version FROM gw_snapshots WHERE stream_id = ?').get(accountId)).toEqual({ version: 200 });
-    expect(await app.rows['AccountBalances']!.get(accountId)).toMatchObject({ accountId, ownerId: owner, status: null });
+    expect(await app.rows['AccountBalances']!.get(accountId, 'bank')).toMatchObject({ accountId, ownerId: owner, status: null });
   });
 
   it('enforces roles and actor kinds from the spec', async () => {

@@ -20,8 +20,8 @@ interface Result {
 }
 type Command = (input: Record<string, unknown>, context: Record<string, unknown>) => Promise<Result>;
 interface Rows {
-  get(key: string): Promise<Record<string, unknown> | undefined>;
-  findBy(column: string, value: unknown): Promise<Array<Record<string, unknown>>>;
+  get(key: string, tenant: string): Promise<Record<string, unknown> | undefined>;
+  findBy(column: string, value: unknown, tenant: string): Promise<Array<Record<string, unknown>>>;
 }
 interface App {
   commands: Record<string, Command>;
@@ -201,7 +201,7 @@ describe('the subscriptions example, generated and run', () => {
   });
 
   it('kept the projections up to date', async () => {
-    expect(await app.rows['CustomerAccount']!.get(subscriptionId)).toEqual({
+    expect(await app.rows['CustomerAccount']!.get(subscriptionId, 'acme')).toEqual({
       subscriptionId,
       customerId,
       plan: 'pro',
@@ -209,7 +209,7 @@ describe('the subscriptions example, generated and run', () => {
       email: 'ada@example.com',
       refundedAmount: null,
     });
-    const emails = await app.rows['EmailLog']!.findBy('customerId', customerId);
+    const emails = await app.rows['EmailLog']!.findBy('customerId', customerId, 'acme');
     expect(emails.map((e) => e['template']).sort()).toEqual(['cancellation', 'follow-up', 'refund']);
     for (const e of emails) expect(e['sentAt']).toMatch(/^2026-11-22T09:00:\d\dZ|^2026-11-22T09:00:\d\d\.\d{3}Z$/);
   });

@@ -19,7 +19,7 @@ interface Result {
 type Command = (input: Record<string, unknown>, context: Record<string, unknown>) => Promise<Result>;
 type App = Runtime.App & {
   commands: Record<string, Command>;
-  rows: Record<string, Runtime.Rows<Record<string, unknown>>>;
+  rows: Record<string, Runtime.ReadRows<Record<string, unknown>>>;
 };
 
 let project: TempProject;
@@ -148,9 +148,9 @@ describe('the membership example with events of every earlier version', () => {
       [midLoan]: { loanId: midLoan, memberId: ada, isbn: '9780000000002', dueOn: days('2025-06-01T09:00:00.000Z', LOAN_DAYS) },
       [newLoan]: { loanId: newLoan, memberId: grace, isbn: '9780000000003', dueOn: '2026-12-24' },
     };
-    for (const [id, row] of Object.entries(expected)) expect(await rows.get(id)).toMatchObject(row);
+    for (const [id, row] of Object.entries(expected)) expect(await rows.get(id, 'lib')).toMatchObject(row);
     expect(await app.projections.rebuild('MemberLoans')).toBe(6);
-    for (const [id, row] of Object.entries(expected)) expect(await rows.get(id)).toMatchObject(row);
+    for (const [id, row] of Object.entries(expected)) expect(await rows.get(id, 'lib')).toMatchObject(row);
   });
 
   it('replays state-at and shows history in the current shape', async () => {

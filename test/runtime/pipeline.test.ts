@@ -240,11 +240,11 @@ describe('projections', () => {
     await pipeline.execute(increment, { counterId: 'c1', by: 1 }, human);
     expect(await projections.catchUp()).toBe(1);
     const rows = projections.rows<TotalRow>('Totals');
-    expect(await rows.get('c1')).toEqual({ counterId: 'c1', owner: 'alice', total: 5, events: 3 });
+    expect(await rows.get('c1', 't1')).toEqual({ counterId: 'c1', owner: 'alice', total: 5, events: 3 });
     expect(await store.projections.position('Totals')).toEqual({ tx: 0, position: 3 });
     expect(await projections.rebuild('Totals')).toBe(3);
-    expect(await rows.get('c1')).toEqual({ counterId: 'c1', owner: 'alice', total: 5, events: 3 });
-    expect(await rows.findBy('owner', 'alice')).toHaveLength(1);
+    expect(await rows.get('c1', 't1')).toEqual({ counterId: 'c1', owner: 'alice', total: 5, events: 3 });
+    expect(await rows.findBy('owner', 'alice', 't1')).toHaveLength(1);
   });
 
   it('a crash in a handler applies nothing of the batch, parks the projection at its position, and the next catch-up retries', async () => {
@@ -262,10 +262,10 @@ describe('projections', () => {
     expect(await projections.catchUp()).toBe(0);
     expect(projections.parked().get('Totals')).toBe('Error: crash');
     expect(await store.projections.position('Totals')).toEqual({ tx: 0, position: 0 });
-    expect(await projections.rows<TotalRow>('Totals').get('c1')).toBeUndefined();
+    expect(await projections.rows<TotalRow>('Totals').get('c1', 't1')).toBeUndefined();
     fail = false;
     expect(await projections.catchUp()).toBe(2);
-    expect(await projections.rows<TotalRow>('Totals').get('c1')).toMatchObject({ total: 4, events: 2 });
+    expect(await projections.rows<TotalRow>('Totals').get('c1', 't1')).toMatchObject({ total: 4, events: 2 });
     expect(projections.parked().size).toBe(0);
   });
 });

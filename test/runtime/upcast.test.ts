@@ -176,10 +176,10 @@ describe('events stored with an earlier shape', () => {
     expect((await app.pipeline.load(member, 'm-old')).state).toEqual({ displayName: 'Ada', legalName: 'Ada Lovelace', memberSince: '2025-03-14' });
     await app.projections.catchUp();
     const rows = app.rows<DirectoryRow>('Directory');
-    expect(await rows.get('m-old')).toEqual({ memberId: 'm-old', displayName: 'Ada', since: '2025-03-14' });
-    expect(await rows.get('m-new')).toEqual({ memberId: 'm-new', displayName: 'Grace', since: '2026-05-01' });
+    expect(await rows.get('m-old', 't1')).toEqual({ memberId: 'm-old', displayName: 'Ada', since: '2025-03-14' });
+    expect(await rows.get('m-new', 't1')).toEqual({ memberId: 'm-new', displayName: 'Grace', since: '2026-05-01' });
     expect(await app.projections.rebuild('Directory')).toBe(2);
-    expect(await rows.get('m-old')).toEqual({ memberId: 'm-old', displayName: 'Ada', since: '2025-03-14' });
+    expect(await rows.get('m-old', 't1')).toEqual({ memberId: 'm-old', displayName: 'Ada', since: '2025-03-14' });
 
     const [entry] = await app.trust.history({ stream: 'm-old' }, 't1');
     expect(entry!.events[0]!.data).toEqual({ displayName: 'Ada', legalName: 'Ada Lovelace', email: 'm-old@example.com', memberSince: '2025-03-14' });

@@ -79,7 +79,7 @@ describe('after the commit', () => {
     sink.full = false;
     expect((await app.execute(increment, { counterId: 'c1', by: 3 }, human)).ok).toBe(true);
     expect(app.status()).toEqual({ parked: {}, afterCommit: null });
-    expect(await app.rows<{ counterId: string; total: number | null }>('Flaky').get('c1')).toEqual({ counterId: 'c1', total: 5 });
+    expect(await app.rows<{ counterId: string; total: number | null }>('Flaky').get('c1', 't1')).toEqual({ counterId: 'c1', total: 5 });
   });
 
   it('a full database is a typed storage error, never a raw driver error, and writes nothing partial', async () => {

@@ -43,14 +43,14 @@ describe('forget', () => {
     await h.checkpoint();
 
     const rows = h.projections.rows<DirectoryRow>('Directory');
-    expect((await rows.get('acct-1'))?.name).toBe(`${renamed}-2`);
+    expect((await rows.get('acct-1', 't1'))?.name).toBe(`${renamed}-2`);
     // Positive control: before forget, the plaintext is in the projection, so this test can see it.
     expect(filesContain(dir, `${renamed}-2`).length).toBeGreaterThan(0);
 
     const result = await h.trust.forget('cust-1', { ...support, commandId: 'forget-1' });
     expect(result).toEqual({ subject: 'cust-1', keyDestroyed: true, snapshotsDeleted: 0, projectionsRebuilt: ['Directory'] });
-    expect(await rows.get('acct-1')).toEqual({ accountId: 'acct-1', name: null, email: null, status: 'active' });
-    expect((await rows.get('acct-2'))?.name).toBe(other);
+    expect(await rows.get('acct-1', 't1')).toEqual({ accountId: 'acct-1', name: null, email: null, status: 'active' });
+    expect((await rows.get('acct-2', 't1'))?.name).toBe(other);
 
     for (const spy of spies) spy.mockRestore();
     const needles = [canaryName, canaryEmail, renamed];

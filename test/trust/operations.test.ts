@@ -143,7 +143,7 @@ describe('the morning after', () => {
     expect(await app.verify()).toMatchObject({ ok: true, findings: [] });
     const forgotten = await app.trust.forget(customerId, supervisor);
     expect(forgotten).toMatchObject({ keyDestroyed: true, projectionsRebuilt: ['CustomerAccount'] });
-    expect((await app.rows['CustomerAccount']!.get(subscriptionId))?.['email']).toBeNull();
+    expect((await app.rows['CustomerAccount']!.get(subscriptionId, 'acme'))?.['email']).toBeNull();
     const history = await app.trust.history({ subject: customerId }, 'acme');
     expect(history[0]!.events[0]!.data['email']).toEqual({ erased: true });
     expect(history[history.length - 1]!.audit.command).toBe('Forget');

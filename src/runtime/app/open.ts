@@ -10,7 +10,7 @@ import type { AppDefinition, CommandDefinition } from '../core/definitions.js';
 import { PiiCodec } from '../core/pii.js';
 import { EventReader } from '../core/reader.js';
 import { CommandPipeline, type CommandResult, type PipelineOptions } from '../core/pipeline.js';
-import { ProjectionRunner, type Rows } from '../core/projections.js';
+import { ProjectionRunner, type ReadRows } from '../core/projections.js';
 import type { CommandContext, DomainEvent } from '../core/types.js';
 import type { CheckpointSink } from '../ports/checkpoint-sink.js';
 import type { KeyStore } from '../ports/key-store.js';
@@ -63,8 +63,8 @@ export interface App {
   /** Runs one command through the pipeline. */
   execute<I, S, E extends DomainEvent>(command: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<CommandResult<E>>;
   newId(): string;
-  /** A projection's rows, by projection name. */
-  rows<R extends object>(name: string): Rows<R>;
+  /** A projection's rows, by projection name; every read names its tenant. */
+  rows<R extends object>(name: string): ReadRows<R>;
   verify(options?: { readonly incremental?: boolean }): Promise<VerifyReport>;
   /**
    * What is behind or failing after commits, which never fail the commands themselves: projections

@@ -16,16 +16,23 @@ export interface ColumnDefinition {
 }
 
 /**
- * The rows of one projection table, keyed by its key column; reads take an optional tenant.
- * Asynchronous, so that a networked database fits behind it; in a handler, await each call.
+ * A projection's rows as its handlers see them: the rows of the tenant whose event is being
+ * applied, keyed by the projection's key; an event of one tenant never touches another's rows.
+ * Asynchronous, so that a networked database fits behind it: in a handler, await each call.
  */
 export interface Rows<R extends object> {
-  get(key: string, tenant?: string): Promise<R | undefined>;
+  get(key: string): Promise<R | undefined>;
   /** Inserts the row if missing (other columns null), then sets the given columns. */
   merge(key: string, values: Partial<R>): Promise<void>;
   delete(key: string): Promise<void>;
   /** Rows whose column equals the value, for handlers that must find a row by another field. */
-  findBy<K extends keyof R & string>(column: K, value: R[K], tenant?: string): Promise<R[]>;
+  findBy<K extends keyof R & string>(column: K, value: R[K]): Promise<R[]>;
+}
+
+/** A projection's rows as the app reads them: always within one tenant. */
+export interface ReadRows<R extends object> {
+  get(key: string, tenant: string): Promise<R | undefined>;
+  findBy<K extends keyof R & string>(column: K, value: R[K], tenant: string): Promise<R[]>;
 }
 
 export interface ProjectionDefinition<R extends object, E extends StoredEvent = StoredEvent> {
@@ -105,8 +112,8 @@ export class ProjectionRunner {
     return this.#catchUpOne(definition);
   }
 
-  rows<R extends object>(name: string): Rows<R> {
-    return this.#store.rows(this.#find(name)) as unknown as Rows<R>;
+  rows<R extends object>(name: string): ReadRows<R> {
+    return this.#store.rows(this.#find(name)) as unknown as ReadRows<R>;
   }
 
   async #catchUpOne(definition: AnyProjection): Promise<number> {

@@ -2,7 +2,7 @@
  * The projection store port: read-model tables kept in the same database as the events, each
  * with the position it has applied up to, advanced in the same transaction as its rows.
  */
-import type { ProjectionDefinition, Rows } from '../core/projections.js';
+import type { ProjectionDefinition, ReadRows, Rows } from '../core/projections.js';
 import type { GlobalPosition } from './event-store.js';
 
 /** The rows of one projection while a batch is applied: each event writes as its own tenant. */
@@ -28,6 +28,6 @@ export interface ProjectionStore {
   ): Promise<boolean>;
   /** Empties the projection's table and sets it back to the start, in one transaction. */
   reset(definition: ProjectionDefinition<object>): Promise<void>;
-  /** The projection's rows, for reading (and for handlers' writes inside `advance`). */
-  rows<R extends object>(definition: ProjectionDefinition<R>): Rows<R>;
+  /** The projection's rows, for reading, within one tenant. */
+  rows<R extends object>(definition: ProjectionDefinition<R>): ReadRows<R>;
 }

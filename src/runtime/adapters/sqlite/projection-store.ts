@@ -3,7 +3,7 @@
  * carrying its tenant, and a position per projection advanced in the same transaction as its rows.
  */
 import { isErased } from '../../core/pii.js';
-import type { ColumnKind, ProjectionDefinition, Rows } from '../../core/projections.js';
+import type { ColumnKind, ProjectionDefinition, ReadRows, Rows } from '../../core/projections.js';
 import { START, type GlobalPosition } from '../../ports/event-store.js';
 import type { BatchRows, ProjectionStore } from '../../ports/projection-store.js';
 import type { Db } from './database.js';
@@ -21,7 +21,7 @@ const TENANT = 'gw_tenant';
 export class SqliteProjectionStore implements ProjectionStore {
   readonly #db: Db;
   readonly #gate: WriteGate;
-  readonly #tables = new Map<string, SqliteRows<object>>();
+  readonly #tables = new Map<string, SqliteTable<object>>();
   readonly #position;
   readonly #setPosition;
 
@@ -53,7 +53,7 @@ export class SqliteProjectionStore implements ProjectionStore {
     return this.#gate.transaction(async () => {
       // Compared inside the write transaction: another process cannot move it in between.
       if ((this.#position.get(definition.name)?.position ?? 0) !== from.position) return false;
-      await apply({ forTenant: (tenant) => rows.writingAs(tenant) });
+      await apply({ forTenant: (tenant) => rows.of(tenant) });
       this.#setPosition.run(definition.name, to.position);
       return true;
     });
@@ -67,30 +67,46 @@ export class SqliteProjectionStore implements ProjectionStore {
     });
   }
 
-  rows<R extends object>(definition: ProjectionDefinition<R>): Rows<R> {
+  rows<R extends object>(definition: ProjectionDefinition<R>): ReadRows<R> {
     return this.#table(definition);
   }
 
-  #table<R extends object>(definition: ProjectionDefinition<R>): SqliteRows<R> {
+  /**
+   * Tables from before rows were scoped by tenant (the key alone was unique) are dropped, with the
+   * projection's position, atomically: the next catch-up rebuilds them.
+   */
+  #dropUnscopedTable(definition: ProjectionDefinition<object>): void {
+    const columns = this.#db.prepare(`SELECT name, pk FROM pragma_table_info(?)`).all(definition.table) as Array<{ name: string; pk: number }>;
+    if (columns.length === 0 || columns.some((c) => c.name === TENANT && c.pk > 0)) return;
+    const outer = this.#db.inTransaction;
+    if (!outer) this.#db.exec('BEGIN IMMEDIATE');
+    this.#db.exec(`DROP TABLE ${quoteIdentifier(definition.table)}`);
+    this.#setPosition.run(definition.name, 0);
+    if (!outer) this.#db.exec('COMMIT');
+  }
+
+  #table<R extends object>(definition: ProjectionDefinition<R>): SqliteTable<R> {
     let rows = this.#tables.get(definition.name);
     if (rows === undefined) {
-      rows = new SqliteRows<object>(this.#db, definition as unknown as ProjectionDefinition<object>);
+      this.#dropUnscopedTable(definition);
+      rows = new SqliteTable<object>(this.#db, definition as unknown as ProjectionDefinition<object>);
       this.#tables.set(definition.name, rows);
     }
-    return rows as unknown as SqliteRows<R>;
+    return rows as unknown as SqliteTable<R>;
   }
 }
 
-class SqliteRows<R extends object> implements Rows<R> {
+/** One projection table: every row belongs to a tenant, and the key is unique within its tenant. */
+class SqliteTable<R extends object> implements ReadRows<R> {
   readonly table: string;
-  /** The tenant of the event being applied; written with every row. */
-  #tenant = '';
   readonly #db: Db;
   readonly #definition: ProjectionDefinition<R>;
   readonly #quoted: string;
   readonly #key: string;
   readonly #kinds: ReadonlyMap<string, ColumnKind>;
   readonly #merges = new Map<string, (values: unknown[]) => void>();
+  readonly #finders = new Map<string, (value: unknown, tenant: string) => Record<string, unknown>[]>();
+  readonly #bound = new Map<string, Rows<R>>();
   readonly #get;
   readonly #delete;
 
@@ -103,51 +119,59 @@ class SqliteRows<R extends object> implements Rows<R> {
     this.#kinds = new Map(definition.columns.map((c) => [c.name, c.kind]));
     const columns = definition.columns.map((c) => `${quoteIdentifier(c.name)} ${SQL_TYPES[c.kind]}`);
     db.exec(
-      `CREATE TABLE IF NOT EXISTS ${this.#quoted} (${this.#key} TEXT PRIMARY KEY, ${TENANT} TEXT NOT NULL${columns.map((c) => `, ${c}`).join('')}) STRICT`,
+      `CREATE TABLE IF NOT EXISTS ${this.#quoted} (${TENANT} TEXT NOT NULL, ${this.#key} TEXT NOT NULL${columns.map((c) => `, ${c}`).join('')}, PRIMARY KEY (${TENANT}, ${this.#key})) STRICT`,
     );
-    db.exec(`CREATE INDEX IF NOT EXISTS ${quoteIdentifier(`${definition.table}_${TENANT}`)} ON ${this.#quoted} (${TENANT})`);
-    this.#get = db.prepare<[string, string | null, string | null], Record<string, unknown>>(
-      `SELECT * FROM ${this.#quoted} WHERE ${this.#key} = ? AND (? IS NULL OR ${TENANT} = ?)`,
-    );
-    this.#delete = db.prepare<[string]>(`DELETE FROM ${this.#quoted} WHERE ${this.#key} = ?`);
+    this.#get = db.prepare<[string, string], Record<string, unknown>>(`SELECT * FROM ${this.#quoted} WHERE ${TENANT} = ? AND ${this.#key} = ?`);
+    this.#delete = db.prepare<[string, string]>(`DELETE FROM ${this.#quoted} WHERE ${TENANT} = ? AND ${this.#key} = ?`);
   }
 
-  writingAs(tenant: string): this {
-    this.#tenant = tenant;
-    return this;
+  /** The rows of one tenant, as a handler applying that tenant's event sees them. */
+  of(tenant: string): Rows<R> {
+    let rows = this.#bound.get(tenant);
+    if (rows === undefined) {
+      rows = {
+        get: async (key) => this.get(key, tenant),
+        merge: async (key, values) => this.#merge(tenant, key, values),
+        delete: async (key) => void this.#delete.run(tenant, key),
+        findBy: async (column, value) => this.findBy(column, value, tenant),
+      };
+      this.#bound.set(tenant, rows);
+    }
+    return rows;
   }
 
-  async get(key: string, tenant?: string): Promise<R | undefined> {
-    const row = this.#get.get(key, tenant ?? null, tenant ?? null);
+  async get(key: string, tenant: string): Promise<R | undefined> {
+    const row = this.#get.get(tenant, key);
     return row === undefined ? undefined : this.#decode(row);
   }
 
-  async merge(key: string, values: Partial<R>): Promise<void> {
+  async findBy<K extends keyof R & string>(column: K, value: R[K], tenant: string): Promise<R[]> {
+    let find = this.#finders.get(column);
+    if (find === undefined) {
+      const statement = this.#db.prepare<[unknown, string], Record<string, unknown>>(
+        `SELECT * FROM ${this.#quoted} WHERE ${quoteIdentifier(column)} = ? AND ${TENANT} = ?`,
+      );
+      find = (v, t) => statement.all(v, t);
+      this.#finders.set(column, find);
+    }
+    return find(this.#encode(column, value), tenant).map((row) => this.#decode(row));
+  }
+
+  #merge(tenant: string, key: string, values: Partial<R>): void {
     const names = Object.keys(values).filter((name) => this.#kinds.has(name));
     const signature = names.join(',');
     let run = this.#merges.get(signature);
     if (run === undefined) {
       const columns = names.map(quoteIdentifier);
-      const insert = [this.#key, TENANT, ...columns].join(', ');
+      const insert = [TENANT, this.#key, ...columns].join(', ');
       const placeholders = ['?', '?', ...columns.map(() => '?')].join(', ');
       const update = columns.length === 0 ? 'NOTHING' : `UPDATE SET ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}`;
-      const statement = this.#db.prepare(`INSERT INTO ${this.#quoted} (${insert}) VALUES (${placeholders}) ON CONFLICT (${this.#key}) DO ${update}`);
+      const statement = this.#db.prepare(`INSERT INTO ${this.#quoted} (${insert}) VALUES (${placeholders}) ON CONFLICT (${TENANT}, ${this.#key}) DO ${update}`);
       run = (params) => void statement.run(params);
       this.#merges.set(signature, run);
     }
     const record = values as Record<string, unknown>;
-    run([key, this.#tenant, ...names.map((name) => this.#encode(name, record[name]))]);
-  }
-
-  async delete(key: string): Promise<void> {
-    this.#delete.run(key);
-  }
-
-  async findBy<K extends keyof R & string>(column: K, value: R[K], tenant?: string): Promise<R[]> {
-    const statement = this.#db.prepare<[unknown, string | null, string | null], Record<string, unknown>>(
-      `SELECT * FROM ${this.#quoted} WHERE ${quoteIdentifier(column)} = ? AND (? IS NULL OR ${TENANT} = ?)`,
-    );
-    return statement.all(this.#encode(column, value), tenant ?? null, tenant ?? null).map((row) => this.#decode(row));
+    run([tenant, key, ...names.map((name) => this.#encode(name, record[name]))]);
   }
 
   #encode(name: string, value: unknown): unknown {

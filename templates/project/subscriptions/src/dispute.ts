@@ -100,7 +100,7 @@ const supervisor = { actor: { id: 'sam-from-support', kind: 'human', roles: ['su
 show('undo cancel-1', await app.trust.undo('cancel-1', supervisor));
 show('undo cancel-1 again', await app.trust.undo('cancel-1', supervisor));
 show('undo email-refund', await app.trust.undo('email-refund', supervisor));
-console.log(`   the subscription is ${String((await app.rows.CustomerAccount.get(subscriptionId))?.status)} again`);
+console.log(`   the subscription is ${String((await app.rows.CustomerAccount.get(subscriptionId, 'acme'))?.status)} again`);
 
 heading('The customer asks to be forgotten');
 const forgotten = await app.trust.forget(customerId, supervisor);
