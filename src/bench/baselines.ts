@@ -64,35 +64,42 @@ export function reflectionDispatcher(evolve: Evolvers): { state: unknown; apply(
   return target;
 }
 
-const BENCH_METADATA: Runtime.EventMetadata = {
-  commandId: 'bench',
-  command: 'Bench',
-  correlationId: 'bench',
-  causationId: null,
-  actorId: 'bench',
-  actorKind: 'job',
-  onBehalfOf: null,
-  subject: null,
-  tenant: 't',
-};
-const BENCH_AUDIT: Runtime.AuditRecord = {
-  commandId: 'bench',
-  command: 'Bench',
-  streamId: '',
-  tenant: 't',
-  actor: { id: 'bench', kind: 'job', roles: [] },
-  onBehalfOf: null,
-  subject: null,
-  correlationId: 'bench',
-  causationId: null,
-  idempotencyKey: null,
-  payloadHash: null,
-  decision: 'allowed',
-  reason: null,
-  outcome: 'accepted',
-  error: null,
-  versions: null,
-};
+/** The audit context of the events the bench writes directly. */
+export function metadata(tenant: string): Runtime.EventMetadata {
+  return {
+    commandId: 'bench',
+    command: 'Bench',
+    correlationId: 'bench',
+    causationId: null,
+    actorId: 'bench',
+    actorKind: 'job',
+    onBehalfOf: null,
+    subject: null,
+    tenant,
+  };
+}
+
+/** The audit record of a command the bench writes directly. */
+export function audit(streamId: string, from: number, to: number): Runtime.AuditRecord {
+  return {
+    commandId: `bench-${streamId}-${from}`,
+    command: 'Bench',
+    streamId,
+    tenant: 't',
+    actor: { id: 'bench', kind: 'job', roles: [] },
+    onBehalfOf: null,
+    subject: null,
+    correlationId: 'bench',
+    causationId: null,
+    idempotencyKey: null,
+    payloadHash: null,
+    decision: 'allowed',
+    reason: null,
+    outcome: 'accepted',
+    error: null,
+    versions: { from, to },
+  };
+}
 
 /**
  * The raw baselines below talk to SQLite directly, on purpose: they are what the runtime is
@@ -121,7 +128,7 @@ export function rawWriter(
   const write = db.transaction((streamId: string, version: number, payload: string) => {
     position += 1;
     const bucket = rt.bucketOf(streamId);
-    const meta = JSON.stringify(BENCH_METADATA);
+    const meta = JSON.stringify(metadata('t'));
     const hash = rt.eventRowHash(
       {
         bucket,
@@ -138,7 +145,7 @@ export function rawWriter(
       prev,
     );
     insertEvent.run(position, bucket, position, streamId, version, 'MoneyDeposited', '2026-01-01T00:00:00.000Z', 't', meta, payload, prev, hash);
-    const auditText = JSON.stringify({ ...BENCH_AUDIT, commandId: `bench-${streamId}-${version}`, streamId, versions: { from: version, to: version } });
+    const auditText = JSON.stringify(audit(streamId, version, version));
     const commandHash = rt.commandRowHash(
       {
         bucket,

@@ -14,7 +14,7 @@ import type { Aggregate, Context, Project } from '../model/model.js';
 import { compileProject } from '../model/project.js';
 import type * as Runtime from '../runtime/index.js';
 import { applyChanges } from '../write/disk.js';
-import { handWrittenBankFold, rawReader, rawWriter, reflectionDispatcher, type BankState, type Evolvers } from './baselines.js';
+import { audit, handWrittenBankFold, metadata, rawReader, rawWriter, reflectionDispatcher, type BankState, type Evolvers } from './baselines.js';
 import { allocatedBytes, micro, throughput } from './measure.js';
 import { busiestAggregate, synthesizeEvents, syntheticSpec, valueOf, type SynthEvent } from './synth.js';
 
@@ -150,41 +150,6 @@ export const replay: Suite = async (ctx) => {
   }
   return rows;
 };
-
-function metadata(tenant: string): Runtime.EventMetadata {
-  return {
-    commandId: 'bench',
-    command: 'Bench',
-    correlationId: 'bench',
-    causationId: null,
-    actorId: 'bench',
-    actorKind: 'job',
-    onBehalfOf: null,
-    subject: null,
-    tenant,
-  };
-}
-
-function audit(streamId: string, from: number, to: number): Runtime.AuditRecord {
-  return {
-    commandId: `bench-${streamId}-${from}`,
-    command: 'Bench',
-    streamId,
-    tenant: 't',
-    actor: { id: 'bench', kind: 'job', roles: [] },
-    onBehalfOf: null,
-    subject: null,
-    correlationId: 'bench',
-    causationId: null,
-    idempotencyKey: null,
-    payloadHash: null,
-    decision: 'allowed',
-    reason: null,
-    outcome: 'accepted',
-    error: null,
-    versions: { from, to },
-  };
-}
 
 /** Writes events to one stream quickly: a thousand per commit. */
 async function fillStream(

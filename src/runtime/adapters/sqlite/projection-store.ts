@@ -18,20 +18,35 @@ const SQL_TYPES: Record<ColumnKind, string> = { text: 'TEXT', integer: 'INTEGER'
 
 const TENANT = 'gw_tenant';
 
+function positionStatements(db: Db) {
+  return {
+    get: db.prepare<[string], { position: number }>(`SELECT position FROM gw_projection_positions WHERE name = ?`),
+    set: db.prepare<[string, number]>(
+      `INSERT INTO gw_projection_positions (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
+    ),
+  };
+}
+
 export class SqliteProjectionStore implements ProjectionStore {
   readonly #db: Db;
   readonly #gate: WriteGate;
   readonly #tables = new Map<string, SqliteTable<object>>();
-  readonly #position;
-  readonly #setPosition;
+  #statements: ReturnType<typeof positionStatements> | undefined;
 
   constructor(db: Db, gate: WriteGate) {
     this.#db = db;
     this.#gate = gate;
-    this.#position = db.prepare<[string], { position: number }>(`SELECT position FROM gw_projection_positions WHERE name = ?`);
-    this.#setPosition = db.prepare<[string, number]>(
-      `INSERT INTO gw_projection_positions (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
-    );
+  }
+
+  /** Prepared on first use, so that a read-only open of a store from an older release works. */
+  get #position() {
+    this.#statements ??= positionStatements(this.#db);
+    return this.#statements.get;
+  }
+
+  get #setPosition() {
+    this.#statements ??= positionStatements(this.#db);
+    return this.#statements.set;
   }
 
   async prepare(definition: ProjectionDefinition<object>): Promise<void> {
