@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Aggregate, CommandDef, Context, EventDef, Field, NamedType } from '../model/model.js';
 import { block, docComment, ident, str } from './code.js';
-import { initialValue, members, namedSchemaName, namedTypesUsed, tsType, zodObject } from './fields.js';
+import { ULID_SCHEMA, initialValue, members, namedSchemaName, namedTypesUsed, tsType, zodObject } from './fields.js';
 import { RUNTIME_INDEX, files, names } from './layout.js';
 import { SCAFFOLD_HEADER, header, type PlannedFile } from './plan.js';
 import { imports, render, type Import } from './render.js';
@@ -70,7 +70,7 @@ function schemasFile(context: Context, a: Aggregate): PlannedFile {
   const named = namedTypesUsed(inputs).map(namedSchemaName);
   const id = ident(a.id, 'camel');
   const blocks = [
-    `const ${id} = z.string().regex(ULID_PATTERN).transform((value) => value as ${names.id(a)});`,
+    `const ${id} = ${ULID_SCHEMA}.transform((value) => value as ${names.id(a)});`,
     ...a.commands.map((c) => `export const ${names.schema(c)} = ${zodObject(c.input, '', [`${id},`])} satisfies z.ZodType<${names.input(c)}>;`),
   ];
   const list: Import[] = [

@@ -54,6 +54,18 @@ export function namedSchemaName(name: string): string {
   return `${lowerFirst(ident(name, 'pascal'))}Schema`;
 }
 
+/** The longest string a field without `maxLength` accepts; checked before any pattern runs. */
+export const MAX_STRING = 10_000;
+/** The longest email address (RFC 5321's path limit), checked before the email pattern runs. */
+const MAX_EMAIL = 320;
+/** A ULID: its length is checked before the pattern. */
+export const ULID_SCHEMA = 'z.string().max(26, { abort: true }).regex(ULID_PATTERN)';
+
+/** A string whose length is checked first: a huge input stops there, before any pattern sees it. */
+function boundedString(max: number): string {
+  return `z.string().max(${max}, { abort: true })`;
+}
+
 export function zodType(type: TypeRef): string {
   const c = 'constraints' in type ? type.constraints : {};
   const bounds = (lengthy: boolean) =>
@@ -62,9 +74,9 @@ export function zodType(type: TypeRef): string {
       : `${c.min === undefined ? '' : `.min(${c.min})`}${c.max === undefined ? '' : `.max(${c.max})`}`;
   switch (type.kind) {
     case 'string':
-      return `z.string()${bounds(true)}${c.pattern === undefined ? '' : `.regex(new RegExp(${str(`^(?:${c.pattern})$`)}, 'u'))`}`;
+      return `${boundedString(c.maxLength ?? MAX_STRING)}${c.minLength === undefined ? '' : `.min(${c.minLength})`}${c.pattern === undefined ? '' : `.regex(new RegExp(${str(`^(?:${c.pattern})$`)}, 'u'))`}`;
     case 'email':
-      return `z.email()${bounds(true)}`;
+      return `${boundedString(c.maxLength ?? MAX_EMAIL)}.pipe(z.email()${c.minLength === undefined ? '' : `.min(${c.minLength})`})`;
     case 'integer':
       return `z.int()${bounds(false)}`;
     case 'number':
@@ -78,7 +90,7 @@ export function zodType(type: TypeRef): string {
     case 'uuid':
       return 'z.uuid()';
     case 'ulid':
-      return 'z.string().regex(ULID_PATTERN)';
+      return ULID_SCHEMA;
     case 'enum':
       return `z.enum([${type.values.map(str).join(', ')}])`;
     case 'list':

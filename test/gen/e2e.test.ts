@@ -213,4 +213,14 @@ describe('the subscriptions example, generated and run', () => {
     expect(emails.map((e) => e['template']).sort()).toEqual(['cancellation', 'follow-up', 'refund']);
     for (const e of emails) expect(e['sentAt']).toMatch(/^2026-11-22T09:00:\d\dZ|^2026-11-22T09:00:\d\d\.\d{3}Z$/);
   });
+
+  it('bounds strings before any pattern runs: a 10 MB email is refused at once, and its record stays small', async () => {
+    const result = await app.commands['StartSubscription']!(
+      { subscriptionId: newId(), customerId, plan: 'pro', price: { amount: 1, currency: 'EUR' }, email: `${'a'.repeat(10 * 1024 * 1024)}@example.com` },
+      customer,
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'validation' } });
+    const refused = app.store.db.prepare(`SELECT length(audit) AS n FROM gw_commands WHERE outcome = 'invalid' ORDER BY id DESC LIMIT 1`).all()[0]!;
+    expect(refused['n'] as number).toBeLessThan(4096);
+  });
 });
