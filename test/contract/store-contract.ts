@@ -352,6 +352,7 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
           keys,
           commands: { Register: register, Rename: rename } as never,
           reader: new EventReader(codec, { Customer: customer as unknown as AnyAggregate }),
+          meta: store.meta,
         });
         expect((await pipeline.execute(register, { accountId: 'a1', customerId: 'cust-1', name: 'Ada', email: 'ada@example.com' }, support)).ok).toBe(true);
         await pipeline.execute(rename, { accountId: 'a1', name: 'Ada L.' }, support);

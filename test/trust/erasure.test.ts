@@ -48,7 +48,7 @@ describe('forget', () => {
     expect(filesContain(dir, `${renamed}-2`).length).toBeGreaterThan(0);
 
     const result = await h.trust.forget('cust-1', { ...support, commandId: 'forget-1' });
-    expect(result).toEqual({ subject: 'cust-1', keyDestroyed: true, snapshotsDeleted: 0, projectionsRebuilt: ['Directory'] });
+    expect(result).toEqual({ subject: 'cust-1', keyDestroyed: true, snapshotsDeleted: 0, projectionsRebuilt: ['Directory'], pending: [] });
     expect(await rows.get('acct-1', 't1')).toEqual({ accountId: 'acct-1', name: null, email: null, status: 'active' });
     expect((await rows.get('acct-2', 't1'))?.name).toBe(other);
 
@@ -87,7 +87,7 @@ describe('forget', () => {
       const wrapped = (peek.prepare(`SELECT wrapped FROM gw_keys WHERE subject = 'cust-gone'`).get() as { wrapped: Buffer }).wrapped;
       peek.close();
       expect(filesContain(dir, wrapped).length).toBeGreaterThan(0);
-      expect(await keys.destroy('cust-gone')).toBe(true);
+      expect(await keys.destroy('cust-gone')).toEqual({ existed: true, purged: true });
       expect(await keys.get('cust-gone')).toBeUndefined();
       await keys.close();
       const where = filesContain(dir, wrapped);

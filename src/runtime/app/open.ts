@@ -122,7 +122,8 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
       afterCommitError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     },
   });
-  const trust = new Trust({ events: store.events, pipeline, projections, keys, commands: definition.commands, reader, clock });
+  const trust = new Trust({ events: store.events, pipeline, projections, keys, commands: definition.commands, reader, clock, meta: store.meta });
+  if (mode === 'write' && keys !== undefined) await trust.resumeForgets();
   return {
     definition,
     store,

@@ -134,9 +134,9 @@ export async function runTrustCommand(
         out.stdout(
           json
             ? `${JSON.stringify({ schemaVersion: 1, ...result })}\n`
-            : `forgot ${subject}: data key ${result.keyDestroyed ? 'destroyed' : 'was already gone'}, ${result.snapshotsDeleted} snapshot(s) deleted, rebuilt ${result.projectionsRebuilt.join(', ') || 'no projection'}\n`,
+            : `${printable(`forgot ${subject}: data key ${result.keyDestroyed ? 'destroyed' : 'was already gone'}, ${result.snapshotsDeleted} snapshot(s) deleted, rebuilt ${result.projectionsRebuilt.join(', ') || 'no projection'}`)}\n${result.pending.map((p) => `  pending: ${p}\n`).join('')}`,
         );
-        return 0;
+        return result.pending.length === 0 ? 0 : 1;
       }
       default:
         throw new UsageError(`unknown command "${command}"`);

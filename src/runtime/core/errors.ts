@@ -14,7 +14,8 @@ export type CommandError =
   | { readonly code: 'idempotency-mismatch'; readonly message: string; readonly commandId: string }
   | { readonly code: 'domain'; readonly message: string; readonly rule: string }
   | { readonly code: 'not-undoable'; readonly message: string; readonly commandId: string }
-  | { readonly code: 'already-undone'; readonly message: string; readonly commandId: string };
+  | { readonly code: 'already-undone'; readonly message: string; readonly commandId: string }
+  | { readonly code: 'forgotten'; readonly message: string; readonly subject: string };
 
 export type CommandErrorCode = CommandError['code'];
 
@@ -56,7 +57,9 @@ export type ConfigurationCode =
   /** The database is missing or empty, but its checkpoint sink or key store show it held data. */
   | 'store-missing'
   /** A read-only app was asked to change something. */
-  | 'read-only';
+  | 'read-only'
+  /** The context given to a trust operation is not valid. */
+  | 'invalid-context';
 
 /** A mistake in how an app is configured or opened: refused, naming what to fix, before anything changes. */
 export class ConfigurationError extends Error {
@@ -95,5 +98,17 @@ export class StorageError extends Error {
   constructor(what: string, cause: unknown) {
     super(`${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'StorageError';
+  }
+}
+
+/** A command or key for a subject that was forgotten: forgetting is for good. */
+export class ForgottenSubjectError extends Error {
+  readonly code = 'forgotten';
+  readonly subject: string;
+
+  constructor(subject: string) {
+    super(`subject ${subject} was forgotten: its personal data cannot be written again (a returning person comes back under a new id)`);
+    this.name = 'ForgottenSubjectError';
+    this.subject = subject;
   }
 }

@@ -9,7 +9,7 @@ import { authorize, checkSubject, type Policy } from './authorize.js';
 import { bucketOf } from './bucket.js';
 import type { AggregateDefinition, AnyAggregate, CommandDefinition } from './definitions.js';
 import { MAX_ID_LENGTH, auditableActor, bounded, checkContext } from './context.js';
-import { StorageError, isDomainError, type CommandError, type ForbiddenReason, type ValidationIssue } from './errors.js';
+import { ForgottenSubjectError, StorageError, isDomainError, type CommandError, type ForbiddenReason, type ValidationIssue } from './errors.js';
 import { ulidGenerator, type Clock, type IdGenerator } from './ids.js';
 import { PiiCodec, decryptFields } from './pii.js';
 import { currentVersion, encryptedAt, readEvent } from './reader.js';
@@ -147,6 +147,8 @@ export class CommandPipeline {
         return await this.#locked(definition, command, context, audit, bucket);
       } catch (error) {
         if (error instanceof StorageError) return this.#finish(audit, 'failed', { code: 'storage', message: error.message });
+        if (error instanceof ForgottenSubjectError)
+          return this.#finish(audit, 'rejected', { code: 'forgotten', message: error.message, subject: error.subject });
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         return this.#finish(audit, 'failed', { code: 'internal', message });
       }
@@ -190,6 +192,9 @@ export class CommandPipeline {
     }
     for (const event of decision) aggregate.fold(state, event);
     audit.subject = aggregate.subjectOf(state, audit.streamId) ?? null;
+    if (audit.subject !== null && (await this.#codec.keys?.forgotten(audit.subject)) === true) {
+      return this.#finish(audit, 'rejected', { code: 'forgotten', message: new ForgottenSubjectError(audit.subject).message, subject: audit.subject });
+    }
     if (definition.creates) {
       const subjectDenial = checkSubject(aggregate.subjectOf(state, audit.streamId), context);
       if (subjectDenial !== undefined) return this.#deny(audit, 'subject', subjectDenial);

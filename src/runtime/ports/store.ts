@@ -9,6 +9,11 @@ export interface StoreMeta {
   get(key: string): Promise<string | undefined>;
   /** Sets the value once: an existing value is kept. */
   setOnce(key: string, value: string): Promise<void>;
+  /** Sets the value, durably. */
+  set(key: string, value: string): Promise<void>;
+  remove(key: string): Promise<void>;
+  /** Every entry whose key starts with `prefix`, by key. */
+  list(prefix: string): Promise<ReadonlyArray<readonly [string, string]>>;
 }
 
 export interface Store {

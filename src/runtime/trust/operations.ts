@@ -12,6 +12,8 @@ import type { EventReader } from '../core/reader.js';
 import type { CommandContext, DomainEvent, StoredEvent } from '../core/types.js';
 import type { AuditRecord, CommandQuery, EventStore } from '../ports/event-store.js';
 import type { KeyStore } from '../ports/key-store.js';
+import type { StoreMeta } from '../ports/store.js';
+import { checkContext } from '../core/context.js';
 
 export interface TimelineEvent {
   readonly position: number;
@@ -40,6 +42,8 @@ export interface TrustOptions {
   /** Reads stored events as code sees them: decrypted, in their current shape. */
   readonly reader: EventReader;
   readonly clock?: (() => Date) | undefined;
+  /** Where a forget keeps its intent until every step is done. */
+  readonly meta: StoreMeta;
 }
 
 export interface ForgetResult {
@@ -47,6 +51,8 @@ export interface ForgetResult {
   readonly keyDestroyed: boolean;
   readonly snapshotsDeleted: number;
   readonly projectionsRebuilt: readonly string[];
+  /** What could not be finished yet, in words; empty when the erasure is complete. */
+  readonly pending: readonly string[];
 }
 
 const UNDO_PREFIX = 'undo:';
@@ -158,39 +164,76 @@ export class Trust {
   }
 
   /**
-   * Forgets a data subject: destroys its data key, records a PII-free erasure in the audit chain,
-   * deletes its snapshots and rebuilds the projections that hold personal data. Events keep their
-   * ciphertext, so every hash still verifies.
+   * Forgets a data subject: records a PII-free erasure in the audit chain, then destroys its data
+   * key (no process may use it again, and no new key is ever made for it), deletes its snapshots
+   * and rebuilds the projections that hold personal data. Events keep their ciphertext, so every
+   * hash still verifies. An interrupted forget is completed by `resumeForgets` (on every open).
    */
   async forget(subject: string, context: CommandContext): Promise<ForgetResult> {
-    const { events, projections, keys } = this.#o;
-    if (keys === undefined)
+    if (this.#o.keys === undefined)
       throw new ConfigurationError('kek-missing', `forget ${subject}: forgetting destroys a subject's data key, and there is no key store: set GROUNDWORK_KEK`);
-    const keyDestroyed = await keys.destroy(subject);
+    const checked = checkContext(context);
+    if (!checked.ok)
+      throw new ConfigurationError('invalid-context', `forget ${subject}: ${checked.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const now = (this.#o.clock ?? (() => new Date()))().toISOString();
-    const streamId = `subject:${subject}`;
-    await events.recordCommand(bucketOf(streamId), now, {
-      commandId: context.commandId ?? `forget:${subject}:${now}`,
-      command: 'Forget',
-      streamId,
-      tenant: context.tenant,
-      actor: { id: context.actor.id, kind: context.actor.kind, roles: [...context.actor.roles] },
-      onBehalfOf: context.onBehalfOf ?? null,
-      subject,
-      correlationId: context.correlationId ?? `forget:${subject}`,
-      causationId: context.causationId ?? null,
-      idempotencyKey: null,
-      payloadHash: null,
-      decision: 'allowed',
-      reason: null,
-      outcome: 'accepted',
-      error: null,
-      versions: null,
-    });
+    const erasure: PendingErasure = { subject, commandId: `forget:${subject}:${now}`, recordedAt: now, context: checked.context };
+    // The intent is durable before anything is destroyed, so a crash at any later step is resumed.
+    await this.#o.meta.set(`${PENDING}${subject}`, JSON.stringify(erasure));
+    return this.#complete(erasure);
+  }
+
+  /** Completes every forget a crash interrupted: its erasure record first, then the rest. */
+  async resumeForgets(): Promise<ForgetResult[]> {
+    const done: ForgetResult[] = [];
+    for (const [, value] of await this.#o.meta.list(PENDING)) done.push(await this.#complete(JSON.parse(value) as PendingErasure));
+    return done;
+  }
+
+  async #complete({ subject, commandId, recordedAt, context }: PendingErasure): Promise<ForgetResult> {
+    const { events, projections } = this.#o;
+    const keys = this.#o.keys!;
+    if ((await events.findAccepted(context.tenant, { commandId })) === undefined)
+      await events.recordCommand(bucketOf(`subject:${subject}`), recordedAt, erasureRecord(subject, commandId, context));
+    const destroyed = await keys.destroy(subject);
     const snapshotsDeleted = await events.deleteSnapshotsOf(subject);
     const rebuilt = projections.withPii().map((p) => p.name);
     for (const name of rebuilt) await projections.rebuild(name);
     await events.purgeDeleted();
-    return { subject, keyDestroyed, snapshotsDeleted, projectionsRebuilt: rebuilt };
+    await this.#o.meta.remove(`${PENDING}${subject}`);
+    const pending = destroyed.purged
+      ? []
+      : ["the destroyed key is still in the key store's write-ahead log while another process reads it; the next forget or open wipes it"];
+    return { subject, keyDestroyed: destroyed.existed, snapshotsDeleted, projectionsRebuilt: rebuilt, pending };
   }
+}
+
+const PENDING = 'forget:pending:';
+
+/** A forget that has been asked for: kept in the store until every step of it is done. */
+interface PendingErasure {
+  readonly subject: string;
+  readonly commandId: string;
+  readonly recordedAt: string;
+  readonly context: CommandContext;
+}
+
+function erasureRecord(subject: string, commandId: string, context: CommandContext): AuditRecord {
+  return {
+    commandId,
+    command: 'Forget',
+    streamId: `subject:${subject}`,
+    tenant: context.tenant,
+    actor: { id: context.actor.id, kind: context.actor.kind, roles: [...context.actor.roles] },
+    onBehalfOf: context.onBehalfOf ?? null,
+    subject,
+    correlationId: context.correlationId ?? `forget:${subject}`,
+    causationId: context.causationId ?? null,
+    idempotencyKey: null,
+    payloadHash: null,
+    decision: 'allowed',
+    reason: null,
+    outcome: 'accepted',
+    error: null,
+    versions: null,
+  };
 }

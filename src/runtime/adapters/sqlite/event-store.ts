@@ -150,6 +150,24 @@ export class SqliteEventStore implements EventStore, Outbox {
     await this.#gate.transaction(() => this.#db.prepare(`INSERT OR IGNORE INTO gw_meta (key, value) VALUES (?, ?)`).run(key, value));
   }
 
+  async writeMeta(key: string, value: string): Promise<void> {
+    await this.#gate.transaction(() =>
+      this.#db.prepare(`INSERT INTO gw_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, value),
+    );
+  }
+
+  async removeMeta(key: string): Promise<void> {
+    await this.#gate.transaction(() => this.#db.prepare(`DELETE FROM gw_meta WHERE key = ?`).run(key));
+  }
+
+  async listMeta(prefix: string): Promise<Array<[string, string]>> {
+    const rows = this.#db.prepare(`SELECT key, value FROM gw_meta WHERE substr(key, 1, ?) = ? ORDER BY key`).all(prefix.length, prefix) as Array<{
+      key: string;
+      value: string;
+    }>;
+    return rows.map((row) => [row.key, row.value]);
+  }
+
   exclusive<T>(bucket: number, work: () => Promise<T>): Promise<T> {
     return this.#locks.run(bucket, work);
   }

@@ -33,7 +33,13 @@ export function openSqliteStore(path: string, options: SqliteOptions & { readonl
     outbox: events,
     chains: new SqliteChainReader(db, gate),
     projections: new SqliteProjectionStore(db, gate),
-    meta: { get: (key) => events.readMeta(key), setOnce: (key, value) => events.writeMetaOnce(key, value) },
+    meta: {
+      get: (key) => events.readMeta(key),
+      setOnce: (key, value) => events.writeMetaOnce(key, value),
+      set: (key, value) => events.writeMeta(key, value),
+      remove: (key) => events.removeMeta(key),
+      list: (prefix) => events.listMeta(prefix),
+    },
     close: () => events.close(),
   };
 }

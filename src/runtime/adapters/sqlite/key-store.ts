@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import { ConfigurationError } from '../../core/errors.js';
+import { ConfigurationError, ForgottenSubjectError } from '../../core/errors.js';
 import type { KeyStore } from '../../ports/key-store.js';
 
 export interface SqliteKeyStoreOptions {
@@ -19,6 +19,9 @@ export class SqliteKeyStore implements KeyStore {
   readonly #get;
   readonly #insert;
   readonly #delete;
+  readonly #isForgotten;
+  readonly #forget;
+  #dataVersion = -1;
 
   constructor(path: string, kek: Uint8Array, options: SqliteKeyStoreOptions = {}) {
     if (kek.length !== 32) throw new Error('the key-encryption key must be 32 bytes');
@@ -29,6 +32,9 @@ export class SqliteKeyStore implements KeyStore {
     this.#db.pragma(`secure_delete = ${options.secureDelete === false ? 'OFF' : 'ON'}`);
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(`CREATE TABLE IF NOT EXISTS gw_keys (subject TEXT PRIMARY KEY, wrapped BLOB NOT NULL) STRICT`);
+    this.#db.exec(`CREATE TABLE IF NOT EXISTS gw_forgotten (subject TEXT PRIMARY KEY) STRICT`);
+    this.#isForgotten = this.#db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM gw_forgotten WHERE subject = ?`);
+    this.#forget = this.#db.prepare<[string]>(`INSERT OR IGNORE INTO gw_forgotten (subject) VALUES (?)`);
     this.#get = this.#db.prepare<[string], { wrapped: Buffer }>(`SELECT wrapped FROM gw_keys WHERE subject = ?`);
     this.#insert = this.#db.prepare<[string, Buffer]>(`INSERT INTO gw_keys (subject, wrapped) VALUES (?, ?) ON CONFLICT (subject) DO NOTHING`);
     this.#delete = this.#db.prepare<[string]>(`DELETE FROM gw_keys WHERE subject = ?`);
@@ -57,15 +63,31 @@ export class SqliteKeyStore implements KeyStore {
   async getOrCreate(subject: string): Promise<Buffer> {
     const existing = this.#read(subject);
     if (existing !== undefined) return existing;
-    this.#insert.run(subject, this.#wrap(subject, randomBytes(32)));
+    // Check and insert in one write transaction: a forget in another process cannot slip between.
+    this.#db
+      .transaction(() => {
+        if (this.#isForgotten.get(subject) !== undefined) throw new ForgottenSubjectError(subject);
+        this.#insert.run(subject, this.#wrap(subject, randomBytes(32)));
+      })
+      .immediate();
     return this.#read(subject)!;
   }
 
-  async destroy(subject: string): Promise<boolean> {
+  async forgotten(subject: string): Promise<boolean> {
+    return this.#isForgotten.get(subject) !== undefined;
+  }
+
+  async destroy(subject: string): Promise<{ readonly existed: boolean; readonly purged: boolean }> {
     this.#cache.delete(subject);
-    const changes = this.#delete.run(subject).changes;
-    this.#db.pragma('wal_checkpoint(TRUNCATE)');
-    return changes > 0;
+    const existed = this.#db
+      .transaction(() => {
+        this.#forget.run(subject);
+        return this.#delete.run(subject).changes > 0;
+      })
+      .immediate();
+    // A reader in another process can keep the WAL from being truncated: say so, never claim it.
+    const [result] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    return { existed, purged: result?.busy === 0 };
   }
 
   derive(purpose: string): Buffer {
@@ -78,6 +100,13 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   #read(subject: string): Buffer | undefined {
+    // Another process may have destroyed keys since they were cached: any commit to this file
+    // changes data_version, and the cache starts over.
+    const version = this.#db.pragma('data_version', { simple: true }) as number;
+    if (version !== this.#dataVersion) {
+      this.#cache.clear();
+      this.#dataVersion = version;
+    }
     const cached = this.#cache.get(subject);
     if (cached !== undefined) return cached;
     const row = this.#get.get(subject);
