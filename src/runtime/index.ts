@@ -4,6 +4,7 @@ export { COMMAND_TAG, EVENT_TAG, chainHash, commandRowHash, eventRowHash, genesi
 export type { ChainName, CommandRowFields, EventRowFields } from './core/chain.js';
 export {
   GENESIS_CHECKPOINT,
+  bucketHeads,
   canonicalBody,
   checkpointHash,
   merkleRoot,

@@ -10,6 +10,8 @@ import { genesisHash } from './chain.js';
 export type BucketHead = readonly [number, number, string, number, string];
 
 export interface CheckpointBody {
+  /** 2 for checkpoints whose heads stay in the database; absent for the first format, which carried them. */
+  readonly format?: 2;
   readonly seq: number;
   readonly storeId: string;
   readonly createdAt: string;
@@ -17,7 +19,12 @@ export interface CheckpointBody {
   readonly commands: number;
   readonly root: string;
   readonly prev: string;
-  readonly heads: readonly BucketHead[];
+  /**
+   * Format 1 only: every non-empty bucket's heads. Format 2 signs the root alone, so a checkpoint's
+   * size does not grow with the buckets in use; the database keeps the heads that changed since
+   * the previous checkpoint, and verify folds them up to recompute each root.
+   */
+  readonly heads?: readonly BucketHead[];
 }
 
 export interface Checkpoint extends CheckpointBody {
@@ -29,17 +36,31 @@ export const GENESIS_CHECKPOINT = '0'.repeat(64);
 
 /** The exact bytes that are hashed and signed: the body's fields in a fixed order. */
 export function canonicalBody(body: CheckpointBody): Buffer {
-  const ordered = {
-    seq: body.seq,
-    storeId: body.storeId,
-    createdAt: body.createdAt,
-    events: body.events,
-    commands: body.commands,
-    root: body.root,
-    prev: body.prev,
-    heads: body.heads,
-  };
+  const { seq, storeId, createdAt, events, commands, root, prev } = body;
+  const ordered =
+    body.format === 2
+      ? { format: 2, seq, storeId, createdAt, events, commands, root, prev }
+      : { seq, storeId, createdAt, events, commands, root, prev, heads: body.heads ?? [] };
   return Buffer.from(JSON.stringify(ordered), 'utf8');
+}
+
+/** The heads of every non-empty bucket, [bucket, bseq, event head, cseq, command head], by bucket. */
+export function bucketHeads(eventHeads: ReadonlyArray<HeadRow>, commandHeads: ReadonlyArray<HeadRow>): BucketHead[] {
+  const heads = new Map<number, [number, number, string, number, string]>();
+  for (const e of eventHeads) heads.set(e.bucket, [e.bucket, e.seq, Buffer.from(e.hash).toString('hex'), 0, '']);
+  for (const c of commandHeads) {
+    const head = heads.get(c.bucket) ?? [c.bucket, 0, '', 0, ''];
+    head[3] = c.seq;
+    head[4] = Buffer.from(c.hash).toString('hex');
+    heads.set(c.bucket, head);
+  }
+  return [...heads.values()].sort((a, b) => a[0] - b[0]);
+}
+
+interface HeadRow {
+  readonly bucket: number;
+  readonly seq: number;
+  readonly hash: Uint8Array;
 }
 
 export function checkpointHash(body: CheckpointBody): string {

@@ -4,6 +4,7 @@
  * checkpoints beside the rows they cover.
  */
 import type { ChainName, CommandRowFields, EventRowFields } from '../core/chain.js';
+import type { BucketHead } from '../core/checkpoint.js';
 
 export interface ChainLinks {
   readonly prevHash: Uint8Array;
@@ -37,6 +38,11 @@ export interface StoredCheckpoint {
   readonly signature: string;
 }
 
+/** A stored checkpoint with the bucket heads that changed since the one before it (format 2). */
+export interface CheckpointWithHeads extends StoredCheckpoint {
+  readonly changed: readonly BucketHead[];
+}
+
 /** What a checkpoint is built from, read in one consistent snapshot of the store. */
 export interface CheckpointInputs {
   readonly previous: { readonly seq: number; readonly hash: string } | undefined;
@@ -60,13 +66,14 @@ export interface ChainReader {
   buckets(chain: ChainName): Promise<readonly number[]>;
   /** Global event positions: how many rows, the highest, and the first missing one below it. */
   positions(): Promise<{ readonly count: number; readonly max: number; readonly firstMissing: number | null }>;
-  /** Every stored checkpoint, oldest first. */
-  checkpoints(): AsyncIterable<StoredCheckpoint>;
+  /** Every stored checkpoint, oldest first, each with the heads that changed since the one before. */
+  checkpoints(): AsyncIterable<CheckpointWithHeads>;
   /** The newest stored checkpoint's body, if any. */
   latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
   /**
-   * Reads the inputs of a checkpoint and stores the checkpoint `build` makes of them, in one
-   * transaction: no row can be appended between the heads being read and the checkpoint stored.
+   * Reads the inputs of a checkpoint and stores the checkpoint `build` makes of them, with the
+   * heads that changed since the previous checkpoint, in one transaction: no row can be appended
+   * between the heads being read and the checkpoint stored.
    */
   storeCheckpoint(build: (inputs: CheckpointInputs) => StoredCheckpoint): Promise<StoredCheckpoint>;
 }

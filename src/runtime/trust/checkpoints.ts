@@ -3,8 +3,8 @@
  * signed in one transaction of the store, then the checkpoint is appended to the external sink.
  */
 import type { KeyObject } from 'node:crypto';
-import { GENESIS_CHECKPOINT, canonicalBody, merkleRoot, signCheckpoint, type BucketHead, type Checkpoint, type CheckpointBody } from '../core/checkpoint.js';
-import type { ChainReader, CheckpointInputs, StoredCheckpoint } from '../ports/chain-reader.js';
+import { GENESIS_CHECKPOINT, bucketHeads, canonicalBody, merkleRoot, signCheckpoint, type Checkpoint, type CheckpointBody } from '../core/checkpoint.js';
+import type { ChainReader, StoredCheckpoint } from '../ports/chain-reader.js';
 import type { CheckpointSink } from '../ports/checkpoint-sink.js';
 
 export interface CheckpointOptions {
@@ -14,19 +14,6 @@ export interface CheckpointOptions {
   readonly everyEvents?: number | undefined;
   /** ... or this many seconds after the last one, if events were added (default 60). */
   readonly everySeconds?: number | undefined;
-}
-
-/** The heads of every non-empty bucket, [bucket, bseq, event head, cseq, command head], by bucket. */
-export function bucketHeads(inputs: Pick<CheckpointInputs, 'eventHeads' | 'commandHeads'>): BucketHead[] {
-  const heads = new Map<number, [number, number, string, number, string]>();
-  for (const e of inputs.eventHeads) heads.set(e.bucket, [e.bucket, e.seq, Buffer.from(e.hash).toString('hex'), 0, '']);
-  for (const c of inputs.commandHeads) {
-    const head = heads.get(c.bucket) ?? [c.bucket, 0, '', 0, ''];
-    head[3] = c.seq;
-    head[4] = Buffer.from(c.hash).toString('hex');
-    heads.set(c.bucket, head);
-  }
-  return [...heads.values()].sort((a, b) => a[0] - b[0]);
 }
 
 export function parseCheckpoint(stored: StoredCheckpoint): Checkpoint {
@@ -66,8 +53,9 @@ export class Checkpointer {
   async take(now: Date): Promise<Checkpoint> {
     let checkpoint: Checkpoint | undefined;
     await this.#chains.storeCheckpoint((inputs) => {
-      const heads = bucketHeads(inputs);
+      const heads = bucketHeads(inputs.eventHeads, inputs.commandHeads);
       const body: CheckpointBody = {
+        format: 2,
         seq: (inputs.previous?.seq ?? 0) + 1,
         storeId: this.#storeId,
         createdAt: now.toISOString(),
@@ -75,7 +63,6 @@ export class Checkpointer {
         commands: inputs.commands,
         root: merkleRoot(this.#storeId, heads),
         prev: inputs.previous?.hash ?? GENESIS_CHECKPOINT,
-        heads,
       };
       checkpoint = signCheckpoint(body, this.#options.signingKey);
       return { seq: checkpoint.seq, hash: checkpoint.hash, body: canonicalBody(body).toString('utf8'), signature: checkpoint.signature };

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import { commandRowHash, eventRowHash, genesisHash, type ChainName } from '../core/chain.js';
-import { GENESIS_CHECKPOINT, checkpointHash, merkleRoot, signatureValid, type Checkpoint } from '../core/checkpoint.js';
+import { GENESIS_CHECKPOINT, checkpointHash, merkleRoot, signatureValid, type BucketHead } from '../core/checkpoint.js';
 import type { ChainReader, ChainRow, CommandChainRow, EventChainRow } from '../ports/chain-reader.js';
 import type { CheckpointSink, SinkState } from '../ports/checkpoint-sink.js';
 import { parseCheckpoint } from './checkpoints.js';
@@ -185,17 +185,23 @@ async function checkCheckpoints(chains: ChainReader, options: VerifyOptions, fin
   // the database read next holds all of them; one taken meanwhile is newer and is left for next time.
   const sinkSeen = options.sink === undefined ? undefined : await lastInSink(options.sink);
   const stored = new Map<number, string>();
+  // Every bucket's heads as of the checkpoint being checked: at most 4096 entries, whatever the history.
+  const heads = new Map<number, BucketHead>();
   let previous = GENESIS_CHECKPOINT;
   let latest: number | null = null;
   for await (const row of chains.checkpoints()) {
     const cp = parseCheckpoint(row);
     stored.set(cp.seq, cp.hash);
     latest = cp.seq;
+    // Format 1 carried all heads; format 2 stores those that changed since the previous checkpoint.
+    const covered = cp.format === 2 ? row.changed : (cp.heads ?? []);
+    if (cp.format !== 2) heads.clear();
+    for (const head of covered) heads.set(head[0], head);
     const where = { chain: 'checkpoints' as const, bucket: null, seq: cp.seq };
     if (
       checkpointHash(cp) !== cp.hash ||
       (options.publicKey !== undefined && !signatureValid(cp, options.publicKey)) ||
-      merkleRoot(options.storeId, cp.heads) !== cp.root
+      merkleRoot(options.storeId, [...heads.values()]) !== cp.root
     ) {
       findings.push({
         kind: 'bad-signature',
@@ -206,7 +212,7 @@ async function checkCheckpoints(chains: ChainReader, options: VerifyOptions, fin
     }
     if (cp.prev !== previous) findings.push({ kind: 'link-mismatch', ...where, message: `checkpoint ${cp.seq} does not link to checkpoint ${cp.seq - 1}` });
     previous = cp.hash;
-    await checkCoveredRows(chains, cp, findings);
+    await checkCoveredRows(chains, cp.seq, covered, findings);
   }
   const inSink = options.sink === undefined || sinkSeen === undefined ? 0 : await compareSink(stored, options.sink, sinkSeen, findings);
   if (options.publicKey === undefined && stored.size > 0) {
@@ -222,8 +228,8 @@ async function checkCheckpoints(chains: ChainReader, options: VerifyOptions, fin
 }
 
 /** Every head a checkpoint signed must still be there, unchanged. */
-async function checkCoveredRows(chains: ChainReader, cp: Checkpoint, findings: VerifyFinding[]): Promise<void> {
-  for (const [bucket, bseq, eventHead, cseq, commandHead] of cp.heads) {
+async function checkCoveredRows(chains: ChainReader, checkpoint: number, covered: readonly BucketHead[], findings: VerifyFinding[]): Promise<void> {
+  for (const [bucket, bseq, eventHead, cseq, commandHead] of covered) {
     for (const [chain, seq, head] of [
       ['events', bseq, eventHead],
       ['commands', cseq, commandHead],
@@ -236,7 +242,7 @@ async function checkCoveredRows(chains: ChainReader, cp: Checkpoint, findings: V
           chain,
           bucket,
           seq,
-          message: `${chain} bucket ${bucket}: seq ${seq}, covered by checkpoint ${cp.seq}, is missing`,
+          message: `${chain} bucket ${bucket}: seq ${seq}, covered by checkpoint ${checkpoint}, is missing`,
         });
       else if (Buffer.from(hash).toString('hex') !== head)
         findings.push({
@@ -244,7 +250,7 @@ async function checkCoveredRows(chains: ChainReader, cp: Checkpoint, findings: V
           chain,
           bucket,
           seq,
-          message: `${chain} bucket ${bucket}: the row at seq ${seq} is not the one checkpoint ${cp.seq} signed (the chain was rewritten)`,
+          message: `${chain} bucket ${bucket}: the row at seq ${seq} is not the one checkpoint ${checkpoint} signed (the chain was rewritten)`,
         });
     }
   }

@@ -1,6 +1,15 @@
 /** What verify and the checkpoints read of the embedded store: chained rows and stored checkpoints. */
 import type { ChainName } from '../../core/chain.js';
-import type { ChainHead, ChainReader, CheckpointInputs, CommandChainRow, EventChainRow, StoredCheckpoint } from '../../ports/chain-reader.js';
+import { bucketHeads, type BucketHead } from '../../core/checkpoint.js';
+import type {
+  ChainHead,
+  ChainReader,
+  CheckpointInputs,
+  CheckpointWithHeads,
+  CommandChainRow,
+  EventChainRow,
+  StoredCheckpoint,
+} from '../../ports/chain-reader.js';
 import type { Db } from './database.js';
 import type { WriteGate } from './write-gate.js';
 
@@ -88,8 +97,13 @@ export class SqliteChainReader implements ChainReader {
     return { count, max, firstMissing: gap?.missing ?? null };
   }
 
-  async *checkpoints(): AsyncIterable<StoredCheckpoint> {
-    yield* this.#db.prepare(`SELECT seq, hash, body, signature FROM gw_checkpoints ORDER BY seq`).iterate() as IterableIterator<StoredCheckpoint>;
+  async *checkpoints(): AsyncIterable<CheckpointWithHeads> {
+    const changed = this.#db
+      .prepare<[number], BucketHead>(`SELECT bucket, bseq, event_head, cseq, command_head FROM gw_checkpoint_heads WHERE seq = ? ORDER BY bucket`)
+      .raw(true);
+    for (const row of this.#db.prepare(`SELECT seq, hash, body, signature FROM gw_checkpoints ORDER BY seq`).iterate() as IterableIterator<StoredCheckpoint>) {
+      yield { ...row, changed: changed.all(row.seq) };
+    }
   }
 
   async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
@@ -98,12 +112,33 @@ export class SqliteChainReader implements ChainReader {
 
   async storeCheckpoint(build: (inputs: CheckpointInputs) => StoredCheckpoint): Promise<StoredCheckpoint> {
     return this.#gate.transaction(() => {
-      const stored = build(this.#inputs());
+      const inputs = this.#inputs();
+      const stored = build(inputs);
       this.#db
         .prepare(`INSERT INTO gw_checkpoints (seq, hash, body, signature) VALUES (?, ?, ?, ?)`)
         .run(stored.seq, stored.hash, stored.body, stored.signature);
+      this.#keepChangedHeads(stored.seq, bucketHeads(inputs.eventHeads, inputs.commandHeads));
       return stored;
     });
+  }
+
+  /** Stores the heads that differ from those at the previous checkpoint, and remembers them all. */
+  #keepChangedHeads(seq: number, heads: readonly BucketHead[]): void {
+    const latest = new Map(
+      (this.#db.prepare(`SELECT bucket, bseq, event_head, cseq, command_head FROM gw_checkpoint_latest`).raw(true).all() as BucketHead[]).map((h) => [
+        h[0],
+        h.join('|'),
+      ]),
+    );
+    const insert = this.#db.prepare(`INSERT INTO gw_checkpoint_heads (seq, bucket, bseq, event_head, cseq, command_head) VALUES (?, ?, ?, ?, ?, ?)`);
+    const remember = this.#db.prepare(
+      `INSERT INTO gw_checkpoint_latest (bucket, bseq, event_head, cseq, command_head) VALUES (?, ?, ?, ?, ?) ON CONFLICT (bucket) DO UPDATE SET bseq = excluded.bseq, event_head = excluded.event_head, cseq = excluded.cseq, command_head = excluded.command_head`,
+    );
+    for (const head of heads) {
+      if (latest.get(head[0]) === head.join('|')) continue;
+      insert.run(seq, ...head);
+      remember.run(...head);
+    }
   }
 
   #inputs(): CheckpointInputs {

@@ -82,6 +82,8 @@ CREATE TABLE IF NOT EXISTS gw_snapshots (
 CREATE INDEX IF NOT EXISTS gw_snapshots_bucket ON gw_snapshots (bucket);
 CREATE INDEX IF NOT EXISTS gw_snapshots_subject ON gw_snapshots (subject) WHERE subject IS NOT NULL;
 CREATE TABLE IF NOT EXISTS gw_checkpoints (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, body TEXT NOT NULL, signature TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS gw_checkpoint_heads (seq INTEGER NOT NULL, bucket INTEGER NOT NULL, bseq INTEGER NOT NULL, event_head TEXT NOT NULL, cseq INTEGER NOT NULL, command_head TEXT NOT NULL, PRIMARY KEY (seq, bucket)) STRICT;
+CREATE TABLE IF NOT EXISTS gw_checkpoint_latest (bucket INTEGER PRIMARY KEY, bseq INTEGER NOT NULL, event_head TEXT NOT NULL, cseq INTEGER NOT NULL, command_head TEXT NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS gw_projection_positions (name TEXT PRIMARY KEY, position INTEGER NOT NULL) STRICT;
 `;
 
