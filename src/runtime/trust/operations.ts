@@ -3,6 +3,7 @@
  * time, undo through the declared compensating command, and forget (crypto-shredding). Over the
  * ports only: no SQL here.
  */
+import { AuditDraft } from '../core/audit.js';
 import { bucketOf } from '../core/bucket.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { AggregateDefinition, AnyCommand } from '../core/definitions.js';
@@ -217,23 +218,9 @@ interface PendingErasure {
   readonly context: CommandContext;
 }
 
+/** The erasure's audit record: who forgot whom, and nothing personal. */
 function erasureRecord(subject: string, commandId: string, context: CommandContext): AuditRecord {
-  return {
-    commandId,
-    command: 'Forget',
-    streamId: `subject:${subject}`,
-    tenant: context.tenant,
-    actor: { id: context.actor.id, kind: context.actor.kind, roles: [...context.actor.roles] },
-    onBehalfOf: context.onBehalfOf ?? null,
-    subject,
-    correlationId: context.correlationId ?? `forget:${subject}`,
-    causationId: context.causationId ?? null,
-    idempotencyKey: null,
-    payloadHash: null,
-    decision: 'allowed',
-    reason: null,
-    outcome: 'accepted',
-    error: null,
-    versions: null,
-  };
+  const draft = new AuditDraft('Forget', commandId, context).at(`subject:${subject}`);
+  draft.subject = subject;
+  return draft.build('accepted', null, null);
 }
