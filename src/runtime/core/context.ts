@@ -29,12 +29,14 @@ const contextSchema = z.strictObject({
   causationId: id.optional(),
 });
 
+/** The context of the trust operations' own commands, whose ids are in the reserved namespaces. */
+const reservedContextSchema = contextSchema.extend({ commandId: id.optional() });
+
 export type ContextCheck = { readonly ok: true; readonly context: CommandContext } | { readonly ok: false; readonly issues: readonly ValidationIssue[] };
 
 /** The context, validated; `onBehalfOf: null` means absent. */
 export function checkContext(raw: unknown, options: { readonly reserved?: boolean } = {}): ContextCheck {
-  const schema = options.reserved === true ? contextSchema.extend({ commandId: id.optional() }) : contextSchema;
-  const parsed = schema.safeParse(raw);
+  const parsed = (options.reserved === true ? reservedContextSchema : contextSchema).safeParse(raw);
   if (!parsed.success)
     return {
       ok: false,
