@@ -55,7 +55,7 @@ export function namedSchemaName(name: string): string {
 }
 
 /** The longest string a field without `maxLength` accepts; checked before any pattern runs. */
-export const MAX_STRING = 10_000;
+const MAX_STRING = 10_000;
 /** The longest email address (RFC 5321's path limit), checked before the email pattern runs. */
 const MAX_EMAIL = 320;
 /** A ULID: its length is checked before the pattern. */

@@ -73,7 +73,7 @@ export type { ForgetResult, HistoryQuery, TimelineEntry, TimelineEvent, TrustOpt
 export { verifyStore } from './trust/verify.js';
 export type { FindingKind, VerifyFinding, VerifyOptions, VerifyReport } from './trust/verify.js';
 
-export { kekFromEnvironment, readEnvironment } from './app/config.js';
+export { readEnvironment } from './app/config.js';
 export { openApp } from './app/open.js';
 export type { App, AppOptions } from './app/open.js';
 export { printable, runTrustCommand, timelineText } from './app/trust-command.js';

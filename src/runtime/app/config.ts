@@ -32,11 +32,6 @@ export function kekFrom(text: string | undefined): Buffer | undefined {
   return key;
 }
 
-/** Reads the KEK from GROUNDWORK_KEK (base64 of 32 bytes). */
-export function kekFromEnvironment(env: NodeJS.ProcessEnv = process.env): Buffer | undefined {
-  return kekFrom(nonEmpty(env['GROUNDWORK_KEK']));
-}
-
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }

@@ -97,12 +97,6 @@ export class PiiCodec {
   async key(subject: string): Promise<Uint8Array | undefined> {
     return this.#keys?.get(subject);
   }
-
-  /** Plaintext where the subject's key exists, ERASED where it was destroyed. */
-  async decrypt(fields: readonly string[] | undefined, data: object, at: Omit<PiiLocation, 'field'>): Promise<object> {
-    if (fields === undefined || fields.length === 0) return data;
-    return decryptFields(await this.key(at.subject), fields, data, at);
-  }
 }
 
 /** The fields decrypted with `key`, or ERASED when there is no key. */

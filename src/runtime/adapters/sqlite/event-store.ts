@@ -199,8 +199,7 @@ export class SqliteEventStore implements EventStore, Outbox {
     return { events, next: events.length === 0 ? after : { tx: 0, position: events[events.length - 1]!.position } };
   }
 
-  /** The highest event position: what checkpoints count. */
-  lastPosition(): number {
+  #lastPosition(): number {
     return this.#statements.lastPosition.get()?.p ?? 0;
   }
 
@@ -337,7 +336,7 @@ export class SqliteEventStore implements EventStore, Outbox {
     const { streamId, bucket, recordedAt } = request;
     const metadata = JSON.stringify(request.metadata);
     const head = this.#head(bucket, 'events');
-    let position = this.lastPosition();
+    let position = this.#lastPosition();
     let version = request.expectedVersion;
     const stored: StoredEvent[] = [];
     for (const event of request.events) {
