@@ -1,6 +1,6 @@
 /** The files of one aggregate: types, schemas, the fold, the command table, and the user's stubs. */
 import { createHash } from 'node:crypto';
-import type { Aggregate, CommandDef, Context, EventDef, Field, NamedType } from '../model/model.js';
+import type { Aggregate, CommandDef, Context, EventDef, Field, NamedType, Reference } from '../model/model.js';
 import { block, docComment, ident, str } from './code.js';
 import { ULID_SCHEMA, initialValue, members, namedSchemaName, namedTypesUsed, tsType, zodObject } from './fields.js';
 import { RUNTIME_INDEX, files, names } from './layout.js';
@@ -161,6 +161,8 @@ function commandsFile(context: Context, a: Aggregate): PlannedFile {
       `  creates: ${c.creates},`,
       `  allow: ${allow},`,
       `  actors: [${c.actors.map(str).join(', ')}],`,
+      ...(c.ownDataRoles.length === 0 ? [] : [`  ownDataRoles: [${c.ownDataRoles.map(str).join(', ')}],`]),
+      ...(c.references.length === 0 ? [] : [`  references: [\n${c.references.map(referenceEntry).join('\n')}\n  ],`]),
       `  decide: ${names.decide(c)},`,
       `  undo: ${c.undo === undefined ? 'undefined' : str(c.undo)},`,
       '};',
@@ -174,6 +176,11 @@ function commandsFile(context: Context, a: Aggregate): PlannedFile {
     ...a.commands.map((c) => ({ from: files.decide(context, a, c), names: [names.decide(c)] })),
   ];
   return generated(path, context.file, list, blocks.join('\n\n'), 'wiring');
+}
+
+/** A reference as the pipeline checks it: the field, and the aggregate its value must name, known by its event types. */
+function referenceEntry(r: Reference): string {
+  return `    { field: ${str(r.field)}, aggregate: ${str(r.aggregate.name)}, events: [${r.aggregate.events.map((e) => str(e.name)).join(', ')}], hasSubject: ${r.aggregate.subject !== undefined} },`;
 }
 
 function testingFile(context: Context, a: Aggregate): PlannedFile {

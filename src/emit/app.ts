@@ -3,7 +3,7 @@
  * commands, aggregates and projections) and adds the typed command functions and rows; `cli.ts`
  * runs the trust operations for people.
  */
-import type { Project } from '../model/model.js';
+import type { AccessRule, Project } from '../model/model.js';
 import { docComment, ident, str } from './code.js';
 import { APP_FILE, CLI_FILE, RUNTIME_INDEX, files, names } from './layout.js';
 import { header, type PlannedFile } from './plan.js';
@@ -53,10 +53,11 @@ function appFile(project: Project): PlannedFile {
   }
   const body = [
     [
-      `${docComment('The project as the runtime sees it: every command, aggregate and projection.')}export const definition: AppDefinition = {`,
+      `${docComment('The project as the runtime sees it: every command, aggregate and projection, and who may forget a data subject (nobody, unless the spec says).')}export const definition: AppDefinition = {`,
       `  commands: ${table(commandEntries, '  ')},`,
       `  aggregates: ${table(aggregateEntries, '  ')},`,
       `  projections: [${projectionLists.join(', ')}],`,
+      ...(project.forget === undefined ? [] : [`  forget: ${accessRule(project.forget)},`]),
       '};',
     ].join('\n'),
     [
@@ -75,6 +76,11 @@ function appFile(project: Project): PlannedFile {
     source: null,
     content: render('generated-module', { header: header(null), imports: imports(path, list), body: body.join('\n\n') }),
   };
+}
+
+function accessRule(rule: AccessRule): string {
+  const own = rule.ownDataRoles.length === 0 ? '' : `, ownDataRoles: [${rule.ownDataRoles.map(str).join(', ')}]`;
+  return `{ allow: [${rule.allow.map(str).join(', ')}], actors: [${rule.actors.map(str).join(', ')}]${own} }`;
 }
 
 function cliFile(): PlannedFile {

@@ -4,6 +4,7 @@
  */
 import {
   ACTOR_KINDS,
+  type AccessRuleSpec,
   BUILTIN_TYPES,
   type AggregateSpec,
   type CommandSpec,
@@ -15,6 +16,7 @@ import {
 } from '../spec/schema.js';
 import type { SpecFile } from './check.js';
 import type {
+  AccessRule,
   Aggregate,
   CommandDef,
   Constraints,
@@ -26,6 +28,8 @@ import type {
   NamedType,
   Project,
   Projection,
+  Reference,
+  Role,
   ScalarKind,
   TypeRef,
 } from './model.js';
@@ -40,7 +44,17 @@ type Resolving<T> = { -readonly [K in keyof T]: T[K] };
 
 export function buildProject(files: readonly SpecFile[]): Project {
   const contexts = files.map(buildContext).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { contexts };
+  const declaring = files.find((f) => f.spec.operations?.forget !== undefined);
+  return { contexts, ...optional('forget', declaring === undefined ? undefined : accessRule(declaring.spec.operations!.forget!, declaring.spec)) };
+}
+
+function accessRule(rule: AccessRuleSpec, spec: Spec): AccessRule {
+  return {
+    ...optional('description', rule.description),
+    allow: [...rule.allow],
+    actors: rule.actors === undefined ? [...ACTOR_KINDS] : ACTOR_KINDS.filter((k) => rule.actors!.includes(k)),
+    ownDataRoles: rule.allow.filter((role) => spec.roles?.[role]?.scope === 'own'),
+  };
 }
 
 function buildContext({ file, spec }: SpecFile): Context {
@@ -50,7 +64,10 @@ function buildContext({ file, spec }: SpecFile): Context {
     ...optional('description', t.description),
     fields: fields(t.fields, piiTypes),
   }));
-  const aggregates = Object.entries(spec.aggregates ?? {}).map(([name, a]) => buildAggregate(name, a, piiTypes));
+  const roles: Role[] = Object.entries(spec.roles ?? {}).map(([name, r]) => ({ name, ...optional('description', r.description), scope: r.scope ?? 'any' }));
+  const ownData = new Set(roles.filter((r) => r.scope === 'own').map((r) => r.name));
+  const aggregates = Object.entries(spec.aggregates ?? {}).map(([name, a]) => buildAggregate(name, a, piiTypes, ownData));
+  resolveReferences(spec, aggregates);
   return {
     name: spec.context,
     ...optional('description', spec.description),
@@ -58,10 +75,29 @@ function buildContext({ file, spec }: SpecFile): Context {
     types,
     aggregates,
     projections: Object.entries(spec.projections ?? {}).map(([name, p]) => buildProjection(name, p, aggregates, piiTypes)),
+    roles,
   };
 }
 
-function buildAggregate(name: string, a: AggregateSpec, piiTypes: PiiTypes): Aggregate {
+/** Fills in each command's references, now that every aggregate of the context exists. */
+function resolveReferences(spec: Spec, aggregates: readonly Aggregate[]): void {
+  for (const aggregate of aggregates) {
+    const commandSpecs = spec.aggregates![aggregate.name]!.commands;
+    for (const command of aggregate.commands as Resolving<CommandDef>[]) {
+      const references: Reference[] = [];
+      for (const [field, input] of Object.entries(commandSpecs[command.name]!.input ?? {})) {
+        const target = typeof input === 'string' ? undefined : input.references;
+        if (target === undefined) continue;
+        const referenced = aggregates.find((a) => a.name === target);
+        if (referenced === undefined) throw new Error(`input field ${field} of ${command.name} references unknown aggregate ${target}`);
+        references.push({ field, aggregate: referenced });
+      }
+      command.references = references;
+    }
+  }
+}
+
+function buildAggregate(name: string, a: AggregateSpec, piiTypes: PiiTypes, ownData: ReadonlySet<string>): Aggregate {
   const state = fields(a.state ?? {}, piiTypes);
   const events = Object.entries(a.events).map(([e, event]) => buildEvent(e, name, event, piiTypes));
   return {
@@ -74,7 +110,7 @@ function buildAggregate(name: string, a: AggregateSpec, piiTypes: PiiTypes): Agg
     state,
     statePii: state.some((f) => f.encrypted),
     events,
-    commands: buildCommands(name, a.commands, events, piiTypes),
+    commands: buildCommands(name, a.commands, events, piiTypes, ownData),
   };
 }
 
@@ -102,7 +138,13 @@ function encryptedNames(list: readonly Field[]): string[] {
   return list.filter((f) => f.encrypted).map((f) => f.name);
 }
 
-function buildCommands(aggregate: string, specs: Record<string, CommandSpec>, events: readonly EventDef[], piiTypes: PiiTypes): CommandDef[] {
+function buildCommands(
+  aggregate: string,
+  specs: Record<string, CommandSpec>,
+  events: readonly EventDef[],
+  piiTypes: PiiTypes,
+  ownData: ReadonlySet<string>,
+): CommandDef[] {
   const commands = Object.entries(specs).map(
     ([name, command]): Resolving<CommandDef> => ({
       name,
@@ -114,6 +156,8 @@ function buildCommands(aggregate: string, specs: Record<string, CommandSpec>, ev
       emitted: events.filter((e) => command.emits.includes(e.name)),
       allow: command.allow === 'public' ? 'public' : [...(command.allow ?? [])],
       actors: command.actors === undefined ? [...ACTOR_KINDS] : ACTOR_KINDS.filter((k) => command.actors!.includes(k)),
+      ownDataRoles: command.allow === 'public' ? [] : (command.allow ?? []).filter((role) => ownData.has(role)),
+      references: [],
       ...optional('undo', command.undo),
     }),
   );

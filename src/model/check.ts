@@ -7,6 +7,7 @@
  * `checkFile` where its declarations are visited, or from `checkMeaning` when it spans files.
  */
 import type { Finding } from '../spec/diagnostics.js';
+import { checkAccess, checkOperationsOnce } from './rules/access.js';
 import { checkSubjectAndId } from './rules/aggregates.js';
 import { checkCommand } from './rules/commands.js';
 import { checkFieldMap, checkStructure, typesElsewhere, type FieldContext } from './rules/fields.js';
@@ -23,6 +24,7 @@ export function checkMeaning(files: readonly SpecFile[]): Finding[] {
   checkContexts(files, out);
   checkDeclarations(files, out);
   for (const f of files) checkFile(f, files, out);
+  checkOperationsOnce(files, out);
   return out;
 }
 
@@ -49,6 +51,7 @@ function checkFile(f: SpecFile, files: readonly SpecFile[], out: Finding[]): voi
     }
   }
   for (const p of Object.keys(spec.projections ?? {})) checkProjection(f, files, p, ctx);
+  checkAccess(f, out);
   // Last: the field checks above record which types are used.
   reportUnused(f, used, out);
 }

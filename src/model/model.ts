@@ -74,9 +74,35 @@ export interface CommandDef {
   /** The roles allowed to run the command, or 'public'. */
   readonly allow: readonly string[] | 'public';
   readonly actors: readonly ActorKind[];
+  /** The allowed roles that act only on their own data: an actor holding no other allowed role is bound to its own id as the subject. */
+  readonly ownDataRoles: readonly string[];
+  /** Input fields naming another aggregate, which the pipeline checks before deciding. */
+  readonly references: readonly Reference[];
   readonly undo?: string;
   /** The command named by `undo`; it may name this command back, so do not serialize commands. */
   readonly undoCommand?: CommandDef;
+}
+
+/** An input field that names an aggregate of the same context. Do not serialize: aggregates hold commands. */
+export interface Reference {
+  readonly field: string;
+  readonly aggregate: Aggregate;
+}
+
+export interface Role {
+  readonly name: string;
+  readonly description?: string;
+  /** `own`: an actor holding only this role among a command's allowed roles is the subject. */
+  readonly scope: 'own' | 'any';
+}
+
+/** Who may run a trust operation. */
+export interface AccessRule {
+  readonly description?: string;
+  readonly allow: readonly string[];
+  readonly actors: readonly ActorKind[];
+  /** The allowed roles that act only on their own data. */
+  readonly ownDataRoles: readonly string[];
 }
 
 export interface Aggregate {
@@ -120,9 +146,12 @@ export interface Context {
   readonly types: readonly NamedType[];
   readonly aggregates: readonly Aggregate[];
   readonly projections: readonly Projection[];
+  readonly roles: readonly Role[];
 }
 
 export interface Project {
   /** Sorted by name. */
   readonly contexts: readonly Context[];
+  /** Who may forget a data subject; undefined: nobody (denied by default). */
+  readonly forget?: AccessRule;
 }

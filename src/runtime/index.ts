@@ -69,7 +69,7 @@ export type { Store } from './ports/store.js';
 export { Checkpointer } from './trust/checkpoints.js';
 export type { CheckpointOptions } from './trust/checkpoints.js';
 export { Trust } from './trust/operations.js';
-export type { ForgetResult, HistoryQuery, TimelineEntry, TimelineEvent, TrustOptions } from './trust/operations.js';
+export type { ForgetOutcome, ForgetRefusal, ForgetResult, HistoryQuery, TimelineEntry, TimelineEvent, TrustOptions } from './trust/operations.js';
 export { verifyStore } from './trust/verify.js';
 export type { FindingKind, VerifyFinding, VerifyOptions, VerifyReport } from './trust/verify.js';
 

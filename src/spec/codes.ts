@@ -41,6 +41,11 @@ export const RULES = {
   GW1016: { name: 'unknown-subject', severity: 'error', summary: "An aggregate's `subject` is neither a field of its state nor the aggregate's own id." },
   GW1017: { name: 'unresolved-key', severity: 'error', summary: 'A projection `key` is neither an aggregate id nor a field of any event it listens to.' },
   GW1018: { name: 'id-clash', severity: 'error', summary: "An aggregate's `id` is also declared as a field of its state, input or events with another type." },
+  GW1019: {
+    name: 'unknown-reference',
+    severity: 'error',
+    summary: '`references` names no aggregate of the same context; only aggregates the pipeline can look up in its own store can be referenced.',
+  },
 
   // Names
   GW1030: {
@@ -82,6 +87,26 @@ export const RULES = {
   },
   GW1052: { name: 'unknown-actor-kind', severity: 'error', summary: '`actors` may only list human, agent, service and job.' },
   GW1053: { name: 'duplicate-entry', severity: 'error', summary: 'A list (`emits`, `allow`, `actors`, `on`, enum `values`) names the same entry twice.' },
+  GW1054: {
+    name: 'undeclared-role',
+    severity: 'error',
+    summary: 'The file declares `roles`, and an `allow` list names a role that is not among them (usually a typo).',
+  },
+  GW1055: {
+    name: 'own-role-without-subject',
+    severity: 'error',
+    summary: 'A role with `scope: own` may run a command of an aggregate that declares no `subject`, so nobody holding only that role could ever pass.',
+  },
+  GW1056: {
+    name: 'misplaced-reference',
+    severity: 'error',
+    summary: '`references` is only checked on a top-level `ulid` field of command input; elsewhere it would promise a check that never runs.',
+  },
+  GW1057: {
+    name: 'operations-twice',
+    severity: 'error',
+    summary: 'Two spec files declare the same trust operation under `operations`; who may run it must be said once per project.',
+  },
 
   // Fields and constraints
   GW1070: { name: 'pii-id', severity: 'error', summary: 'A `pii` field is used as an aggregate id; ids are stored in clear and can never be erased.' },

@@ -1,7 +1,7 @@
 /** What a path inside a spec document points at, in words people use. */
 import type { Path } from './diagnostics.js';
 
-export type NodeKind = 'root' | 'aggregate' | 'command' | 'projection' | 'field' | 'structure' | 'event' | 'other';
+export type NodeKind = 'root' | 'aggregate' | 'command' | 'projection' | 'field' | 'structure' | 'event' | 'role' | 'operations' | 'accessRule' | 'other';
 
 export interface Described {
   readonly kind: NodeKind;
@@ -29,7 +29,7 @@ function at(root: unknown, path: Path): unknown {
 export function describePath(root: unknown, path: Path): Described {
   const [section, name, part, ...rest] = path;
   if (section === undefined) return { kind: 'root', label: 'the spec' };
-  if (name === undefined) return { kind: 'other', label: `\`${String(section)}\`` };
+  if (name === undefined) return { kind: section === 'operations' ? 'operations' : 'other', label: `\`${String(section)}\`` };
   const n = String(name);
   switch (section) {
     case 'types':
@@ -40,6 +40,10 @@ export function describePath(root: unknown, path: Path): Described {
       return { kind: 'other', label: `\`${String(part)}\` of projection "${n}"` };
     case 'aggregates':
       return aggregateMember(root, n, path.slice(2));
+    case 'roles':
+      return part === undefined ? { kind: 'role', label: `role "${n}"` } : { kind: 'other', label: `\`${String(part)}\` of role "${n}"` };
+    case 'operations':
+      return part === undefined ? { kind: 'accessRule', label: `operation "${n}"` } : { kind: 'other', label: `\`${String(part)}\` of operation "${n}"` };
     default:
       return { kind: 'other', label: `\`${path.map(String).join('.')}\`` };
   }

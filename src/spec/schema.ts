@@ -33,6 +33,12 @@ const fieldObject = z
     maxLength: z.int().nonnegative().describe('Longest allowed length (string and email: characters; list: items).').optional(),
     pattern: z.string().max(1000).describe('A JavaScript regular expression (u flag) the whole string must match (string only).').optional(),
     values: z.array(z.string().min(1).max(200)).describe('The allowed values of an enum, in order.').optional(),
+    references: z
+      .string()
+      .describe(
+        "Command input only: this ulid field names an aggregate of this context (by its PascalCase name). The pipeline checks that it exists, is in the caller's tenant and, for an actor bound to a subject, belongs to that subject.",
+      )
+      .optional(),
     get items(): z.ZodOptional<typeof field> {
       return field.describe('The type of each item of a list: a type name or a field definition.').optional();
     },
@@ -107,6 +113,29 @@ const command = z
   })
   .describe('A command: what a caller asks the aggregate to do.');
 
+const accessRule = z
+  .strictObject({
+    description: description.optional(),
+    allow: roleList.describe('The roles that may run this operation. At least one.'),
+    actors: z
+      .array(z.enum(ACTOR_KINDS).describe('An actor kind.'))
+      .describe('The kinds of actor that may run this operation: human, agent, service, job. Default all.')
+      .optional(),
+  })
+  .describe('Who may run a trust operation: roles and actor kinds.');
+
+const role = z
+  .strictObject({
+    description: description.optional(),
+    scope: z
+      .enum(['own', 'any'])
+      .describe(
+        '`own`: an actor whose only allowed role for a command is this one is the data subject and may touch only its own aggregates. `any` (the default): no such binding.',
+      )
+      .optional(),
+  })
+  .describe('A role callers may hold.');
+
 const aggregate = z
   .strictObject({
     description: description.optional(),
@@ -141,6 +170,16 @@ export const specSchema = z
     types: z.record(z.string(), typeDef).describe('Named value types shared by the fields of this context, by PascalCase name.').optional(),
     aggregates: z.record(z.string(), aggregate).describe('The aggregates of this context, by PascalCase name.').optional(),
     projections: z.record(z.string(), projection).describe('The projections (read models) of this context, by PascalCase name.').optional(),
+    roles: z
+      .record(z.string(), role)
+      .describe('The roles of this context, by lower-case name. Once any is declared, every role a command allows must be declared.')
+      .optional(),
+    operations: z
+      .strictObject({
+        forget: accessRule.describe('Who may forget a data subject (erase its personal data for good). Without it, forget is denied to everyone.').optional(),
+      })
+      .describe('Who may run the trust operations. Declared in at most one file of a project.')
+      .optional(),
   })
   .describe('A Groundwork spec: one bounded context.');
 
@@ -153,6 +192,8 @@ export type EventSpec = z.output<typeof eventDef>;
 export type AggregateSpec = z.output<typeof aggregate>;
 export type CommandSpec = z.output<typeof command>;
 export type ProjectionSpec = z.output<typeof projection>;
+export type AccessRuleSpec = z.output<typeof accessRule>;
+export type RoleSpec = z.output<typeof role>;
 
 /** The keys each kind of mapping accepts, for did-you-mean hints on unknown keys. */
 export const KNOWN_KEYS = {
@@ -160,6 +201,9 @@ export const KNOWN_KEYS = {
   aggregate: Object.keys(aggregate.shape),
   command: Object.keys(command.shape),
   projection: Object.keys(projection.shape),
+  role: Object.keys(role.shape),
+  operations: ['forget'],
+  accessRule: Object.keys(accessRule.shape),
   field: Object.keys(fieldObject.shape),
   structure: ['description', 'fields'],
   event: ['description', 'version', 'fields', 'previous'],

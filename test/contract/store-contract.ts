@@ -353,6 +353,7 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
           commands: { Register: register, Rename: rename } as never,
           reader: new EventReader(codec, { Customer: customer as unknown as AnyAggregate }),
           meta: store.meta,
+          forget: { allow: ['support'], actors: ['human', 'agent'] },
         });
         expect((await pipeline.execute(register, { accountId: 'a1', customerId: 'cust-1', name: 'Ada', email: 'ada@example.com' }, support)).ok).toBe(true);
         await pipeline.execute(rename, { accountId: 'a1', name: 'Ada L.' }, support);

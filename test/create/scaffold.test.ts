@@ -4,9 +4,19 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { Io } from '../../src/terminal/io.js';
 import { runCreate } from '../../src/create/main.js';
 import { REPO } from '../gen/project.js';
+
+/** The value with every `references` key removed, and a field left as `{ type }` back in its shorthand. */
+function withoutReferences(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutReferences);
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value).filter(([key]) => key !== 'references');
+  if (entries.length === 1 && entries[0]![0] === 'type' && 'references' in value) return entries[0]![1];
+  return Object.fromEntries(entries.map(([key, inner]) => [key, withoutReferences(inner)]));
+}
 
 const work = mkdtempSync(join(tmpdir(), 'gw-create-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -69,19 +79,31 @@ describe('create-groundwork', () => {
       const tests = buildAndTest(dir);
       expect(tests).toMatch(/[#ℹ] fail 0/);
       expect(tests).toMatch(/[#ℹ] pass [1-9]/);
+      if (template === 'subscriptions') {
+        // The story: the template's declared roles, reference and forget rule, enforced by the generated project.
+        const story = execFileSync(process.execPath, [join(dir, 'dist/src/dispute.js')], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+        expect(story).toContain('CancelSubscription by the customer, of the other one: refused (forbidden) role customer acts only on its own data');
+        expect(story).toContain("IssueRefund by the agent, against the other customer's subscription: refused (forbidden) subscriptionId names Subscription");
+        expect(story).toContain('forget by support: refused (forbidden)');
+        expect(story).toContain('forget by the customer: data key destroyed: true');
+      }
     },
     60_000,
   );
 
-  it('the template specs are the shared examples, plus the schema line', () => {
+  it('the template specs are the shared examples, plus declarations of roles, references and who may forget', () => {
     const shared = join(REPO, '../shared/examples');
     if (!existsSync(shared)) return;
     for (const name of ['subscriptions', 'bank']) {
       const text = readFileSync(join(REPO, 'templates/project', name, `${name}.groundwork.yaml`), 'utf8');
-      expect(text).toBe(
-        `# yaml-language-server: $schema=./node_modules/groundwork/schemas/groundwork.schema.json\n${readFileSync(join(shared, `${name}.groundwork.yaml`), 'utf8')}`,
-      );
+      expect(text.startsWith('# yaml-language-server: $schema=./node_modules/groundwork/schemas/groundwork.schema.json\n')).toBe(true);
+      const template = parse(text) as Record<string, unknown>;
+      expect(Object.keys(template)).toEqual(expect.arrayContaining(['roles', 'operations']));
+      delete template['roles'];
+      delete template['operations'];
+      expect(withoutReferences(template)).toEqual(parse(readFileSync(join(shared, `${name}.groundwork.yaml`), 'utf8')));
     }
+    expect(readFileSync(join(REPO, 'templates/project/subscriptions/subscriptions.groundwork.yaml'), 'utf8')).toContain('references: Subscription');
   });
 
   it('refuses a folder that is not empty, unless --overwrite', async () => {

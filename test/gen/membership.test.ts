@@ -89,7 +89,8 @@ async function storeOld(
 }
 
 beforeAll(async () => {
-  project = tempProject({ 'membership.groundwork.yaml': fixture('membership') });
+  // The example declares no forget rule (forget is denied by default); this copy says staff may.
+  project = tempProject({ 'membership.groundwork.yaml': `${fixture('membership')}\noperations:\n  forget:\n    allow: [staff]\n    actors: [human]\n` });
   expect((await project.gen()).code).toBe(0);
   writeMembershipUpcasters(project);
   expect(project.tsc(true)).toBe('');

@@ -113,6 +113,7 @@ beforeEach(async () => {
       commands: { RegisterMember: register as unknown as AnyCommand },
       aggregates: { Member: member as unknown as AnyAggregate },
       projections: [directory as unknown as AnyProjection],
+      forget: { allow: ['staff'], actors: ['human'] },
     },
     { path: join(dir, 'app.db'), kek: Buffer.alloc(32, 5), env: {} },
   );

@@ -77,6 +77,13 @@ const cases: Case[] = [
   },
   { code: 'GW1017', name: 'projection key does not resolve', text: variant('key: orderId', 'key: orderNumber'), at: 'orderNumber' },
   { code: 'GW1018', name: 'state repeats the id', text: variant('    state:\n', '    state:\n      orderId: ulid\n'), at: 'orderId: ulid' },
+  {
+    code: 'GW1019',
+    name: 'reference to an unknown aggregate',
+    text: variant('          customerId: ulid\n          total: Money', '          customerId: { type: ulid, references: Ordr }\n          total: Money'),
+    at: 'Ordr',
+    hint: 'did you mean "Order"?',
+  },
   { code: 'GW1030', name: 'column not camelCase', text: variant('      status: string', '      Status: string'), at: 'Status', hint: 'did you mean "status"?' },
   {
     code: 'GW1030',
@@ -104,6 +111,39 @@ const cases: Case[] = [
   { code: 'GW1051', name: 'empty allow', text: variant('allow: [support]', 'allow: []'), at: '[]' },
   { code: 'GW1052', name: 'unknown actor kind', text: variant('actors: [human, agent]', 'actors: [humna, agent]'), at: 'humna', hint: 'did you mean "human"?' },
   { code: 'GW1053', name: 'role listed twice', text: variant('allow: [customer, billing]', 'allow: [customer, customer]'), at: 'customer]' },
+  {
+    code: 'GW1054',
+    name: 'allowed role not among the declared roles',
+    text: `${BASE}roles:\n  customer: { scope: own }\n  billing: {}\n  suport: {}\n`,
+    at: 'support]',
+    hint: 'did you mean "suport"?',
+  },
+  {
+    code: 'GW1055',
+    name: 'own-data role on an aggregate without a subject',
+    text: `${variant('    subject: customerId\n', '')}roles:\n  customer: { scope: own }\n  billing: {}\n  support: {}\n`,
+    at: 'customer]',
+    hint: 'subject:',
+  },
+  {
+    code: 'GW1056',
+    name: 'reference outside command input',
+    text: variant('      customerId: ulid\n      status:', '      customerId: { type: ulid, references: Order }\n      status:'),
+    at: 'references',
+  },
+  {
+    code: 'GW1056',
+    name: 'reference on a field that is not a ulid',
+    text: variant('          customerId: ulid\n          total: Money', '          customerId: ulid\n          total: { type: Money, references: Order }'),
+    at: 'references',
+    hint: 'type: ulid',
+  },
+  {
+    code: 'GW1051',
+    name: 'forget allows no role',
+    text: `${BASE}operations:\n  forget: { allow: [] }\n`,
+    at: '[]',
+  },
   { code: 'GW1070', name: 'pii id', text: variant('      OrderPaid: {}', '      OrderPaid:\n        orderId: { type: ulid, pii: true }'), at: 'pii' },
   {
     code: 'GW1071',
@@ -181,12 +221,13 @@ const cases: Case[] = [
 
 /**
  * Rules tested elsewhere: the CLI's in test/cli and test/create, GW2001 in test/gen, the breaking
- * changes (which need an older spec) in test/model/compat.test.ts; GW1037 needs two files, below.
+ * changes (which need an older spec) in test/model/compat.test.ts; GW1037 and GW1057 need two files, below.
  */
 const BREAKING: Code[] = ['GW1120', 'GW1121', 'GW1122', 'GW1123', 'GW1124', 'GW1125', 'GW1126', 'GW1127', 'GW1128', 'GW1129', 'GW1130'];
 const ELSEWHERE = new Set<Code>([
   ...BREAKING,
   'GW1037',
+  'GW1057',
   'GW2001',
   'GW9001',
   'GW9002',
@@ -225,6 +266,34 @@ describe('every rule', () => {
     expect(d).toHaveLength(1);
     expect(d[0]).toMatchObject({ file: 'b.groundwork.yaml', line: 2, column: 10 });
     expect(d[0]!.message).toContain('a.groundwork.yaml');
+  });
+
+  it('GW1057: two files say who may forget', () => {
+    const other = BASE.replace(/Order/g, 'Basket').replace(/order/g, 'basket').replace(/Money/g, 'Cash').replace('context: shop', 'context: baskets');
+    const forget = 'operations:\n  forget: { allow: [support] }\n';
+    const result = compileFiles({ 'a.groundwork.yaml': `${BASE}${forget}`, 'b.groundwork.yaml': `${other}${forget}` });
+    const d = result.diagnostics.filter((x) => x.code === 'GW1057');
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({ file: 'b.groundwork.yaml' });
+    expect(d[0]!.message).toContain('a.groundwork.yaml');
+    expect(result.project).toBeUndefined();
+  });
+
+  it('builds roles, references and the forget rule into the model', () => {
+    const text = `${variant(
+      '          customerId: ulid\n          total: Money',
+      '          customerId: ulid\n          total: Money\n          previousOrderId: { type: ulid, optional: true, references: Order }',
+    )}roles:\n  customer: { scope: own }\n  billing: {}\n  support: {}\noperations:\n  forget: { allow: [support, customer], actors: [human] }\n`;
+    const result = compile(text);
+    expect(result.diagnostics).toEqual([]);
+    const project = result.project!;
+    const order = project.contexts[0]!.aggregates[0]!;
+    const place = order.commands.find((c) => c.name === 'PlaceOrder')!;
+    expect(place.ownDataRoles).toEqual(['customer']);
+    expect(place.references.map((r) => [r.field, r.aggregate.name])).toEqual([['previousOrderId', 'Order']]);
+    expect(order.commands.find((c) => c.name === 'ReopenOrder')!.ownDataRoles).toEqual([]);
+    expect(project.forget).toEqual({ allow: ['support', 'customer'], actors: ['human'], ownDataRoles: ['customer'] });
+    expect(project.contexts[0]!.roles.map((r) => `${r.name}:${r.scope}`)).toEqual(['customer:own', 'billing:any', 'support:any']);
   });
 
   it('names are unique across the files of a project', () => {

@@ -148,6 +148,9 @@ export const COMMANDS: Record<string, AnyCommand> = {
   Increment: increment,
 } as unknown as Record<string, AnyCommand>;
 
+/** Who may forget in these tests: support, or a privacy officer (a human); a customer may forget only itself. */
+export const FORGET = { allow: ['support', 'privacy', 'customer'], actors: ['human', 'agent'], ownDataRoles: ['customer'] } as const;
+
 export function signingKeys() {
   return generateKeyPairSync('ed25519');
 }
@@ -180,6 +183,7 @@ export async function openHarness(
       commands: COMMANDS,
       aggregates: { Customer: customer as unknown as AnyAggregate, Counter: counter as unknown as AnyAggregate },
       projections: [directory as unknown as AnyProjection],
+      forget: FORGET,
     },
     {
       store,

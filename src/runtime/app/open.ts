@@ -122,7 +122,17 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
       afterCommitError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     },
   });
-  const trust = new Trust({ events: store.events, pipeline, projections, keys, commands: definition.commands, reader, clock, meta: store.meta });
+  const trust = new Trust({
+    events: store.events,
+    pipeline,
+    projections,
+    keys,
+    commands: definition.commands,
+    reader,
+    clock,
+    meta: store.meta,
+    forget: definition.forget,
+  });
   if (mode === 'write' && keys !== undefined) await trust.resumeForgets();
   return {
     definition,

@@ -12,7 +12,7 @@ import { ConfigurationError } from '../core/errors.js';
 import { isErased } from '../core/pii.js';
 import type { CommandResult } from '../core/pipeline.js';
 import { ACTOR_KINDS, type ActorKind, type CommandContext } from '../core/types.js';
-import type { TimelineEntry, Trust } from '../trust/operations.js';
+import type { ForgetOutcome, TimelineEntry, Trust } from '../trust/operations.js';
 import type { VerifyReport } from '../trust/verify.js';
 
 export interface TrustApp {
@@ -128,16 +128,8 @@ export async function runTrustCommand(
         return await stateAt(app, args, values, tenant, json, out);
       case 'undo':
         return report(await app.trust.undo(required(args[0], 'the command id'), context(values, tenant), parseInput(values.input)), json, out);
-      case 'forget': {
-        const subject = required(args[0], 'the subject id');
-        const result = await app.trust.forget(subject, context(values, tenant));
-        out.stdout(
-          json
-            ? `${JSON.stringify({ schemaVersion: 1, ...result })}\n`
-            : `${printable(`forgot ${subject}: data key ${result.keyDestroyed ? 'destroyed' : 'was already gone'}, ${result.snapshotsDeleted} snapshot(s) deleted, rebuilt ${result.projectionsRebuilt.join(', ') || 'no projection'}`)}\n${result.pending.map((p) => `  pending: ${p}\n`).join('')}`,
-        );
-        return result.pending.length === 0 ? 0 : 1;
-      }
+      case 'forget':
+        return reportForget(await app.trust.forget(required(args[0], 'the subject id'), context(values, tenant)), json, out);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -284,6 +276,16 @@ function report(result: CommandResult, json: boolean, out: CliOutput): number {
     out.stdout(`${printable(`done: command ${result.commandId} recorded ${result.events.map((e) => `${e.type} v${e.version}`).join(', ')}`)}\n`);
   else out.stdout(`${printable(`refused (${result.error.code}): ${result.error.message}`)}\n`);
   return result.ok ? 0 : 1;
+}
+
+function reportForget(result: ForgetOutcome, json: boolean, out: CliOutput): number {
+  if (json) out.stdout(`${JSON.stringify({ schemaVersion: 1, ...result })}\n`);
+  else if (!result.ok) out.stderr(`${printable(`refused (${result.error.code}): ${result.error.message}`)}\n`);
+  else {
+    const what = `data key ${result.keyDestroyed ? 'destroyed' : 'was already gone'}, ${result.snapshotsDeleted} snapshot(s) deleted, rebuilt ${result.projectionsRebuilt.join(', ') || 'no projection'}`;
+    out.stdout(`${printable(`forgot ${result.subject}: ${what}`)}\n${result.pending.map((p) => `  pending: ${printable(p)}\n`).join('')}`);
+  }
+  return result.ok && result.pending.length === 0 ? 0 : 1;
 }
 
 function printKeys(out: CliOutput, json: boolean): number {

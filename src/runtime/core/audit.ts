@@ -1,6 +1,7 @@
 /** The audit record of one command, collected as the pipeline learns about it. */
 import { createHmac } from 'node:crypto';
 import type { AuditRecord, Outcome } from '../ports/event-store.js';
+import { MAX_ID_LENGTH, auditableActor, bounded } from './context.js';
 import type { CommandContext, EventMetadata } from './types.js';
 
 /**
@@ -79,4 +80,29 @@ export class AuditDraft {
       versions,
     };
   }
+}
+
+/**
+ * The record of a request whose context was invalid: only what could be bounded is kept, so an
+ * invalid request can neither bloat nor forge the record.
+ */
+export function refusedContextRecord(command: string, commandId: string, streamId: string, raw: unknown, message: string): AuditRecord {
+  return {
+    commandId,
+    command,
+    streamId,
+    tenant: bounded((raw as { tenant?: unknown } | null)?.tenant),
+    actor: auditableActor(raw),
+    onBehalfOf: null,
+    subject: null,
+    correlationId: commandId,
+    causationId: null,
+    idempotencyKey: null,
+    payloadHash: null,
+    decision: 'allowed',
+    reason: message.slice(0, 2 * MAX_ID_LENGTH),
+    outcome: 'invalid',
+    error: { code: 'validation' },
+    versions: null,
+  };
 }

@@ -1,4 +1,4 @@
-/** Who may run a command: actor kinds, roles, a policy hook, and the on-behalf-of subject rule. */
+/** Who may run a command: actor kinds, roles, a policy hook, and which subject an actor is bound to. */
 import type { AnyCommand } from './definitions.js';
 import type { ForbiddenReason } from './errors.js';
 import type { CommandContext } from './types.js';
@@ -11,12 +11,15 @@ export interface Denial {
   readonly message: string;
 }
 
-export function authorize(
-  definition: Pick<AnyCommand, 'name' | 'actors' | 'allow'>,
-  input: unknown,
-  context: CommandContext,
-  policy: Policy | undefined,
-): Denial | undefined {
+/** The one data subject whose aggregates an actor may touch, and why it is bound to it. */
+export interface Binding {
+  readonly subject: string;
+  readonly because: string;
+}
+
+type Rule = Pick<AnyCommand, 'name' | 'actors' | 'allow' | 'ownDataRoles'>;
+
+export function authorize(definition: Rule, input: unknown, context: CommandContext, policy: Policy | undefined): Denial | undefined {
   const { actor } = context;
   if (!definition.actors.includes(actor.kind)) {
     return { reason: 'actor-kind', message: `${definition.name} may be run by ${definition.actors.join(', ')}, not by an actor of kind ${actor.kind}` };
@@ -28,9 +31,26 @@ export function authorize(
   return denial === undefined ? undefined : { reason: 'policy', message: denial };
 }
 
-/** An actor acting for a subject may only touch that subject's aggregates. */
-export function checkSubject(subject: string | undefined, context: CommandContext): string | undefined {
-  if (context.onBehalfOf === undefined) return undefined;
-  if (subject === context.onBehalfOf) return undefined;
-  return `acting on behalf of ${context.onBehalfOf}, but the aggregate belongs to ${subject ?? 'no subject'}`;
+/**
+ * The subject an authorized actor is bound to: the one it acts on behalf of, or itself when every
+ * role it holds that the command allows acts only on its own data. Such an actor cannot act on
+ * behalf of anyone else.
+ */
+export function bindingOf(definition: Rule, context: CommandContext): { readonly binding: Binding | undefined } | { readonly denial: Denial } {
+  const { actor, onBehalfOf } = context;
+  const own = definition.ownDataRoles ?? [];
+  const allowed = definition.allow === 'public' ? [] : actor.roles.filter((role) => definition.allow.includes(role));
+  const ownOnly = allowed.length > 0 && allowed.every((role) => own.includes(role));
+  if (!ownOnly) return { binding: onBehalfOf === undefined ? undefined : { subject: onBehalfOf, because: `acting on behalf of ${onBehalfOf}` } };
+  const because = `role ${allowed.join(', ')} acts only on its own data (${actor.id})`;
+  if (onBehalfOf !== undefined && onBehalfOf !== actor.id) {
+    return { denial: { reason: 'subject', message: `${because}, so it cannot act on behalf of ${onBehalfOf}` } };
+  }
+  return { binding: { subject: actor.id, because } };
+}
+
+/** A bound actor may only touch its subject's aggregates. */
+export function checkSubject(subject: string | undefined, binding: Binding | undefined): string | undefined {
+  if (binding === undefined || subject === binding.subject) return undefined;
+  return `${binding.because}, but the aggregate belongs to ${subject ?? 'no subject'}`;
 }

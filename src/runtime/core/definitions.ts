@@ -61,8 +61,30 @@ export interface CommandDefinition<I, S, E extends DomainEvent> {
   readonly creates: boolean;
   readonly allow: readonly string[] | 'public';
   readonly actors: readonly ActorKind[];
+  /** The allowed roles that act only on their own data: an actor holding no other allowed role is bound to its own id as the subject. */
+  readonly ownDataRoles?: readonly string[] | undefined;
+  /** Input fields naming another aggregate: checked to exist in the caller's tenant and, for a bound actor, to belong to its subject. */
+  readonly references?: readonly Reference[] | undefined;
   decide(command: I, state: DeepReadonly<S>): Decision<E>;
   readonly undo: string | undefined;
+}
+
+/** An input field whose value must be the id of an existing aggregate of one type. */
+export interface Reference {
+  readonly field: string;
+  /** The referenced aggregate's name, for messages. */
+  readonly aggregate: string;
+  /** Its event types: a stream whose latest event is not one of them is another aggregate's. */
+  readonly events: readonly string[];
+  /** Whether it has a data subject; only then does a bound actor's subject have to match. */
+  readonly hasSubject: boolean;
+}
+
+/** Who may run a trust operation, like a command's `allow`, `actors` and `ownDataRoles`. */
+export interface AccessRule {
+  readonly allow: readonly string[];
+  readonly actors: readonly ActorKind[];
+  readonly ownDataRoles?: readonly string[] | undefined;
 }
 
 /** Any command or aggregate of a project, for by-name dispatch (the pipeline validates the input). */
@@ -76,4 +98,6 @@ export interface AppDefinition {
   /** Every aggregate, by name: what state-at folds with. */
   readonly aggregates: Readonly<Record<string, AnyAggregate>>;
   readonly projections: readonly AnyProjection[];
+  /** Who may forget a data subject; absent: nobody (forget is denied by default). */
+  readonly forget?: AccessRule | undefined;
 }

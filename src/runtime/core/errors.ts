@@ -9,6 +9,8 @@ export type CommandError =
   | { readonly code: 'validation'; readonly message: string; readonly issues: readonly ValidationIssue[] }
   | { readonly code: 'forbidden'; readonly message: string; readonly reason: ForbiddenReason }
   | { readonly code: 'not-found'; readonly message: string; readonly streamId: string }
+  /** An input field declared as a reference names no aggregate of that type in the caller's tenant. */
+  | { readonly code: 'unknown-reference'; readonly message: string; readonly field: string; readonly streamId: string }
   | { readonly code: 'already-exists'; readonly message: string; readonly streamId: string }
   | { readonly code: 'conflict'; readonly message: string; readonly streamId: string; readonly expectedVersion: number; readonly actualVersion: number }
   | { readonly code: 'idempotency-mismatch'; readonly message: string; readonly commandId: string }

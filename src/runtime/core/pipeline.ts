@@ -4,11 +4,11 @@
  * chained audit record, whatever its outcome; errors come back as values.
  */
 import type { EventStore, FoldEvent, Outcome, StoredCommand } from '../ports/event-store.js';
-import { AuditDraft, payloadHash } from './audit.js';
-import { authorize, checkSubject, type Policy } from './authorize.js';
+import { AuditDraft, payloadHash, refusedContextRecord } from './audit.js';
+import { authorize, bindingOf, checkSubject, type Binding, type Policy } from './authorize.js';
 import { bucketOf } from './bucket.js';
 import type { AggregateDefinition, AnyAggregate, CommandDefinition } from './definitions.js';
-import { MAX_ID_LENGTH, auditableActor, bounded, checkContext } from './context.js';
+import { bounded, checkContext } from './context.js';
 import { ForgottenSubjectError, StorageError, isDomainError, type CommandError, type ForbiddenReason, type ValidationIssue } from './errors.js';
 import { ulidGenerator, type Clock, type IdGenerator } from './ids.js';
 import { PiiCodec, decryptFields } from './pii.js';
@@ -103,25 +103,7 @@ export class CommandPipeline {
     const commandId = this.#ids();
     const message = `invalid context for ${definition.name}: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
     const streamId = rawStreamId(input, definition);
-    const tenant = bounded((raw as { tenant?: unknown } | null)?.tenant);
-    await this.#store.recordCommand(bucketOf(streamId), this.#clock().toISOString(), {
-      commandId,
-      command: definition.name,
-      streamId,
-      tenant,
-      actor: auditableActor(raw),
-      onBehalfOf: null,
-      subject: null,
-      correlationId: commandId,
-      causationId: null,
-      idempotencyKey: null,
-      payloadHash: null,
-      decision: 'allowed',
-      reason: message.slice(0, 2 * MAX_ID_LENGTH),
-      outcome: 'invalid',
-      error: { code: 'validation' },
-      versions: null,
-    });
+    await this.#store.recordCommand(bucketOf(streamId), this.#clock().toISOString(), refusedContextRecord(definition.name, commandId, streamId, raw, message));
     return { ok: false, commandId, error: { code: 'validation', message, issues } };
   }
 
@@ -140,11 +122,13 @@ export class CommandPipeline {
     audit.at(streamId).payload(payloadHash(this.#payloadKey, command));
     const denied = authorize(definition, command, context, this.#policy);
     if (denied !== undefined) return this.#deny(audit, denied.reason, denied.message);
+    const bound = bindingOf(definition, context);
+    if ('denial' in bound) return this.#deny(audit, bound.denial.reason, bound.denial.message);
 
     const bucket = bucketOf(streamId);
     return this.#store.exclusive(bucket, async () => {
       try {
-        return await this.#locked(definition, command, context, audit, bucket);
+        return await this.#locked(definition, command, context, bound.binding, audit, bucket);
       } catch (error) {
         if (error instanceof StorageError) return this.#finish(audit, 'failed', { code: 'storage', message: error.message });
         if (error instanceof ForgottenSubjectError)
@@ -159,6 +143,7 @@ export class CommandPipeline {
     definition: CommandDefinition<I, S, E>,
     command: I,
     context: CommandContext,
+    binding: Binding | undefined,
     audit: AuditDraft,
     bucket: number,
   ): Promise<CommandResult<E>> {
@@ -182,9 +167,11 @@ export class CommandPipeline {
       return this.#finish(audit, 'rejected', { code: 'not-found', message: `${aggregate.name} ${audit.streamId} does not exist`, streamId: audit.streamId });
     }
     if (!definition.creates) {
-      const subjectDenial = checkSubject(aggregate.subjectOf(state, audit.streamId), context);
+      const subjectDenial = checkSubject(aggregate.subjectOf(state, audit.streamId), binding);
       if (subjectDenial !== undefined) return this.#deny(audit, 'subject', subjectDenial);
     }
+    const badReference = await this.#checkReferences(definition, command, context.tenant, binding, audit);
+    if (badReference !== undefined) return badReference;
 
     const decision = definition.decide(command, state as DeepReadonly<S>);
     if (isDomainError(decision)) {
@@ -196,10 +183,37 @@ export class CommandPipeline {
       return this.#finish(audit, 'rejected', { code: 'forgotten', message: new ForgottenSubjectError(audit.subject).message, subject: audit.subject });
     }
     if (definition.creates) {
-      const subjectDenial = checkSubject(aggregate.subjectOf(state, audit.streamId), context);
+      const subjectDenial = checkSubject(aggregate.subjectOf(state, audit.streamId), binding);
       if (subjectDenial !== undefined) return this.#deny(audit, 'subject', subjectDenial);
     }
     return this.#commit(definition, decision, state, version, audit, bucket);
+  }
+
+  /**
+   * Every input field declared as a reference names an existing aggregate of its type in the
+   * caller's tenant (one that is missing, of another type or of another tenant reads the same, so
+   * nothing leaks across tenants) and, for a bound actor, one that belongs to its subject.
+   */
+  async #checkReferences<I, S, E extends DomainEvent>(
+    definition: CommandDefinition<I, S, E>,
+    command: I,
+    tenant: string,
+    binding: Binding | undefined,
+    audit: AuditDraft,
+  ): Promise<CommandResult<E> | undefined> {
+    for (const reference of definition.references ?? []) {
+      const id = (command as Readonly<Record<string, unknown>>)[reference.field];
+      if (typeof id !== 'string') continue;
+      const head = await this.#store.streamHead(id);
+      if (head === undefined || head.tenant !== tenant || !reference.events.includes(head.type)) {
+        const message = `${reference.field}: ${reference.aggregate} ${id} does not exist`;
+        return this.#finish(audit, 'rejected', { code: 'unknown-reference', message, field: reference.field, streamId: id });
+      }
+      if (!reference.hasSubject) continue;
+      const denial = checkSubject(head.subject ?? undefined, binding);
+      if (denial !== undefined) return this.#deny(audit, 'subject', `${reference.field} names ${reference.aggregate} ${id}: ${denial}`);
+    }
+    return undefined;
   }
 
   async #commit<I, S, E extends DomainEvent>(

@@ -104,6 +104,13 @@ export interface GlobalPosition {
 
 export const START: GlobalPosition = Object.freeze({ tx: 0, position: 0 });
 
+export interface StreamHead {
+  readonly version: number;
+  readonly type: string;
+  readonly tenant: string;
+  readonly subject: string | null;
+}
+
 export interface EventStore {
   /** A random value fixed for the life of the store: genesis hashes and the payload-hash fallback key. */
   readonly storeId: string;
@@ -131,6 +138,10 @@ export interface EventStore {
    * visible: a reader that advances its cursor to `next` skips nothing, ever.
    */
   readAll(after: GlobalPosition, limit: number): Promise<{ readonly events: readonly StoredEvent[]; readonly next: GlobalPosition }>;
+  /** The latest event of a stream (its version, type, tenant and subject), or undefined for a stream with no events. */
+  streamHead(streamId: string): Promise<StreamHead | undefined>;
+  /** Every tenant holding events whose data subject is `subject`, sorted. */
+  subjectTenants(subject: string): Promise<readonly string[]>;
   loadSnapshot(streamId: string): Promise<SnapshotRecord | undefined>;
   /** Deletes every snapshot of aggregates whose data subject is `subject`; returns how many. */
   deleteSnapshotsOf(subject: string): Promise<number>;

@@ -3,10 +3,12 @@
  * time, undo through the declared compensating command, and forget (crypto-shredding). Over the
  * ports only: no SQL here.
  */
-import { AuditDraft } from '../core/audit.js';
+import { AuditDraft, refusedContextRecord } from '../core/audit.js';
+import { authorize, bindingOf, type Denial } from '../core/authorize.js';
 import { bucketOf } from '../core/bucket.js';
 import { ConfigurationError } from '../core/errors.js';
-import type { AggregateDefinition, AnyCommand } from '../core/definitions.js';
+import type { AccessRule, AggregateDefinition, AnyCommand } from '../core/definitions.js';
+import type { ValidationIssue } from '../core/errors.js';
 import type { CommandPipeline, CommandResult } from '../core/pipeline.js';
 import type { ProjectionRunner } from '../core/projections.js';
 import type { EventReader } from '../core/reader.js';
@@ -14,7 +16,7 @@ import type { CommandContext, DomainEvent, StoredEvent } from '../core/types.js'
 import type { AuditRecord, CommandQuery, EventStore } from '../ports/event-store.js';
 import type { KeyStore } from '../ports/key-store.js';
 import type { StoreMeta } from '../ports/store.js';
-import { checkContext } from '../core/context.js';
+import { MAX_ID_LENGTH, checkContext } from '../core/context.js';
 
 export interface TimelineEvent {
   readonly position: number;
@@ -45,6 +47,8 @@ export interface TrustOptions {
   readonly clock?: (() => Date) | undefined;
   /** Where a forget keeps its intent until every step is done. */
   readonly meta: StoreMeta;
+  /** Who may forget, as the spec declares it; undefined: nobody. */
+  readonly forget: AccessRule | undefined;
 }
 
 export interface ForgetResult {
@@ -55,6 +59,17 @@ export interface ForgetResult {
   /** What could not be finished yet, in words; empty when the erasure is complete. */
   readonly pending: readonly string[];
 }
+
+/** A forget that was refused, and audited as such: nothing was erased. */
+export interface ForgetRefusal {
+  readonly ok: false;
+  readonly commandId: string;
+  readonly error:
+    | { readonly code: 'validation'; readonly message: string; readonly issues: readonly ValidationIssue[] }
+    | { readonly code: 'forbidden'; readonly message: string; readonly reason: Denial['reason'] };
+}
+
+export type ForgetOutcome = ({ readonly ok: true } & ForgetResult) | ForgetRefusal;
 
 const UNDO_PREFIX = 'undo:';
 
@@ -170,17 +185,60 @@ export class Trust {
    * and rebuilds the projections that hold personal data. Events keep their ciphertext, so every
    * hash still verifies. An interrupted forget is completed by `resumeForgets` (on every open).
    */
-  async forget(subject: string, context: CommandContext): Promise<ForgetResult> {
+  async forget(subject: string, context: unknown): Promise<ForgetOutcome> {
     if (this.#o.keys === undefined)
       throw new ConfigurationError('kek-missing', `forget ${subject}: forgetting destroys a subject's data key, and there is no key store: set GROUNDWORK_KEK`);
-    const checked = checkContext(context);
-    if (!checked.ok)
-      throw new ConfigurationError('invalid-context', `forget ${subject}: ${checked.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const now = (this.#o.clock ?? (() => new Date()))().toISOString();
+    const checked = checkContext(context);
+    const issues = checked.ok ? [] : [...checked.issues];
+    if (typeof subject !== 'string' || subject.length === 0 || subject.length > MAX_ID_LENGTH)
+      issues.push({ path: ['subject'], message: `a subject id is 1 to ${MAX_ID_LENGTH} characters` });
+    if (!checked.ok || issues.length > 0) {
+      const commandId = this.#o.pipeline.newId();
+      const message = `invalid forget: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+      const streamId = `subject:${String(subject).slice(0, MAX_ID_LENGTH)}`;
+      await this.#o.events.recordCommand(bucketOf(streamId), now, refusedContextRecord('Forget', commandId, streamId, context, message));
+      return { ok: false, commandId, error: { code: 'validation', message, issues } };
+    }
+    const denial = await this.#authorizeForget(subject, checked.context);
+    if (denial !== undefined) {
+      const commandId = this.#o.pipeline.newId();
+      const draft = new AuditDraft('Forget', commandId, checked.context).at(`subject:${subject}`);
+      draft.subject = subject;
+      draft.deny(`${denial.reason}: ${denial.message}`);
+      await this.#o.events.recordCommand(bucketOf(draft.streamId), now, draft.build('denied', { code: 'forbidden' }, null));
+      return { ok: false, commandId, error: { code: 'forbidden', message: denial.message, reason: denial.reason } };
+    }
     const erasure: PendingErasure = { subject, commandId: `forget:${subject}:${now}`, recordedAt: now, context: checked.context };
     // The intent is durable before anything is destroyed, so a crash at any later step is resumed.
     await this.#o.meta.set(`${PENDING}${subject}`, JSON.stringify(erasure));
-    return this.#complete(erasure);
+    return { ok: true, ...(await this.#complete(erasure)) };
+  }
+
+  /**
+   * Forget is authorized like a command, by the rule the spec declares (denied when there is none);
+   * a bound actor may forget only its own subject; and the subject's data must all be in the
+   * caller's tenant.
+   */
+  async #authorizeForget(subject: string, context: CommandContext): Promise<Denial | undefined> {
+    const rule = this.#o.forget;
+    if (rule === undefined) {
+      return {
+        reason: 'role',
+        message: 'forget is denied to everyone until the spec says who may run it: declare `operations: { forget: { allow: [<role>] } }`',
+      };
+    }
+    const named = { name: 'Forget', ...rule };
+    const denied = authorize(named, subject, context, undefined);
+    if (denied !== undefined) return denied;
+    const bound = bindingOf(named, context);
+    if ('denial' in bound) return bound.denial;
+    if (bound.binding !== undefined && bound.binding.subject !== subject)
+      return { reason: 'subject', message: `${bound.binding.because}, so it cannot forget ${subject}` };
+    const tenants = await this.#o.events.subjectTenants(subject);
+    if (tenants.some((tenant) => tenant !== context.tenant))
+      return { reason: 'tenant', message: `${subject} is not a subject of tenant ${context.tenant} alone` };
+    return undefined;
   }
 
   /** Completes every forget a crash interrupted: its erasure record first, then the rest. */

@@ -18,6 +18,7 @@ import type {
   GlobalPosition,
   SnapshotRecord,
   StoredCommand,
+  StreamHead,
 } from '../../ports/event-store.js';
 import type { Outbox, OutboxRow } from '../../ports/outbox.js';
 import { SCHEMA, type Db } from './database.js';
@@ -77,6 +78,8 @@ function prepareStatements(db: Db) {
         `SELECT type, schema_version, payload, subject, recorded_at FROM gw_events WHERE stream_id = ? AND version > ? ORDER BY version`,
       )
       .raw(true),
+    streamHead: db.prepare<[string], StreamHead>(`SELECT version, type, tenant, subject FROM gw_events WHERE stream_id = ? ORDER BY version DESC LIMIT 1`),
+    subjectTenants: db.prepare<[string], { tenant: string }>(`SELECT DISTINCT tenant FROM gw_events WHERE subject = ? ORDER BY tenant`),
     streamTenant: db.prepare<[string], { tenant: string }>(`SELECT tenant FROM gw_events WHERE stream_id = ? ORDER BY version LIMIT 1`),
     readAll: db.prepare<[number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM gw_events WHERE position > ? ORDER BY position LIMIT ?`),
     streamVersion: db.prepare<[string], { v: number | null }>(`SELECT MAX(version) AS v FROM gw_events WHERE stream_id = ?`),
@@ -201,6 +204,14 @@ export class SqliteEventStore implements EventStore, Outbox {
 
   #lastPosition(): number {
     return this.#statements.lastPosition.get()?.p ?? 0;
+  }
+
+  async streamHead(streamId: string): Promise<StreamHead | undefined> {
+    return this.#statements.streamHead.get(streamId);
+  }
+
+  async subjectTenants(subject: string): Promise<readonly string[]> {
+    return this.#statements.subjectTenants.all(subject).map((row) => row.tenant);
   }
 
   async loadSnapshot(streamId: string): Promise<SnapshotRecord | undefined> {

@@ -60,13 +60,19 @@ for (const template of ['cancellation', 'refund', 'follow-up'] as const) {
     await app.commands.SendEmail({ emailId: app.newId(), customerId, to: 'ada@example.com', template }, { ...agent, commandId: `email-${template}` }),
   );
 }
-heading("The agent tries to act on another customer's subscription: denied, and audited");
+heading("Acting on another customer's data: denied, and audited");
+const otherCustomer = app.newId();
 const other = app.newId();
 await app.commands.StartSubscription(
-  { subscriptionId: other, customerId: app.newId(), plan: 'basic', price, email: 'bob@example.com' },
-  { ...customer, commandId: 'start-2' },
+  { subscriptionId: other, customerId: otherCustomer, plan: 'basic', price, email: 'bob@example.com' },
+  { actor: { id: otherCustomer, kind: 'human', roles: ['customer'] }, tenant: 'acme', commandId: 'start-2' },
 );
-show('CancelSubscription (other customer)', await app.commands.CancelSubscription({ subscriptionId: other }, { ...agent, commandId: 'cancel-2' }));
+show('CancelSubscription by the agent, for the other customer', await app.commands.CancelSubscription({ subscriptionId: other }, { ...agent, commandId: 'cancel-2' }));
+show('CancelSubscription by the customer, of the other one', await app.commands.CancelSubscription({ subscriptionId: other }, { ...customer, commandId: 'cancel-3' }));
+show(
+  "IssueRefund by the agent, against the other customer's subscription",
+  await app.commands.IssueRefund({ refundId: app.newId(), subscriptionId: other, customerId, amount: price }, { ...agent, commandId: 'refund-2' }),
+);
 const checkpoint = await app.checkpoint();
 console.log(`   signed checkpoint ${checkpoint?.seq ?? '-'} over ${checkpoint?.events ?? 0} events`);
 
@@ -103,8 +109,11 @@ show('undo email-refund', await app.trust.undo('email-refund', supervisor));
 console.log(`   the subscription is ${String((await app.rows.CustomerAccount.get(subscriptionId, 'acme'))?.status)} again`);
 
 heading('The customer asks to be forgotten');
-const forgotten = await app.trust.forget(customerId, supervisor);
-console.log(`   data key destroyed: ${forgotten.keyDestroyed}; rebuilt ${forgotten.projectionsRebuilt.join(', ')}`);
+const bySupport = await app.trust.forget(customerId, supervisor);
+console.log(`   forget by support: ${bySupport.ok ? 'done' : `refused (${bySupport.error.code}) ${bySupport.error.message}`}`);
+const forgotten = await app.trust.forget(customerId, customer);
+if (!forgotten.ok) throw new Error(`forget refused: ${forgotten.error.message}`);
+console.log(`   forget by the customer: data key destroyed: ${forgotten.keyDestroyed}; rebuilt ${forgotten.projectionsRebuilt.join(', ')}`);
 const [first] = await app.trust.history({ subject: customerId }, 'acme');
 console.log(
   `   the first event now reads: ${JSON.stringify(first?.events[0]?.data, (_k, v: unknown) => (typeof v === 'object' && v !== null && 'erased' in v ? '[erased]' : v))}`,

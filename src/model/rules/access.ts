@@ -1,0 +1,148 @@
+/**
+ * Access rules: declared roles and their scope, who may run the trust operations, and input
+ * fields that reference another aggregate. What they declare is enforced by the pipeline, so a
+ * declaration that could never be checked is an error here, not a silent no-op there.
+ */
+import { finding, type Finding, type Path } from '../../spec/diagnostics.js';
+import type { AccessRuleSpec, FieldMapSpec, FieldSpec } from '../../spec/schema.js';
+import { didYouMean } from '../../spec/suggest.js';
+import { quote } from '../names.js';
+import { asObject, checkName, reportDuplicates, structureFieldsPath, type SpecFile } from './shared.js';
+
+export function checkAccess(f: SpecFile, out: Finding[]): void {
+  checkRoles(f, out);
+  const forget = f.spec.operations?.forget;
+  if (forget !== undefined) checkAccessRule(f, ['operations', 'forget'], 'forget', forget, out);
+  checkReferences(f, out);
+}
+
+/** A trust operation may be declared in one file only. */
+export function checkOperationsOnce(files: readonly SpecFile[], out: Finding[]): void {
+  const first = new Map<string, string>();
+  for (const f of files) {
+    for (const operation of Object.keys(f.spec.operations ?? {})) {
+      const earlier = first.get(operation);
+      if (earlier === undefined) {
+        first.set(operation, f.file);
+        continue;
+      }
+      out.push(
+        finding('GW1057', f.file, ['operations', operation], `who may ${operation} is declared here and in ${earlier}`, {
+          at: 'key',
+          hint: 'declare it once, in the file of the context that owns personal data policy',
+        }),
+      );
+    }
+  }
+}
+
+function checkRoles(f: SpecFile, out: Finding[]): void {
+  const roles = f.spec.roles;
+  for (const name of Object.keys(roles ?? {})) checkName(out, f.file, ['roles', name], name, 'role', 'key', 'role');
+  for (const [a, aggregate] of Object.entries(f.spec.aggregates ?? {})) {
+    for (const [c, command] of Object.entries(aggregate.commands)) {
+      if (command.allow === undefined || command.allow === 'public') continue;
+      const path = ['aggregates', a, 'commands', c, 'allow'];
+      command.allow.forEach((role, i) => {
+        checkDeclared(f, [...path, i], role, out);
+        if (roles?.[role]?.scope === 'own' && aggregate.subject === undefined) {
+          out.push(
+            finding('GW1055', f.file, [...path, i], `role ${quote(role)} acts only on its own data, but aggregate ${quote(a)} declares no \`subject\``, {
+              hint: `declare whose data a ${a} is with \`subject:\`, or allow a role with \`scope: any\``,
+            }),
+          );
+        }
+      });
+    }
+  }
+}
+
+function checkAccessRule(f: SpecFile, path: Path, operation: string, rule: AccessRuleSpec, out: Finding[]): void {
+  if (rule.allow.length === 0) {
+    out.push(
+      finding('GW1051', f.file, [...path, 'allow'], `${operation} allows no role, so nobody could run it`, {
+        hint: `list the roles that may ${operation}, or remove \`operations.${operation}\` to deny it to everyone`,
+      }),
+    );
+  }
+  rule.allow.forEach((role, i) => {
+    if (checkName(out, f.file, [...path, 'allow', i], role, 'role', 'value', 'role')) checkDeclared(f, [...path, 'allow', i], role, out);
+  });
+  reportDuplicates(out, f.file, [...path, 'allow'], rule.allow, 'role');
+  reportDuplicates(out, f.file, [...path, 'actors'], rule.actors ?? [], 'actor kind');
+}
+
+function checkDeclared(f: SpecFile, path: Path, role: string, out: Finding[]): void {
+  const roles = f.spec.roles;
+  if (roles === undefined || role in roles) return;
+  out.push(
+    finding('GW1054', f.file, path, `role ${quote(role)} is not declared under \`roles\``, {
+      hint: didYouMean(role, Object.keys(roles)) ?? `declare it: \`roles: { ${role}: { scope: any } }\``,
+    }),
+  );
+}
+
+function checkReferences(f: SpecFile, out: Finding[]): void {
+  const aggregates = Object.keys(f.spec.aggregates ?? {});
+  for (const [a, aggregate] of Object.entries(f.spec.aggregates ?? {})) {
+    for (const [c, command] of Object.entries(aggregate.commands)) {
+      for (const [name, spec] of Object.entries(command.input ?? {})) {
+        const field = asObject(spec);
+        if (field.references === undefined) continue;
+        const path = ['aggregates', a, 'commands', c, 'input', name];
+        if (field.type !== 'ulid') {
+          out.push(
+            finding('GW1056', f.file, [...path, 'references'], `input field ${quote(name)} references an aggregate but is of type ${quote(field.type)}`, {
+              at: 'key',
+              hint: 'aggregate ids are ULIDs: give the field `type: ulid`',
+            }),
+          );
+        }
+        if (!aggregates.includes(field.references)) {
+          out.push(
+            finding('GW1019', f.file, [...path, 'references'], `input field ${quote(name)} references unknown aggregate ${quote(field.references)}`, {
+              hint: didYouMean(field.references, aggregates) ?? 'name an aggregate declared in this file',
+            }),
+          );
+        }
+      }
+    }
+  }
+  for (const path of misplacedReferences(f)) {
+    out.push(
+      finding('GW1056', f.file, [...path, 'references'], '`references` is only checked on command input', {
+        at: 'key',
+        hint: 'remove it here; declare it on the command input field that names the other aggregate',
+      }),
+    );
+  }
+}
+
+/** Every field with `references` outside the top level of a command's input. */
+function misplacedReferences(f: SpecFile): Path[] {
+  const found: Path[] = [];
+  const visitMap = (path: Path, fields: FieldMapSpec) => {
+    for (const [name, field] of Object.entries(fields)) visitField([...path, name], field);
+  };
+  const visitField = (path: Path, spec: FieldSpec | undefined) => {
+    if (spec === undefined || typeof spec === 'string') return;
+    if (spec.references !== undefined) found.push(path);
+    visitField([...path, 'items'], spec.items);
+  };
+  for (const [t, type] of Object.entries(f.spec.types ?? {})) visitMap(structureFieldsPath(['types', t], type), type.fields);
+  for (const [a, aggregate] of Object.entries(f.spec.aggregates ?? {})) {
+    visitMap(['aggregates', a, 'state'], aggregate.state ?? {});
+    for (const [e, event] of Object.entries(aggregate.events)) {
+      const path = ['aggregates', a, 'events', e];
+      visitMap(structureFieldsPath(path, event), event.fields);
+      for (const [v, fields] of Object.entries(event.previous ?? {})) visitMap([...path, 'previous', v], fields);
+    }
+    for (const [c, command] of Object.entries(aggregate.commands)) {
+      for (const [name, field] of Object.entries(command.input ?? {})) {
+        if (typeof field !== 'string') visitField(['aggregates', a, 'commands', c, 'input', name, 'items'], field.items);
+      }
+    }
+  }
+  for (const [p, projection] of Object.entries(f.spec.projections ?? {})) visitMap(['projections', p, 'columns'], projection.columns);
+  return found;
+}
