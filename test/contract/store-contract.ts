@@ -143,6 +143,26 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
     );
 
     it(
+      "answers a stream's head and a subject's tenants, for reference checks and a tenant-scoped forget",
+      withStore(async ({ store }) => {
+        expect(await store.events.streamHead('s1')).toBeUndefined();
+        const owned = (streamId: string, tenant: string, subject: string, count: number): CommitRequest => {
+          const base = request(streamId, 0, count, { tenant });
+          return { ...base, metadata: { ...base.metadata, subject } };
+        };
+        await store.events.commit(owned('s1', 't1', 'cust-1', 2));
+        await store.events.commit(owned('s2', 't2', 'cust-1', 1));
+        await store.events.commit(owned('s3', 't1', 'cust-2', 1));
+        await store.events.commit(request('s4', 0, 1));
+        expect(await store.events.streamHead('s1')).toEqual({ version: 2, type: 'CounterIncremented', tenant: 't1', subject: 'cust-1' });
+        expect(await store.events.streamHead('s4')).toEqual({ version: 1, type: 'CounterIncremented', tenant: 't1', subject: null });
+        expect(await store.events.subjectTenants('cust-1')).toEqual(['t1', 't2']);
+        expect(await store.events.subjectTenants('cust-2')).toEqual(['t1']);
+        expect(await store.events.subjectTenants('nobody')).toEqual([]);
+      }),
+    );
+
+    it(
       'refuses a commit whose stream moved, as a conflict that writes nothing',
       withStore(async ({ store }) => {
         await store.events.commit(request('s1', 0, 1));
