@@ -67,8 +67,14 @@ await app.commands.StartSubscription(
   { subscriptionId: other, customerId: otherCustomer, plan: 'basic', price, email: 'bob@example.com' },
   { actor: { id: otherCustomer, kind: 'human', roles: ['customer'] }, tenant: 'acme', commandId: 'start-2' },
 );
-show('CancelSubscription by the agent, for the other customer', await app.commands.CancelSubscription({ subscriptionId: other }, { ...agent, commandId: 'cancel-2' }));
-show('CancelSubscription by the customer, of the other one', await app.commands.CancelSubscription({ subscriptionId: other }, { ...customer, commandId: 'cancel-3' }));
+show(
+  'CancelSubscription by the agent, for the other customer',
+  await app.commands.CancelSubscription({ subscriptionId: other }, { ...agent, commandId: 'cancel-2' }),
+);
+show(
+  'CancelSubscription by the customer, of the other one',
+  await app.commands.CancelSubscription({ subscriptionId: other }, { ...customer, commandId: 'cancel-3' }),
+);
 show(
   "IssueRefund by the agent, against the other customer's subscription",
   await app.commands.IssueRefund({ refundId: app.newId(), subscriptionId: other, customerId, amount: price }, { ...agent, commandId: 'refund-2' }),
