@@ -48,7 +48,7 @@ describe('forget', () => {
     expect(filesContain(dir, `${renamed}-2`).length).toBeGreaterThan(0);
 
     const result = await h.trust.forget('cust-1', { ...support, commandId: 'forget-1' });
-    expect(result).toEqual({ subject: 'cust-1', keyDestroyed: true, snapshotsDeleted: 0, projectionsRebuilt: ['Directory'], pending: [] });
+    expect(result).toEqual({ ok: true, subject: 'cust-1', keyDestroyed: true, snapshotsDeleted: 0, projectionsRebuilt: ['Directory'], pending: [] });
     expect(await rows.get('acct-1', 't1')).toEqual({ accountId: 'acct-1', name: null, email: null, status: 'active' });
     expect((await rows.get('acct-2', 't1'))?.name).toBe(other);
 

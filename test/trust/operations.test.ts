@@ -57,7 +57,8 @@ function cli(...args: string[]) {
 }
 
 beforeAll(async () => {
-  project = tempProject({ 'subscriptions.groundwork.yaml': fixture('subscriptions') });
+  // The example declares no forget rule (forget is denied by default); this copy lets support forget.
+  project = tempProject({ 'subscriptions.groundwork.yaml': `${fixture('subscriptions')}\noperations:\n  forget:\n    allow: [support]\n` });
   expect((await project.gen()).code).toBe(0);
   expect(project.tsc(true)).toBe('');
   const { createApp } = (await import(pathToFileURL(join(project.dir, 'dist/app.js')).href)) as { createApp: (o: Record<string, unknown>) => Promise<App> };
