@@ -11,7 +11,7 @@ import { PiiCodec } from '../core/pii.js';
 import { EventReader } from '../core/reader.js';
 import { CommandPipeline, type CommandResult, type PipelineOptions } from '../core/pipeline.js';
 import { ProjectionRunner, type ReadRows } from '../core/projections.js';
-import type { CommandContext, DomainEvent } from '../core/types.js';
+import type { CommandContext, DomainEvent, StoredEvent } from '../core/types.js';
 import type { CheckpointSink } from '../ports/checkpoint-sink.js';
 import type { KeyStore } from '../ports/key-store.js';
 import type { Store } from '../ports/store.js';
@@ -93,6 +93,16 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
   if (mode === 'write') {
     await projections.prepare();
     await projections.catchUp();
+    store.events.runInTransaction(async (committed, after) => {
+      const events: StoredEvent[] = [];
+      for (const { request, events: stored } of committed) {
+        for (let i = 0; i < stored.length; i++) {
+          const plain = request.plain?.[i];
+          events.push(plain === undefined ? await reader.read(stored[i]!) : { ...stored[i]!, data: plain });
+        }
+      }
+      await projections.applyInTransaction(events, after);
+    });
   }
   const sink = options.checkpointSink ?? (memory ? new MemoryCheckpointSink() : new FileCheckpointSink(companions(path).sink));
   const signingKey = options.signingKey ?? env.signingKey;
@@ -113,7 +123,9 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
     ids: options.ids,
     policy: options.policy,
     afterCommit: async (events) => {
-      await projections.catchUp();
+      // Projections were brought up to date in the commit's own transaction; a catch-up is due
+      // only when one was parked or another process wrote in between.
+      if (projections.behind) await projections.catchUp();
       const last = events[events.length - 1];
       if (last !== undefined) await checkpointer?.maybe(clock(), last.position);
       afterCommitError = undefined;

@@ -248,6 +248,7 @@ export class CommandPipeline {
       events: encrypted,
       audit: audit.build('accepted', null, events.length === 0 ? null : { from: version + 1, to: newVersion }),
       snapshot: crossesSnapshot ? { version: newVersion, stateVersion: aggregate.stateVersion, state } : undefined,
+      plain: events.map((e) => e.data),
     });
     if (!result.ok) {
       if ('duplicate' in result) return this.#replay(aggregate, result.duplicate, audit);
@@ -263,8 +264,8 @@ export class CommandPipeline {
     // The command is committed: whatever fails after this point (a projection, a checkpoint) is
     // reported where it belongs, never as this command's failure.
     if (this.#afterCommit !== undefined) await this.#afterCommit(result.events).catch((error: unknown) => this.#onAfterCommitError?.(error));
-    const stored: StoredEvent[] = [];
-    for (const e of result.events) stored.push(await this.decrypt(aggregate, e));
+    // The caller sees what decide returned, with the positions the store gave it: nothing to decrypt.
+    const stored = result.events.map((e, i): StoredEvent => ({ ...e, data: events[i]!.data }));
     return {
       ok: true,
       commandId: audit.commandId,

@@ -4,7 +4,7 @@
  * advances the position in the same transaction as the rows, so no event is skipped or applied
  * twice, even across crashes.
  */
-import type { EventStore } from '../ports/event-store.js';
+import type { EventStore, GlobalPosition } from '../ports/event-store.js';
 import type { ProjectionStore } from '../ports/projection-store.js';
 import type { StoredEvent } from './types.js';
 
@@ -61,6 +61,7 @@ export class ProjectionRunner {
   readonly #decode: (event: StoredEvent) => Promise<StoredEvent>;
   readonly #handled: ReadonlyMap<string, ReadonlySet<string>>;
   readonly #parked = new Map<string, string>();
+  #behind = true;
 
   /** `decode` gives handlers pii fields in clear (or ERASED once the subject is forgotten). */
   constructor(events: EventStore, store: ProjectionStore, projections: readonly AnyProjection[], decode: (event: StoredEvent) => Promise<StoredEvent>) {
@@ -79,8 +80,43 @@ export class ProjectionRunner {
     for (const definition of this.#projections) await this.#store.prepare(definition);
   }
 
+  /**
+   * Inside the transaction that commits `events` (in position order, all following `after`):
+   * applies them to every projection that stands exactly at `after`, each in a savepoint, so the
+   * events and the read models become durable together, with no second commit and no re-read. A
+   * projection that stands elsewhere (another process wrote since) or whose handler throws (it is
+   * parked, its rows untouched) is left for the next catch-up; `behind` says one is due.
+   */
+  async applyInTransaction(events: readonly StoredEvent[], after: GlobalPosition): Promise<void> {
+    const last = events[events.length - 1];
+    if (last === undefined) return;
+    const to: GlobalPosition = { tx: after.tx, position: last.position };
+    for (const definition of this.#projections) {
+      if (this.#parked.has(definition.name)) {
+        this.#behind = true;
+        continue;
+      }
+      const handled = this.#handled.get(definition.name)!;
+      try {
+        const moved = await this.#store.advanceWithin(definition, after, to, async (rows) => {
+          for (const event of events) if (handled.has(event.type)) await definition.apply(event, rows.forTenant(event.metadata.tenant));
+        });
+        if (!moved) this.#behind = true;
+      } catch (error) {
+        this.#parked.set(definition.name, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+        this.#behind = true;
+      }
+    }
+  }
+
+  /** Whether a catch-up is due: a projection was parked or left behind by a commit, or none has run yet. */
+  get behind(): boolean {
+    return this.#behind;
+  }
+
   /** Applies every event after each projection's position. Returns the number of events read. */
   async catchUp(): Promise<number> {
+    this.#behind = false;
     let applied = 0;
     for (const definition of this.#projections) {
       try {
@@ -90,6 +126,7 @@ export class ProjectionRunner {
         // A handler that throws parks its projection at the last batch it applied whole; commands
         // keep being accepted, the next catch-up retries, and `parked()` says why it is behind.
         this.#parked.set(definition.name, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+        this.#behind = true;
       }
     }
     return applied;

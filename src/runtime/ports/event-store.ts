@@ -65,7 +65,27 @@ export interface CommitRequest {
   readonly audit: AuditRecord;
   /** Written only for aggregates without pii in their state, so snapshots never hold personal data. */
   readonly snapshot?: { readonly version: number; readonly stateVersion: string; readonly state: unknown } | undefined;
+  /**
+   * Each event's data as code sees it (pii in clear), for the work done in the commit's own
+   * transaction (projections). Held in memory only, never stored.
+   */
+  readonly plain?: readonly object[] | undefined;
 }
+
+/** A commit that went through, inside the transaction that makes it durable. */
+export interface Committed {
+  readonly request: CommitRequest;
+  /** As stored: pii fields are ciphertext. */
+  readonly events: readonly StoredEvent[];
+}
+
+/**
+ * Work done inside the transaction that commits a group of commands, after their rows are
+ * written: the projections kept in the same database. `after` is the position every event of the
+ * group follows. It must keep its own failures to itself (a savepoint); if it throws anyway, the
+ * whole group is rolled back and every commit in it fails as a storage error.
+ */
+export type InTransaction = (committed: readonly Committed[], after: GlobalPosition) => Promise<void>;
 
 export type CommitResult =
   | { readonly ok: true; readonly events: readonly StoredEvent[]; readonly command: StoredCommand }
@@ -156,6 +176,8 @@ export interface EventStore {
    * the same id in the tenant) are answers, not errors; nothing is written for them.
    */
   commit(request: CommitRequest): Promise<CommitResult>;
+  /** Sets the work every commit's transaction runs after its rows are written (see InTransaction). */
+  runInTransaction(work: InTransaction | undefined): void;
   /** Records a command that produced no events (denied, invalid, rejected, failed, erasure), chained. */
   recordCommand(bucket: number, recordedAt: string, audit: AuditRecord): Promise<StoredCommand>;
   /** Every command matching the query in the tenant, in the order it was recorded. */

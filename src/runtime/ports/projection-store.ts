@@ -26,6 +26,17 @@ export interface ProjectionStore {
     to: GlobalPosition,
     apply: (rows: BatchRows<R>) => Promise<void>,
   ): Promise<boolean>;
+  /**
+   * The same, inside a transaction the event store is committing (its InTransaction work), in a
+   * savepoint of it rather than a transaction of its own: if `apply` throws, the projection's
+   * rows and position are as they were and the error is rethrown; the events still commit.
+   */
+  advanceWithin<R extends object>(
+    definition: ProjectionDefinition<R>,
+    from: GlobalPosition,
+    to: GlobalPosition,
+    apply: (rows: BatchRows<R>) => Promise<void>,
+  ): Promise<boolean>;
   /** Empties the projection's table and sets it back to the start, in one transaction. */
   reset(definition: ProjectionDefinition<object>): Promise<void>;
   /** The projection's rows, for reading, within one tenant. */

@@ -12,10 +12,12 @@ import type {
   CommandQuery,
   CommitRequest,
   CommitResult,
+  Committed,
   EventStore,
   FoldDetail,
   FoldEvent,
   GlobalPosition,
+  InTransaction,
   SnapshotRecord,
   StoredCommand,
   StreamHead,
@@ -130,6 +132,7 @@ export class SqliteEventStore implements EventStore, Outbox {
   readonly #commitOne: (request: CommitRequest) => CommitResult;
   #pending: PendingCommit[] = [];
   #flushScheduled = false;
+  #inTransaction: InTransaction | undefined;
 
   /** With `create`, the schema is created if missing; without, the file must already be a store. */
   constructor(db: Db, gate: WriteGate, create = true) {
@@ -254,19 +257,27 @@ export class SqliteEventStore implements EventStore, Outbox {
     });
   }
 
+  runInTransaction(work: InTransaction | undefined): void {
+    this.#inTransaction = work;
+  }
+
   async #flush(): Promise<void> {
     this.#flushScheduled = false;
     const batch = this.#pending;
     this.#pending = [];
     try {
-      await this.#gate.transaction(() => {
+      await this.#gate.transaction(async () => {
+        const after = this.#lastPosition();
+        const committed: Committed[] = [];
         for (const item of batch) {
           try {
             item.result = this.#commitOne(item.request);
+            if (item.result.ok && item.result.events.length > 0) committed.push({ request: item.request, events: item.result.events });
           } catch (error) {
             item.error = error;
           }
         }
+        if (committed.length > 0) await this.#inTransaction?.(committed, { tx: 0, position: after });
       });
     } catch (error) {
       for (const item of batch) item.reject(new StorageError('the commit did not reach the disk', error));
@@ -386,7 +397,7 @@ export class SqliteEventStore implements EventStore, Outbox {
         type: event.type,
         schemaVersion: event.schemaVersion,
         recordedAt,
-        data: JSON.parse(payload) as object,
+        data: event.data,
         metadata: request.metadata,
       });
     }

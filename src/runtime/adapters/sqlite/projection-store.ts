@@ -74,6 +74,28 @@ export class SqliteProjectionStore implements ProjectionStore {
     });
   }
 
+  async advanceWithin<R extends object>(
+    definition: ProjectionDefinition<R>,
+    from: GlobalPosition,
+    to: GlobalPosition,
+    apply: (rows: BatchRows<R>) => Promise<void>,
+  ): Promise<boolean> {
+    if (!this.#db.inTransaction) throw new Error(`advanceWithin(${definition.name}) runs only inside the event store's commit`);
+    const rows = this.#table(definition);
+    if ((this.#position.get(definition.name)?.position ?? 0) !== from.position) return false;
+    this.#db.exec('SAVEPOINT gw_projection');
+    try {
+      await apply({ forTenant: (tenant) => rows.of(tenant) });
+      this.#setPosition.run(definition.name, to.position);
+      this.#db.exec('RELEASE gw_projection');
+      return true;
+    } catch (error) {
+      this.#db.exec('ROLLBACK TO gw_projection');
+      this.#db.exec('RELEASE gw_projection');
+      throw error;
+    }
+  }
+
   async reset(definition: ProjectionDefinition<object>): Promise<void> {
     const table = quoteIdentifier(this.#table(definition).table);
     await this.#gate.transaction(() => {
