@@ -62,7 +62,7 @@ export type {
   StoredCommand,
 } from './ports/event-store.js';
 export type { KeyStore } from './ports/key-store.js';
-export type { Outbox, OutboxRow } from './ports/outbox.js';
+export type { Outbox } from './ports/outbox.js';
 export type { BatchRows, ProjectionStore } from './ports/projection-store.js';
 export type { Store } from './ports/store.js';
 

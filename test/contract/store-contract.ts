@@ -19,6 +19,7 @@ import {
   type AnyProjection,
   type AuditRecord,
   type CommandContext,
+  type CommandQuery,
   type CommitRequest,
   type EventMetadata,
   type KeyStore,
@@ -148,7 +149,7 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
         expect(await store.events.streamHead('s1')).toBeUndefined();
         const owned = (streamId: string, tenant: string, subject: string, count: number): CommitRequest => {
           const base = request(streamId, 0, count, { tenant });
-          return { ...base, metadata: { ...base.metadata, subject } };
+          return { ...base, metadata: { ...base.metadata, subject }, audit: { ...base.audit, subject } };
         };
         await store.events.commit(owned('s1', 't1', 'cust-1', 2));
         await store.events.commit(owned('s2', 't2', 'cust-1', 1));
@@ -159,6 +160,42 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
         expect(await store.events.subjectTenants('cust-1')).toEqual(['t1', 't2']);
         expect(await store.events.subjectTenants('cust-2')).toEqual(['t1']);
         expect(await store.events.subjectTenants('nobody')).toEqual([]);
+      }),
+    );
+
+    it(
+      'finds every audit record by stream, subject, on-behalf-of, correlation and actor, in write order, before and after many gather',
+      withStore(async ({ store }) => {
+        const shaped = (streamId: string, i: number): CommitRequest => {
+          const base = request(streamId, 0, 1, { commandId: `cmd-${i}` });
+          const subject = `subj-${i % 3}`;
+          return {
+            ...base,
+            metadata: { ...base.metadata, subject },
+            audit: {
+              ...base.audit,
+              subject,
+              onBehalfOf: i % 5 === 0 ? 'subj-9' : null,
+              actor: { id: `actor-${i % 2}`, kind: 'human', roles: [] },
+              correlationId: `corr-${i % 4}`,
+            },
+          };
+        };
+        const expectLookups = async (n: number) => {
+          const of = async (query: CommandQuery) => (await store.events.commands(query, 't1')).map((c) => c.audit.commandId);
+          const all = Array.from({ length: n }, (_, i) => i);
+          const ids = (keep: (i: number) => boolean) => all.filter(keep).map((i) => `cmd-${i}`);
+          expect(await of({ stream: 'stream-7' })).toEqual(n > 7 ? ['cmd-7'] : []);
+          expect(await of({ subject: 'subj-1' })).toEqual(ids((i) => i % 3 === 1));
+          expect(await of({ subject: 'subj-9' })).toEqual(ids((i) => i % 5 === 0));
+          expect(await of({ correlation: 'corr-2' })).toEqual(ids((i) => i % 4 === 2));
+          expect(await of({ actor: 'actor-1' })).toEqual(ids((i) => i % 2 === 1));
+          expect(await store.events.commands({ actor: 'actor-1' }, 't2')).toEqual([]);
+        };
+        for (let i = 0; i < 10; i++) await store.events.commit(shaped(`stream-${i}`, i));
+        await expectLookups(10);
+        await Promise.all(Array.from({ length: 1100 }, (_, k) => store.events.commit(shaped(`stream-${k + 10}`, k + 10))));
+        await expectLookups(1110);
       }),
     );
 
@@ -299,20 +336,23 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
     );
 
     it(
-      'hands out outbox rows per bucket in write order, and marks them published',
+      'is its own outbox: a relay reads every event in commit order from the position it advances',
       withStore(async ({ store }) => {
         await store.events.commit(request('s1', 0, 2));
         await store.events.commit(request('s2', 0, 1));
+        expect(await store.outbox.position('bus')).toEqual(START);
+        const first = await store.events.readAll(await store.outbox.position('bus'), 10);
+        expect(first.events.map((e) => [e.streamId, e.version])).toEqual([
+          ['s1', 1],
+          ['s1', 2],
+          ['s2', 1],
+        ]);
+        expect(await store.outbox.advance('bus', START, first.next)).toBe(true);
+        expect(await store.outbox.advance('bus', START, first.next)).toBe(false);
         await store.events.commit(request('s1', 2, 1));
-        const all = await store.outbox.claim({ from: 0, to: 4095 }, 10);
-        expect(all).toHaveLength(4);
-        const s1 = all.filter((r) => r.bucket === bucketOf('s1')).map((r) => r.position);
-        expect(s1).toEqual([...s1].sort((a, b) => a - b));
-        const first = await store.outbox.claim({ from: bucketOf('s1'), to: bucketOf('s1') }, 1);
-        expect(first.map((r) => r.position)).toEqual([s1[0]]);
-        await store.outbox.markPublished([first[0]!.id], '2026-01-01T00:00:05.000Z');
-        await store.outbox.markPublished([first[0]!.id], '2026-01-01T00:00:06.000Z');
-        expect((await store.outbox.claim({ from: 0, to: 4095 }, 10)).map((r) => r.id)).not.toContain(first[0]!.id);
+        const second = await store.events.readAll(await store.outbox.position('bus'), 10);
+        expect(second.events.map((e) => [e.streamId, e.version])).toEqual([['s1', 3]]);
+        expect(await store.outbox.position('other-relay')).toEqual(START);
       }),
     );
 

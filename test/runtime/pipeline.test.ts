@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   CommandPipeline,
   ProjectionRunner,
@@ -179,9 +179,30 @@ describe('the command pipeline', () => {
     const snapshot = await store.events.loadSnapshot('c1');
     expect(snapshot).toMatchObject({ version: 3, stateVersion: 'counter-v1', state: { owner: 'alice', value: 2, limit: 100 } });
     store.db.prepare(`UPDATE gw_snapshots SET state = '{"owner":"alice","value":1000,"limit":100}'`).run();
-    expect((await pipeline.load(counter, 'c1')).state.value).toBe(1002);
+    // This process still has the state it committed; another one (no cached state) reads the snapshot.
+    expect((await pipeline.load(counter, 'c1')).state.value).toBe(4);
+    const fresh = new CommandPipeline(store.events, { stateCache: 0 });
+    expect((await fresh.load(counter, 'c1')).state.value).toBe(1002);
     const reshaped = { ...counter, stateVersion: 'counter-v2' };
+    expect(await fresh.load(reshaped, 'c1')).toEqual({ state: { owner: 'alice', value: 4, limit: 100 }, version: 5, tenant: 't1' });
     expect(await pipeline.load(reshaped, 'c1')).toEqual({ state: { owner: 'alice', value: 4, limit: 100 }, version: 5, tenant: 't1' });
+  });
+
+  it('keeps the states it committed, copied in and out, and folds in what another writer appended since', async () => {
+    await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
+    await pipeline.execute(increment, { counterId: 'c1', by: 2 }, human);
+    const read = vi.spyOn(store.events, 'readForFold');
+    const loaded = await pipeline.load(counter, 'c1');
+    expect(loaded).toEqual({ state: { owner: 'alice', value: 2, limit: 100 }, version: 2, tenant: 't1' });
+    expect(read).toHaveBeenCalledWith('c1', 2, 'lean');
+    loaded.state.value = 999;
+    expect((await pipeline.load(counter, 'c1')).state.value).toBe(2);
+    const other = new CommandPipeline(store.events, { stateCache: 0 });
+    await other.execute(increment, { counterId: 'c1', by: 5 }, human);
+    expect(await pipeline.load(counter, 'c1')).toEqual({ state: { owner: 'alice', value: 7, limit: 100 }, version: 3, tenant: 't1' });
+    const over = await pipeline.execute(increment, { counterId: 'c1', by: 94 }, human);
+    expect(over).toMatchObject({ ok: false, error: { code: 'domain' } });
+    expect((await pipeline.execute(increment, { counterId: 'c1', by: 93 }, human)).ok).toBe(true);
   });
 
   it('turns an exception in decide into a typed internal error with a failed audit record', async () => {

@@ -5,7 +5,7 @@
  * from the environment and stored apart from the events; `forget` destroys the subject's key, and
  * every read of its fields then returns ERASED. Pure apart from the key store port.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import type { KeyStore } from '../ports/key-store.js';
 import { DecryptionError } from './errors.js';
 
@@ -37,8 +37,23 @@ function aad(at: PiiLocation): Buffer {
   return Buffer.from(JSON.stringify(['gw-pii-v1', at.subject, at.streamId, at.version, at.type, at.field]), 'utf8');
 }
 
+const IV_BYTES = 12;
+const ivPool = Buffer.alloc(IV_BYTES * 512);
+let ivNext = ivPool.length;
+
+/** A fresh random 96-bit GCM nonce, cut from a pool refilled from the CSPRNG (one call per 512). */
+function randomIv(): Buffer {
+  if (ivNext === ivPool.length) {
+    randomFillSync(ivPool);
+    ivNext = 0;
+  }
+  const iv = Buffer.from(ivPool.subarray(ivNext, ivNext + IV_BYTES));
+  ivNext += IV_BYTES;
+  return iv;
+}
+
 export function encryptValue(key: Uint8Array, value: unknown, at: PiiLocation): string {
-  const iv = randomBytes(12);
+  const iv = randomIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(aad(at));
   const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);

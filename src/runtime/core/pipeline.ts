@@ -12,6 +12,7 @@ import { bounded, checkContext } from './context.js';
 import { ForgottenSubjectError, StorageError, isDomainError, type CommandError, type ForbiddenReason, type ValidationIssue } from './errors.js';
 import { ulidGenerator, type Clock, type IdGenerator } from './ids.js';
 import { PiiCodec, decryptFields } from './pii.js';
+import { StateCache } from './state-cache.js';
 import { currentVersion, encryptedAt, readEvent } from './reader.js';
 import type { CommandContext, DeepReadonly, DomainEvent, StoredEvent } from './types.js';
 
@@ -36,6 +37,8 @@ export interface PipelineOptions {
   readonly afterCommit?: ((events: readonly StoredEvent[]) => Promise<void>) | undefined;
   /** Told of a failure after a commit; the command is still reported as committed. */
   readonly onAfterCommitError?: ((error: unknown) => void) | undefined;
+  /** How many aggregates' states to keep in memory between commands (default 10,000; 0: none). */
+  readonly stateCache?: number | undefined;
 }
 
 export interface Loaded<S> {
@@ -57,6 +60,7 @@ export class CommandPipeline {
   readonly #onAfterCommitError: PipelineOptions['onAfterCommitError'];
   readonly #codec: PiiCodec;
   readonly #payloadKey: string | Uint8Array;
+  readonly #states: StateCache;
 
   constructor(store: EventStore, options: PipelineOptions = {}) {
     this.#store = store;
@@ -67,6 +71,7 @@ export class CommandPipeline {
     this.#policy = options.policy;
     this.#afterCommit = options.afterCommit;
     this.#onAfterCommitError = options.onAfterCommitError;
+    this.#states = new StateCache(options.stateCache ?? 10_000);
   }
 
   newId(): string {
@@ -261,6 +266,7 @@ export class CommandPipeline {
         actualVersion,
       });
     }
+    if (!aggregate.statePii) this.#states.set(audit.streamId, aggregate, { state, version: newVersion, tenant: audit.context.tenant });
     // The command is committed: whatever fails after this point (a projection, a checkpoint) is
     // reported where it belongs, never as this command's failure.
     if (this.#afterCommit !== undefined) await this.#afterCommit(result.events).catch((error: unknown) => this.#onAfterCommitError?.(error));
@@ -276,12 +282,17 @@ export class CommandPipeline {
     };
   }
 
-  /** The state of one aggregate: the latest snapshot of the current shape, plus newer events. */
+  /** The state of one aggregate: the state this process last committed (or the latest snapshot of the current shape), plus newer events. */
   async load<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, streamId: string): Promise<Loaded<S>> {
     let state = aggregate.initialState();
     let version = 0;
     let tenant: string | undefined;
-    if (aggregate.snapshotEvery !== undefined && !aggregate.statePii) {
+    const cached = aggregate.statePii ? undefined : this.#states.get(streamId, aggregate);
+    if (cached !== undefined) {
+      state = cached.state as S;
+      version = cached.version;
+      tenant = cached.tenant;
+    } else if (aggregate.snapshotEvery !== undefined && !aggregate.statePii) {
       const snapshot = await this.#store.loadSnapshot(streamId);
       if (snapshot !== undefined && snapshot.stateVersion === aggregate.stateVersion) {
         state = snapshot.state as S;

@@ -1,20 +1,15 @@
 /**
- * The outbox port: one row per stored event, written in the event's own transaction, for a relay
- * to publish. Rows of one bucket are claimed in the order they were written.
+ * The outbox port. The events table is the outbox: every event is written once, in its commit's
+ * transaction, so nothing committed can miss being published. A relay reads events in commit
+ * order with `EventStore.readAll` from the position it keeps here, publishes them, then advances
+ * (at-least-once: a relay that dies between publishing and advancing publishes again, and
+ * consumers deduplicate by event position or id).
  */
-export interface OutboxRow {
-  readonly id: number;
-  readonly bucket: number;
-  readonly position: number;
-  readonly type: string;
-}
+import type { GlobalPosition } from './event-store.js';
 
 export interface Outbox {
-  /**
-   * Up to `limit` unpublished rows of the given buckets, each bucket's rows in write order (a
-   * bucket's later row is never handed out before an earlier unpublished one).
-   */
-  claim(buckets: { readonly from: number; readonly to: number }, limit: number): Promise<readonly OutboxRow[]>;
-  /** Marks rows published; a row marked twice stays published. */
-  markPublished(ids: readonly number[], at: string): Promise<void>;
+  /** Where a relay has published up to; the start for a relay never seen. */
+  position(relay: string): Promise<GlobalPosition>;
+  /** Moves a relay from `from` to `to`; false, changing nothing, when it no longer stands at `from`. */
+  advance(relay: string, from: GlobalPosition, to: GlobalPosition): Promise<boolean>;
 }

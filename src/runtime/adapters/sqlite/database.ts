@@ -56,20 +56,17 @@ CREATE TABLE IF NOT EXISTS gw_commands (
 ) STRICT;
 CREATE UNIQUE INDEX IF NOT EXISTS gw_commands_accepted_id ON gw_commands (tenant, command_id) WHERE outcome = 'accepted';
 CREATE UNIQUE INDEX IF NOT EXISTS gw_commands_accepted_key ON gw_commands (tenant, idempotency_key) WHERE outcome = 'accepted' AND idempotency_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS gw_commands_stream ON gw_commands (stream_id);
-CREATE INDEX IF NOT EXISTS gw_commands_subject ON gw_commands (subject) WHERE subject IS NOT NULL;
-CREATE INDEX IF NOT EXISTS gw_commands_actor ON gw_commands (actor_id);
-CREATE INDEX IF NOT EXISTS gw_commands_correlation ON gw_commands (correlation_id);
-CREATE INDEX IF NOT EXISTS gw_commands_causation ON gw_commands (causation_id) WHERE causation_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS gw_events_subject ON gw_events (subject) WHERE subject IS NOT NULL;
-CREATE TABLE IF NOT EXISTS gw_outbox (
-  id INTEGER PRIMARY KEY,
-  bucket INTEGER NOT NULL,
-  position INTEGER NOT NULL REFERENCES gw_events (position),
-  type TEXT NOT NULL,
-  published_at TEXT
-) STRICT;
-CREATE INDEX IF NOT EXISTS gw_outbox_bucket ON gw_outbox (bucket, id);
+-- History's lookups (stream, subject, on-behalf-of, actor, correlation), filled in batches off the
+-- hot path (see audit-index.ts); the outbox is the events table read from each relay's position.
+CREATE TABLE IF NOT EXISTS gw_audit_index (key TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID, STRICT;
+CREATE TABLE IF NOT EXISTS gw_outbox_positions (relay TEXT PRIMARY KEY, position INTEGER NOT NULL) STRICT;
+DROP INDEX IF EXISTS gw_commands_stream;
+DROP INDEX IF EXISTS gw_commands_subject;
+DROP INDEX IF EXISTS gw_commands_actor;
+DROP INDEX IF EXISTS gw_commands_correlation;
+DROP INDEX IF EXISTS gw_commands_causation;
+DROP INDEX IF EXISTS gw_events_subject;
+DROP TABLE IF EXISTS gw_outbox;
 CREATE TABLE IF NOT EXISTS gw_snapshots (
   stream_id TEXT PRIMARY KEY,
   bucket INTEGER NOT NULL,

@@ -7,22 +7,24 @@ import { commandRowHash, eventRowHash, genesisHash } from '../../core/chain.js';
 import { ConfigurationError, StorageError } from '../../core/errors.js';
 import { KeyedMutex } from '../../core/mutex.js';
 import type { EventMetadata, StoredEvent } from '../../core/types.js';
-import type {
-  AuditRecord,
-  CommandQuery,
-  CommitRequest,
-  CommitResult,
-  Committed,
-  EventStore,
-  FoldDetail,
-  FoldEvent,
-  GlobalPosition,
-  InTransaction,
-  SnapshotRecord,
-  StoredCommand,
-  StreamHead,
+import {
+  type AuditRecord,
+  type CommandQuery,
+  type CommitRequest,
+  type CommitResult,
+  type Committed,
+  type EventStore,
+  type FoldDetail,
+  type FoldEvent,
+  type GlobalPosition,
+  type InTransaction,
+  START,
+  type SnapshotRecord,
+  type StoredCommand,
+  type StreamHead,
 } from '../../ports/event-store.js';
-import type { Outbox, OutboxRow } from '../../ports/outbox.js';
+import type { Outbox } from '../../ports/outbox.js';
+import { AuditIndex } from './audit-index.js';
 import { SCHEMA, type Db } from './database.js';
 import type { WriteGate } from './write-gate.js';
 
@@ -81,7 +83,6 @@ function prepareStatements(db: Db) {
       )
       .raw(true),
     streamHead: db.prepare<[string], StreamHead>(`SELECT version, type, tenant, subject FROM gw_events WHERE stream_id = ? ORDER BY version DESC LIMIT 1`),
-    subjectTenants: db.prepare<[string], { tenant: string }>(`SELECT DISTINCT tenant FROM gw_events WHERE subject = ? ORDER BY tenant`),
     streamTenant: db.prepare<[string], { tenant: string }>(`SELECT tenant FROM gw_events WHERE stream_id = ? ORDER BY version LIMIT 1`),
     readAll: db.prepare<[number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM gw_events WHERE position > ? ORDER BY position LIMIT ?`),
     streamVersion: db.prepare<[string], { v: number | null }>(`SELECT MAX(version) AS v FROM gw_events WHERE stream_id = ?`),
@@ -96,7 +97,6 @@ function prepareStatements(db: Db) {
     >(
       `INSERT INTO gw_commands (bucket, cseq, command_id, command, stream_id, tenant, outcome, subject, actor_id, correlation_id, causation_id, idempotency_key, recorded_at, audit, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    insertOutbox: db.prepare<[number, number, string]>(`INSERT INTO gw_outbox (bucket, position, type) VALUES (?, ?, ?)`),
     upsertSnapshot: db.prepare<[string, number, string, string | null, number, string, string]>(
       `INSERT INTO gw_snapshots (stream_id, bucket, tenant, subject, version, state_version, state) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, state_version = excluded.state_version, state = excluded.state`,
     ),
@@ -110,16 +110,11 @@ function prepareStatements(db: Db) {
     findByKey: db.prepare<[string, string], CommandRow>(
       `SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE tenant = ? AND idempotency_key = ? AND outcome = 'accepted'`,
     ),
-    byStream: db.prepare<[string, string], CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE stream_id = ? AND tenant = ? ORDER BY id`),
-    bySubject: db.prepare<[string, string, string, string], CommandRow>(
-      `SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE (subject = ? AND tenant = ?) OR (json_extract(audit, '$.onBehalfOf') = ? AND tenant = ?) ORDER BY id`,
+    byIds: db.prepare<[string], CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    relayPosition: db.prepare<[string], { position: number }>(`SELECT position FROM gw_outbox_positions WHERE relay = ?`),
+    setRelayPosition: db.prepare<[string, number]>(
+      `INSERT INTO gw_outbox_positions (relay, position) VALUES (?, ?) ON CONFLICT (relay) DO UPDATE SET position = excluded.position`,
     ),
-    byCorrelation: db.prepare<[string, string], CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE correlation_id = ? AND tenant = ? ORDER BY id`),
-    byActor: db.prepare<[string, string], CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM gw_commands WHERE actor_id = ? AND tenant = ? ORDER BY id`),
-    claimOutbox: db.prepare<[number, number, number], OutboxRow>(
-      `SELECT id, bucket, position, type FROM gw_outbox WHERE published_at IS NULL AND bucket BETWEEN ? AND ? ORDER BY id LIMIT ?`,
-    ),
-    markPublished: db.prepare<[string, number]>(`UPDATE gw_outbox SET published_at = ? WHERE id = ? AND published_at IS NULL`),
   };
 }
 
@@ -133,6 +128,8 @@ export class SqliteEventStore implements EventStore, Outbox {
   #pending: PendingCommit[] = [];
   #flushScheduled = false;
   #inTransaction: InTransaction | undefined;
+  readonly #audit: AuditIndex;
+  #lastCommandId = 0;
 
   /** With `create`, the schema is created if missing; without, the file must already be a store. */
   constructor(db: Db, gate: WriteGate, create = true) {
@@ -144,6 +141,7 @@ export class SqliteEventStore implements EventStore, Outbox {
     }
     this.storeId = storeIdOf(db);
     this.#statements = prepareStatements(db);
+    this.#audit = new AuditIndex(db);
     // Nested in the group's transaction, each commit is a savepoint: one that fails rolls back alone.
     this.#commitOne = db.transaction((request: CommitRequest) => this.#commitSync(request));
   }
@@ -214,7 +212,7 @@ export class SqliteEventStore implements EventStore, Outbox {
   }
 
   async subjectTenants(subject: string): Promise<readonly string[]> {
-    return this.#statements.subjectTenants.all(subject).map((row) => row.tenant);
+    return this.#audit.subjectTenants(subject);
   }
 
   async loadSnapshot(streamId: string): Promise<SnapshotRecord | undefined> {
@@ -278,6 +276,7 @@ export class SqliteEventStore implements EventStore, Outbox {
           }
         }
         if (committed.length > 0) await this.#inTransaction?.(committed, { tx: 0, position: after });
+        this.#audit.maybeIndex(this.#lastCommandId);
       });
     } catch (error) {
       for (const item of batch) item.reject(new StorageError('the commit did not reach the disk', error));
@@ -291,32 +290,32 @@ export class SqliteEventStore implements EventStore, Outbox {
 
   async recordCommand(bucket: number, recordedAt: string, audit: AuditRecord): Promise<StoredCommand> {
     try {
-      return await this.#gate.transaction(() => this.#insertCommand(bucket, recordedAt, audit));
+      return await this.#gate.transaction(() => {
+        const stored = this.#insertCommand(bucket, recordedAt, audit);
+        this.#audit.maybeIndex(this.#lastCommandId);
+        return stored;
+      });
     } catch (error) {
       throw new StorageError(`the audit record of ${audit.command} could not be written`, error);
     }
   }
 
   async commands(query: CommandQuery, tenant: string): Promise<readonly StoredCommand[]> {
-    const s = this.#statements;
-    const rows =
-      'stream' in query
-        ? s.byStream.all(query.stream, tenant)
-        : 'subject' in query
-          ? s.bySubject.all(query.subject, tenant, query.subject, tenant)
-          : 'correlation' in query
-            ? s.byCorrelation.all(query.correlation, tenant)
-            : s.byActor.all(query.actor, tenant);
-    return rows.map(toStoredCommand);
+    const ids = this.#audit.ids(query, tenant);
+    return ids.length === 0 ? [] : this.#statements.byIds.all(JSON.stringify(ids)).map(toStoredCommand);
   }
 
-  async claim(buckets: { readonly from: number; readonly to: number }, limit: number): Promise<readonly OutboxRow[]> {
-    return this.#statements.claimOutbox.all(buckets.from, buckets.to, limit);
+  /** The events table is the outbox: a relay reads it with `readAll` from the position kept here. */
+  async position(relay: string): Promise<GlobalPosition> {
+    const row = this.#statements.relayPosition.get(relay);
+    return row === undefined ? START : { tx: 0, position: row.position };
   }
 
-  async markPublished(ids: readonly number[], at: string): Promise<void> {
-    await this.#gate.transaction(() => {
-      for (const id of ids) this.#statements.markPublished.run(at, id);
+  async advance(relay: string, from: GlobalPosition, to: GlobalPosition): Promise<boolean> {
+    return this.#gate.transaction(() => {
+      if ((this.#statements.relayPosition.get(relay)?.position ?? 0) !== from.position) return false;
+      this.#statements.setRelayPosition.run(relay, to.position);
+      return true;
     });
   }
 
@@ -340,7 +339,6 @@ export class SqliteEventStore implements EventStore, Outbox {
     if (duplicate !== undefined) return { ok: false, duplicate };
     const events = this.#insertEvents(request);
     const command = this.#insertCommand(bucket, request.recordedAt, request.audit);
-    for (const event of events) this.#statements.insertOutbox.run(bucket, event.position, event.type);
     if (request.snapshot !== undefined) {
       const { version, stateVersion, state } = request.snapshot;
       this.#statements.upsertSnapshot.run(streamId, bucket, request.metadata.tenant, request.metadata.subject, version, stateVersion, JSON.stringify(state));
@@ -422,7 +420,7 @@ export class SqliteEventStore implements EventStore, Outbox {
       },
       head.hash,
     );
-    this.#statements.insertCommand.run(
+    const inserted = this.#statements.insertCommand.run(
       bucket,
       cseq,
       audit.commandId,
@@ -440,6 +438,7 @@ export class SqliteEventStore implements EventStore, Outbox {
       head.hash,
       hash,
     );
+    this.#lastCommandId = Number(inserted.lastInsertRowid);
     return { bucket, cseq, recordedAt, audit };
   }
 }

@@ -21,6 +21,7 @@ export class SqliteKeyStore implements KeyStore {
   readonly #delete;
   readonly #isForgotten;
   readonly #forget;
+  readonly #dataVersionOf;
   #dataVersion = -1;
 
   constructor(path: string, kek: Uint8Array, options: SqliteKeyStoreOptions = {}) {
@@ -38,6 +39,7 @@ export class SqliteKeyStore implements KeyStore {
     this.#get = this.#db.prepare<[string], { wrapped: Buffer }>(`SELECT wrapped FROM gw_keys WHERE subject = ?`);
     this.#insert = this.#db.prepare<[string, Buffer]>(`INSERT INTO gw_keys (subject, wrapped) VALUES (?, ?) ON CONFLICT (subject) DO NOTHING`);
     this.#delete = this.#db.prepare<[string]>(`DELETE FROM gw_keys WHERE subject = ?`);
+    this.#dataVersionOf = this.#db.prepare<[], number>(`PRAGMA data_version`).pluck();
     this.#checkKek();
   }
 
@@ -74,6 +76,8 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async forgotten(subject: string): Promise<boolean> {
+    // A subject whose key exists was not forgotten: forget deletes the key and marks the subject in one transaction.
+    if (this.#read(subject) !== undefined) return false;
     return this.#isForgotten.get(subject) !== undefined;
   }
 
@@ -102,7 +106,7 @@ export class SqliteKeyStore implements KeyStore {
   #read(subject: string): Buffer | undefined {
     // Another process may have destroyed keys since they were cached: any commit to this file
     // changes data_version, and the cache starts over.
-    const version = this.#db.pragma('data_version', { simple: true }) as number;
+    const version = this.#dataVersionOf.get()!;
     if (version !== this.#dataVersion) {
       this.#cache.clear();
       this.#dataVersion = version;

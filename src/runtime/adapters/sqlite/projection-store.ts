@@ -109,12 +109,16 @@ export class SqliteProjectionStore implements ProjectionStore {
   }
 
   /**
-   * Tables from before rows were scoped by tenant (the key alone was unique) are dropped, with the
-   * projection's position, atomically: the next catch-up rebuilds them.
+   * Tables of an older layout (before rows were scoped by tenant, or before the rows were stored
+   * in their key's order, without a separate rowid) are dropped, with the projection's position,
+   * atomically: the next catch-up rebuilds them.
    */
-  #dropUnscopedTable(definition: ProjectionDefinition<object>): void {
+  #dropOlderTable(definition: ProjectionDefinition<object>): void {
     const columns = this.#db.prepare(`SELECT name, pk FROM pragma_table_info(?)`).all(definition.table) as Array<{ name: string; pk: number }>;
-    if (columns.length === 0 || columns.some((c) => c.name === TENANT && c.pk > 0)) return;
+    if (columns.length === 0) return;
+    const scoped = columns.some((c) => c.name === TENANT && c.pk > 0);
+    const layout = this.#db.prepare(`SELECT wr FROM pragma_table_list(?)`).get(definition.table) as { wr: number } | undefined;
+    if (scoped && layout?.wr === 1) return;
     const outer = this.#db.inTransaction;
     if (!outer) this.#db.exec('BEGIN IMMEDIATE');
     this.#db.exec(`DROP TABLE ${quoteIdentifier(definition.table)}`);
@@ -125,7 +129,7 @@ export class SqliteProjectionStore implements ProjectionStore {
   #table<R extends object>(definition: ProjectionDefinition<R>): SqliteTable<R> {
     let rows = this.#tables.get(definition.name);
     if (rows === undefined) {
-      this.#dropUnscopedTable(definition);
+      this.#dropOlderTable(definition);
       rows = new SqliteTable<object>(this.#db, definition as unknown as ProjectionDefinition<object>);
       this.#tables.set(definition.name, rows);
     }
@@ -156,7 +160,7 @@ class SqliteTable<R extends object> implements ReadRows<R> {
     this.#kinds = new Map(definition.columns.map((c) => [c.name, c.kind]));
     const columns = definition.columns.map((c) => `${quoteIdentifier(c.name)} ${SQL_TYPES[c.kind]}`);
     db.exec(
-      `CREATE TABLE IF NOT EXISTS ${this.#quoted} (${TENANT} TEXT NOT NULL, ${this.#key} TEXT NOT NULL${columns.map((c) => `, ${c}`).join('')}, PRIMARY KEY (${TENANT}, ${this.#key})) STRICT`,
+      `CREATE TABLE IF NOT EXISTS ${this.#quoted} (${TENANT} TEXT NOT NULL, ${this.#key} TEXT NOT NULL${columns.map((c) => `, ${c}`).join('')}, PRIMARY KEY (${TENANT}, ${this.#key})) WITHOUT ROWID, STRICT`,
     );
     this.#get = db.prepare<[string, string], Record<string, unknown>>(`SELECT * FROM ${this.#quoted} WHERE ${TENANT} = ? AND ${this.#key} = ?`);
     this.#delete = db.prepare<[string, string]>(`DELETE FROM ${this.#quoted} WHERE ${TENANT} = ? AND ${this.#key} = ?`);
