@@ -4,6 +4,7 @@
  * `this['on' + type](event)` many frameworks use, over the same handlers.
  */
 
+import { statSync } from 'node:fs';
 import type * as Runtime from '../runtime/index.js';
 
 export interface BankState {
@@ -110,19 +111,20 @@ export function rawReader(rt: typeof Runtime, store: Runtime.Store): { all(strea
   return store.db.prepare<[string], [string, string]>('SELECT type, payload FROM gw_events WHERE stream_id = ? ORDER BY version').raw(true);
 }
 
-/** Raw better-sqlite3: the rows one command writes (event, audit record, outbox), chained, one transaction each. */
+/**
+ * Raw better-sqlite3: the rows one command writes (its event and its audit record, with the same
+ * uniqueness: stream and version, bucket and sequence, command id), chained, one transaction each.
+ */
 export function rawWriter(
   rt: typeof Runtime,
   path: string,
   synchronous: 'FULL' | 'NORMAL',
-): { write(streamId: string, version: number, payload: string): void; close(): void } {
+): { write(streamId: string, version: number, payload: string): void; writeMany(rows: readonly [string, number][], payload: string): void; close(): void } {
   const db = rt.openDatabase(path, { synchronous });
   db.exec(`CREATE TABLE e (position INTEGER PRIMARY KEY, bucket INTEGER, bseq INTEGER, stream_id TEXT, version INTEGER, type TEXT, schema_version INTEGER, recorded_at TEXT, tenant TEXT, metadata TEXT, payload TEXT, prev_hash BLOB, row_hash BLOB, UNIQUE (stream_id, version), UNIQUE (bucket, bseq));
-    CREATE TABLE c (id INTEGER PRIMARY KEY, bucket INTEGER, cseq INTEGER, command_id TEXT, audit TEXT, prev_hash BLOB, row_hash BLOB, UNIQUE (bucket, cseq));
-    CREATE TABLE o (id INTEGER PRIMARY KEY, bucket INTEGER, position INTEGER, type TEXT);`);
+    CREATE TABLE c (id INTEGER PRIMARY KEY, bucket INTEGER, cseq INTEGER, command_id TEXT, audit TEXT, prev_hash BLOB, row_hash BLOB, UNIQUE (bucket, cseq), UNIQUE (command_id));`);
   const insertEvent = db.prepare('INSERT INTO e VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)');
   const insertCommand = db.prepare('INSERT INTO c (bucket, cseq, command_id, audit, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?)');
-  const insertOutbox = db.prepare('INSERT INTO o (bucket, position, type) VALUES (?, ?, ?)');
   let prev: Buffer = Buffer.alloc(32);
   let position = 0;
   const write = db.transaction((streamId: string, version: number, payload: string) => {
@@ -161,8 +163,30 @@ export function rawWriter(
       hash,
     );
     insertCommand.run(bucket, position, `c${position}`, auditText, hash, commandHash);
-    insertOutbox.run(bucket, position, 'MoneyDeposited');
     prev = commandHash;
   });
-  return { write: (streamId: string, version: number, payload: string) => write.immediate(streamId, version, payload), close: () => db.close() };
+  const writeMany = db.transaction((rows: readonly [string, number][], payload: string) => {
+    for (const [streamId, version] of rows) write(streamId, version, payload);
+  });
+  return {
+    write: (streamId: string, version: number, payload: string) => write.immediate(streamId, version, payload),
+    writeMany: (rows: readonly [string, number][], payload: string) => writeMany.immediate(rows, payload),
+    close: () => db.close(),
+  };
+}
+
+/**
+ * WAL pages written per command: the WAL is checkpointed and emptied, auto-checkpoints are turned
+ * off, `count` commands run, and the WAL's growth is counted in frames (a page and its header).
+ */
+export async function walPagesPer(rt: typeof Runtime, store: Runtime.Store, count: number, run: (i: number) => Promise<void>): Promise<number> {
+  if (!rt.isSqliteStore(store)) throw new Error('WAL pages are a measure of the embedded store');
+  const db = store.db;
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.pragma('wal_autocheckpoint = 0');
+  for (let i = 0; i < count; i++) await run(i);
+  const frames = (statSync(`${db.name}-wal`).size - 32) / (pageSize + 24);
+  db.pragma('wal_autocheckpoint = 1000');
+  return frames / count;
 }
