@@ -14,17 +14,7 @@ import type { Aggregate, Context, Project } from '../model/model.js';
 import { compileProject } from '../model/project.js';
 import type * as Runtime from '../runtime/index.js';
 import { applyChanges } from '../write/disk.js';
-import {
-  audit,
-  handWrittenBankFold,
-  metadata,
-  rawReader,
-  rawWriter,
-  reflectionDispatcher,
-  walPagesPer,
-  type BankState,
-  type Evolvers,
-} from './baselines.js';
+import { audit, handWrittenBankFold, metadata, rawReader, rawWriter, reflectionDispatcher, walPagesPer, type BankState, type Evolvers } from './baselines.js';
 import { allocatedBytes, micro, throughput } from './measure.js';
 import { busiestAggregate, synthesizeEvents, syntheticSpec, valueOf, type SynthEvent } from './synth.js';
 
@@ -455,7 +445,10 @@ function perfectBatch(ctx: BenchContext, count: number): number {
   const raw = rawWriter(ctx.runtime, join(dir, 'batch.db'), 'FULL');
   const payload = JSON.stringify(workload(ctx).act(0).input);
   const items = Array.from({ length: count }, (_, i): [string, number] => [`stream-${i % 32}`, Math.floor(i / 32) + 1]);
-  raw.writeMany(items.slice(0, 32).map(([s]) => [`warm-${s}`, 1]), payload);
+  raw.writeMany(
+    items.slice(0, 32).map(([s]) => [`warm-${s}`, 1]),
+    payload,
+  );
   const started = performance.now();
   raw.writeMany(items, payload);
   const seconds = (performance.now() - started) / 1000;

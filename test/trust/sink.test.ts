@@ -55,8 +55,8 @@ describe('the external checkpoint sink', () => {
     const chains = h.store.chains;
     // A live writer takes a checkpoint right after verify has read the database's checkpoints.
     const live: ChainReader = {
-      rows: ((chain: 'events' | 'commands', resume?: ReadonlyMap<number, number>) =>
-        chain === 'events' ? chains.rows('events', resume) : chains.rows('commands', resume)) as ChainReader['rows'],
+      rows: (chain) => chains.rows(chain),
+      bucketRows: (chain, bucket, after) => chains.bucketRows(chain, bucket, after),
       rowHash: (chain, bucket, seq) => chains.rowHash(chain, bucket, seq),
       buckets: (chain) => chains.buckets(chain),
       positions: () => chains.positions(),

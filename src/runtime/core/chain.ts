@@ -13,29 +13,45 @@ export type ChainName = 'events' | 'commands';
 export type HashField = string | number | Uint8Array;
 
 export function genesisHash(storeId: string, chain: ChainName, bucket: number): Buffer {
-  return digest(GENESIS_TAG, [storeId, chain, bucket], undefined);
+  return digest(GENESIS_TAG, [storeId, chain, bucket], undefined, 3);
 }
 
-export function chainHash(tag: string, fields: readonly HashField[], prev: Uint8Array): Buffer {
-  return digest(tag, fields, prev);
+export function chainHash(tag: string, fields: readonly HashField[], prev: Uint8Array, count = fields.length): Buffer {
+  return digest(tag, fields, prev, count);
 }
+
+/** The same hash in lower-case hex, for comparing with hashes read as text. */
+export function chainHashHex(tag: string, fields: readonly HashField[], prev: Uint8Array | string, count = fields.length): string {
+  return hash('sha256', encode(tag, fields, prev, count), 'hex');
+}
+
+/** How many leading fields of a chain's row are hashed, in hashing order (see the row hash functions below). */
+export const HASHED_FIELDS: Readonly<Record<ChainName, number>> = { events: 10, commands: 9 };
+
+export const TAGS: Readonly<Record<ChainName, string>> = { events: EVENT_TAG, commands: COMMAND_TAG };
 
 /** A scratch buffer the encoding is written into, grown when needed: one hash update per row. */
 let scratch = Buffer.allocUnsafe(4096);
 
-function digest(tag: string, fields: readonly HashField[], prev: Uint8Array | undefined): Buffer {
+function digest(tag: string, fields: readonly HashField[], prev: Uint8Array | undefined, count: number): Buffer {
+  return sha256(encode(tag, fields, prev, count));
+}
+
+/** The frozen encoding of one row, in a scratch buffer valid until the next call. */
+function encode(tag: string, fields: readonly HashField[], prev: Uint8Array | string | undefined, count: number): Buffer {
   // An upper bound (3 UTF-8 bytes per UTF-16 unit) is enough to size the buffer in one pass.
   let size = 4 + tag.length * 3;
-  for (const field of fields) size += 4 + maxBytes(field);
+  for (let i = 0; i < count; i++) size += 4 + maxBytes(fields[i]!);
   if (prev !== undefined) size += prev.length;
   if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
   let at = writeField(scratch, 0, tag);
-  for (const field of fields) at = writeField(scratch, at, field);
-  if (prev !== undefined) {
+  for (let i = 0; i < count; i++) at = writeField(scratch, at, fields[i]!);
+  if (typeof prev === 'string') at += scratch.write(prev, at, 'hex');
+  else if (prev !== undefined) {
     scratch.set(prev, at);
     at += prev.length;
   }
-  return sha256(scratch.subarray(0, at));
+  return scratch.subarray(0, at);
 }
 
 /** One-shot SHA-256, without a Hash object per row. */

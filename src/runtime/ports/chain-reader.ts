@@ -3,7 +3,7 @@
  * exact stored bytes of each chained row, so the hashes can be recomputed, and keeps the signed
  * checkpoints beside the rows they cover.
  */
-import type { ChainName, CommandRowFields, EventRowFields } from '../core/chain.js';
+import type { ChainName, CommandRowFields, EventRowFields, HashField } from '../core/chain.js';
 import type { BucketHead } from '../core/checkpoint.js';
 
 export interface ChainLinks {
@@ -22,6 +22,13 @@ export interface CommandChainRow extends CommandRowFields, ChainLinks {
 }
 
 export type ChainRow = EventChainRow | CommandChainRow;
+
+/**
+ * A chained row as the fast pass of verify reads it, lean: its hashed fields in hashing order
+ * (HASHED_FIELDS of them; bucket first, seq second), then its row hash and prev hash in lower-case
+ * hex, then where to page on from.
+ */
+export type LeanChainRow = readonly (HashField | null)[];
 
 /** The last row of one bucket's chain: its seq and row hash. */
 export interface ChainHead {
@@ -55,11 +62,12 @@ export interface CheckpointInputs {
 
 export interface ChainReader {
   /**
-   * Every row of a chain in (bucket, seq) order, in pages, in constant memory. With `resume`, a
-   * bucket listed there starts after the given seq; the others start at the beginning.
+   * Every row of a chain in the order it was written (so each bucket's rows come in seq order,
+   * interleaved with other buckets'), in pages, in constant memory: a sequential read of the table.
    */
-  rows(chain: 'events', resume?: ReadonlyMap<number, number>): AsyncIterable<readonly EventChainRow[]>;
-  rows(chain: 'commands', resume?: ReadonlyMap<number, number>): AsyncIterable<readonly CommandChainRow[]>;
+  rows(chain: ChainName): AsyncIterable<readonly LeanChainRow[]>;
+  /** One bucket's rows of a chain with a seq above `after`, in seq order, in pages: where verify looks closer. */
+  bucketRows(chain: ChainName, bucket: number, after: number): AsyncIterable<readonly ChainRow[]>;
   /** The row hash at (bucket, seq) of a chain, or undefined when there is no such row. */
   rowHash(chain: ChainName, bucket: number, seq: number): Promise<Uint8Array | undefined>;
   /** The buckets that hold rows of the chain. */

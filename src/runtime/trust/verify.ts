@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
-import { commandRowHash, eventRowHash, genesisHash, type ChainName } from '../core/chain.js';
+import { HASHED_FIELDS, TAGS, chainHashHex, commandRowHash, eventRowHash, genesisHash, type ChainName, type HashField } from '../core/chain.js';
 import { GENESIS_CHECKPOINT, checkpointHash, merkleRoot, signatureValid, type BucketHead } from '../core/checkpoint.js';
 import type { ChainReader, ChainRow, CommandChainRow, EventChainRow } from '../ports/chain-reader.js';
 import type { CheckpointSink, SinkState } from '../ports/checkpoint-sink.js';
@@ -97,9 +97,9 @@ function recompute(row: ChainRow, chain: ChainName): Buffer {
 }
 
 /**
- * One pass over a chain in (bucket, seq) order. Memory holds one cursor and at most one finding
- * per bucket. With a saved state, each bucket resumes after its verified head, once that head is
- * shown to be unchanged.
+ * One sequential pass over a chain in write order, each bucket's rows in seq order. Memory holds
+ * a cursor per bucket (at most 4096) and at most one finding per bucket. With a saved state, each
+ * bucket resumes after its verified head, once that head is shown to be unchanged.
  */
 async function walkChain(
   chains: ChainReader,
@@ -132,39 +132,74 @@ async function walkChain(
     }
   }
   let rows = 0;
-  let bucket = -1;
-  let seq = 0;
-  let hash: Uint8Array = Buffer.alloc(0);
-  const report = (kind: FindingKind, row: ChainRow, message: string) => {
-    failed.add(row.bucket);
-    findings.push({ kind, chain, bucket: row.bucket, seq: row.seq, message });
+  // The fast pass: the table in write order, lean rows, a cursor per bucket. A bucket whose rows do
+  // not chain in that order is looked at again, alone and in seq order, to name its first bad row
+  // and what is wrong with it exactly.
+  const cursors = new Map<number, { seq: number; hex: string }>();
+  const suspects = new Map<number, Finding>();
+  const startOf = (bucket: number) => {
+    const from = resume.get(bucket);
+    return { seq: from ?? 0, hash: from === undefined ? genesisHash(storeId, chain, bucket) : Buffer.from(heads[String(bucket)]![1], 'hex') };
   };
-  const pages =
-    chain === 'events' ? chains.rows('events', saved === undefined ? undefined : resume) : chains.rows('commands', saved === undefined ? undefined : resume);
-  for await (const page of pages) {
+  const count = HASHED_FIELDS[chain];
+  const tag = TAGS[chain];
+  for await (const page of chains.rows(chain)) {
     for (const row of page) {
+      const bucket = row[0] as number;
+      const seq = row[1] as number;
+      const from = resume.get(bucket);
+      if (from !== undefined && seq <= from) continue;
       rows++;
-      if (row.bucket !== bucket) {
-        bucket = row.bucket;
-        const from = resume.get(bucket);
-        seq = from ?? 0;
-        hash = from === undefined ? genesisHash(storeId, chain, bucket) : Buffer.from(heads[String(bucket)]![1], 'hex');
+      if (failed.has(bucket) || suspects.has(bucket)) continue;
+      let cursor = cursors.get(bucket);
+      if (cursor === undefined) {
+        const start = startOf(bucket);
+        cursors.set(bucket, (cursor = { seq: start.seq, hex: Buffer.from(start.hash).toString('hex') }));
       }
-      if (failed.has(row.bucket)) continue;
-      if (row.seq === seq) report('duplicate', row, `${chain} bucket ${row.bucket}: two rows claim seq ${row.seq}`);
-      else if (row.seq !== seq + 1) report('seq-gap', row, `${chain} bucket ${row.bucket}: seq ${row.seq} follows ${seq}`);
-      else if (!Buffer.from(row.prevHash).equals(hash))
-        report('link-mismatch', row, `${chain} bucket ${row.bucket} seq ${row.seq}: prev_hash does not match the row before`);
-      else if (!recompute(row, chain).equals(row.rowHash))
-        report('content-mismatch', row, `${chain} bucket ${row.bucket} seq ${row.seq}: the stored bytes do not hash to row_hash`);
-      else {
-        seq = row.seq;
-        hash = row.rowHash;
-        heads[String(row.bucket)] = [row.seq, Buffer.from(row.rowHash).toString('hex')];
+      // Hashed with the hash of the row before: a wrong link or wrong content both show here.
+      const rowHash = row[count] as string;
+      if (seq === cursor.seq + 1 && row[count + 1] === cursor.hex && chainHashHex(tag, row as readonly HashField[], cursor.hex, count) === rowHash) {
+        cursor.seq = seq;
+        cursor.hex = rowHash;
+      } else {
+        suspects.set(bucket, { kind: 'link-mismatch', chain, bucket, seq, message: `${chain} bucket ${bucket} seq ${seq}: does not chain to the row before` });
       }
     }
   }
+  for (const [bucket, first] of suspects) {
+    failed.add(bucket);
+    findings.push((await closerLook(chains, chain, bucket, startOf(bucket))) ?? first);
+  }
+  for (const [bucket, cursor] of cursors) if (!failed.has(bucket)) heads[String(bucket)] = [cursor.seq, cursor.hex];
   return { rows, heads };
+}
+
+type Finding = VerifyFinding;
+
+/** Checks one row against its bucket's cursor, and advances the cursor when the row is good. */
+function check(row: ChainRow, cursor: { seq: number; hash: Uint8Array }, chain: ChainName): Finding | undefined {
+  const at = (kind: FindingKind, message: string): Finding => ({ kind, chain, bucket: row.bucket, seq: row.seq, message });
+  if (row.seq === cursor.seq) return at('duplicate', `${chain} bucket ${row.bucket}: two rows claim seq ${row.seq}`);
+  if (row.seq !== cursor.seq + 1) return at('seq-gap', `${chain} bucket ${row.bucket}: seq ${row.seq} follows ${cursor.seq}`);
+  if (Buffer.compare(row.prevHash, cursor.hash) !== 0)
+    return at('link-mismatch', `${chain} bucket ${row.bucket} seq ${row.seq}: prev_hash does not match the row before`);
+  if (Buffer.compare(recompute(row, chain), row.rowHash) !== 0)
+    return at('content-mismatch', `${chain} bucket ${row.bucket} seq ${row.seq}: the stored bytes do not hash to row_hash`);
+  cursor.seq = row.seq;
+  cursor.hash = row.rowHash;
+  return undefined;
+}
+
+/** One bucket's chain in seq order, from where verification starts: its first bad row. */
+async function closerLook(chains: ChainReader, chain: ChainName, bucket: number, start: { seq: number; hash: Uint8Array }): Promise<Finding | undefined> {
+  const cursor = { ...start };
+  for await (const page of chains.bucketRows(chain, bucket, start.seq)) {
+    for (const row of page) {
+      const finding = check(row, cursor, chain);
+      if (finding !== undefined) return finding;
+    }
+  }
+  return undefined;
 }
 
 /** Global positions run 1..n without holes: a deleted row anywhere but at the very end shows. */

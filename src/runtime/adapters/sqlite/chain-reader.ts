@@ -1,5 +1,5 @@
 /** What verify and the checkpoints read of the embedded store: chained rows and stored checkpoints. */
-import type { ChainName } from '../../core/chain.js';
+import { HASHED_FIELDS, type ChainName } from '../../core/chain.js';
 import { bucketHeads, type BucketHead } from '../../core/checkpoint.js';
 import type {
   ChainHead,
@@ -8,15 +8,19 @@ import type {
   CheckpointWithHeads,
   CommandChainRow,
   EventChainRow,
+  LeanChainRow,
   StoredCheckpoint,
 } from '../../ports/chain-reader.js';
 import type { Db } from './database.js';
 import type { WriteGate } from './write-gate.js';
 
-const PAGE = 1000;
+const PAGE = 2000;
 
 const EVENT_ROW = `SELECT bucket, bseq, bseq AS seq, position, stream_id AS streamId, version, type, schema_version AS schemaVersion, recorded_at AS recordedAt, metadata, payload, prev_hash AS prevHash, row_hash AS rowHash FROM gw_events`;
 const COMMAND_ROW = `SELECT bucket, cseq, cseq AS seq, command_id AS commandId, command, stream_id AS streamId, tenant, outcome, recorded_at AS recordedAt, audit, prev_hash AS prevHash, row_hash AS rowHash FROM gw_commands`;
+
+const LEAN_EVENTS = `SELECT bucket, bseq, position, stream_id, version, type, schema_version, recorded_at, metadata, payload, lower(hex(row_hash)), lower(hex(prev_hash)), position FROM gw_events WHERE position > ? ORDER BY position LIMIT ${PAGE}`;
+const LEAN_COMMANDS = `SELECT bucket, cseq, command_id, command, stream_id, tenant, outcome, recorded_at, audit, lower(hex(row_hash)), lower(hex(prev_hash)), id FROM gw_commands WHERE id > ? ORDER BY id LIMIT ${PAGE}`;
 
 const TABLES: Record<ChainName, { table: string; seq: string }> = {
   events: { table: 'gw_events', seq: 'bseq' },
@@ -32,42 +36,30 @@ export class SqliteChainReader implements ChainReader {
     this.#gate = gate;
   }
 
-  rows(chain: 'events', resume?: ReadonlyMap<number, number>): AsyncIterable<readonly EventChainRow[]>;
-  rows(chain: 'commands', resume?: ReadonlyMap<number, number>): AsyncIterable<readonly CommandChainRow[]>;
-  rows(chain: ChainName, resume?: ReadonlyMap<number, number>): AsyncIterable<readonly (EventChainRow | CommandChainRow)[]> {
-    return this.#pages(chain, resume);
+  /** Keyset pages over the table's own order (position, or the audit row's id): sequential reads, flat memory. */
+  async *rows(chain: ChainName): AsyncIterable<readonly LeanChainRow[]> {
+    const next = this.#db.prepare<[number], LeanChainRow>(chain === 'events' ? LEAN_EVENTS : LEAN_COMMANDS).raw(true);
+    const at = HASHED_FIELDS[chain] + 2;
+    let after = 0;
+    for (;;) {
+      const rows = next.all(after);
+      if (rows.length === 0) return;
+      yield rows;
+      after = rows[rows.length - 1]![at] as number;
+    }
   }
 
-  /**
-   * Keyset pages over (bucket, seq): each page is one indexed range read, so memory stays flat.
-   * A bucket with a resume point is entered at that point.
-   */
-  async *#pages(chain: ChainName, resume: ReadonlyMap<number, number> | undefined): AsyncIterable<readonly (EventChainRow | CommandChainRow)[]> {
+  async *bucketRows(chain: ChainName, bucket: number, after: number): AsyncIterable<readonly (EventChainRow | CommandChainRow)[]> {
     const { seq } = TABLES[chain];
     const next = this.#db.prepare<[number, number], EventChainRow | CommandChainRow>(
-      `${chain === 'events' ? EVENT_ROW : COMMAND_ROW} WHERE (bucket, ${seq}) > (?, ?) ORDER BY bucket, ${seq} LIMIT ${PAGE}`,
+      `${chain === 'events' ? EVENT_ROW : COMMAND_ROW} WHERE bucket = ? AND ${seq} > ? ORDER BY ${seq} LIMIT ${PAGE}`,
     );
-    const skipped = (row: { bucket: number; seq: number }) => {
-      const from = resume?.get(row.bucket);
-      return from !== undefined && row.seq <= from;
-    };
-    let bucket = -1;
-    let at = 0;
+    let at = after;
     for (;;) {
       const rows = next.all(bucket, at);
       if (rows.length === 0) return;
-      const first = rows[0]!;
-      if (skipped(first)) {
-        bucket = first.bucket;
-        at = resume!.get(first.bucket)!;
-        continue;
-      }
-      const cut = rows.findIndex((row, i) => i > 0 && row.bucket !== rows[i - 1]!.bucket && skipped(row));
-      const page = cut < 0 ? rows : rows.slice(0, cut);
-      yield page;
-      const last = page[page.length - 1]!;
-      bucket = last.bucket;
-      at = last.seq;
+      yield rows;
+      at = rows[rows.length - 1]!.seq;
     }
   }
 
