@@ -7,13 +7,12 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Io } from '../terminal/io.js';
-import { planGen } from '../write/gen-plan.js';
+import { planGen, writePlan } from '../write/gen-plan.js';
 import { planProject } from '../emit/index.js';
 import { files } from '../emit/layout.js';
 import type { Aggregate, Context, Project } from '../model/model.js';
 import { compileProject } from '../model/project.js';
 import type * as Runtime from '../runtime/index.js';
-import { applyChanges } from '../write/disk.js';
 import { audit, handWrittenBankFold, metadata, rawReader, rawWriter, reflectionDispatcher, walPagesPer, type BankState, type Evolvers } from './baselines.js';
 import { allocatedBytes, micro, throughput } from './measure.js';
 import { busiestAggregate, synthesizeEvents, syntheticSpec, valueOf, type SynthEvent } from './synth.js';
@@ -541,13 +540,13 @@ export const generator: Suite = async (ctx) => {
     const dir = mkdtempSync(join(ctx.scratch, `gen-${size}-`));
     writeFileSync(join(dir, 'synthetic.groundwork.yaml'), text);
     const quiet: Io = { cwd: dir, env: {}, stdoutIsTTY: false, stderrIsTTY: false, stdout: () => undefined, stderr: () => undefined };
-    const plan = planGen(quiet, [], { out: '.', force: [] });
-    if (typeof plan === 'number') throw new Error('synthetic spec is invalid');
-    applyChanges(plan.root, plan.changes);
+    // As in a project after npm install: gen keeps its cache in node_modules/.cache.
+    symlinkSync(ctx.nodeModules, join(dir, 'node_modules'), 'dir');
+    writePlan(planGen(quiet, [], { out: '.', force: [] }));
     const noop = performance.now();
     const again = planGen(quiet, [], { out: '.', force: [] });
     const noopMs = performance.now() - noop;
-    if (typeof again === 'number' || again.changes.some((c) => c.action !== 'keep' && c.action !== 'user')) throw new Error('a second gen had work to do');
+    if (again.changes.some((c) => c.action !== 'keep' && c.action !== 'user')) throw new Error('a second gen had work to do');
     if (size === sizes[sizes.length - 1])
       rows.push({ suite: 'generator', name: `no-op gen, ${size} aggregates`, value: noopMs, unit: 'ms', target: '< 500 ms', met: noopMs < 500 });
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
@@ -566,7 +565,6 @@ export const generator: Suite = async (ctx) => {
         include: ['src'],
       }),
     );
-    symlinkSync(ctx.nodeModules, join(dir, 'node_modules'), 'dir');
     const tsc = join(ctx.nodeModules, 'typescript/bin/tsc');
     const started = performance.now();
     execFileSync(process.execPath, [tsc, '-p', dir], { stdio: 'pipe' });

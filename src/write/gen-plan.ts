@@ -16,6 +16,9 @@ import { version } from '../version.js';
 import { computeChanges, type Change, type Disk, type ManifestEntry } from './changes.js';
 import { applyChanges, diskAt, inside } from './disk.js';
 import { manifestFile, readManifest } from './manifest.js';
+import { inputsFingerprint } from './fingerprint.js';
+import { saveGenCache, unchangedPlan } from './gen-cache.js';
+import type { Project } from '../model/model.js';
 
 export interface PlanOptions {
   /** The project folder, relative to `cwd`. */
@@ -27,9 +30,14 @@ export interface PlanOptions {
 export interface GenPlan {
   readonly root: string;
   readonly changes: readonly Change[];
-  readonly required: readonly RequiredExport[];
+  /** The exports your files must have (computed on demand: a cached plan did not build the model). */
+  required(): readonly RequiredExport[];
   /** Warnings in the specs (they do not stop gen). */
   readonly warnings: number;
+  /** The inputs' fingerprint, recorded in gen's cache once the plan is written. */
+  readonly fingerprint: string;
+  /** Whether the cache vouched that nothing changed, so the specs were not compiled. */
+  readonly fromCache: boolean;
 }
 
 /** The specs have errors: nothing can be planned. */
@@ -52,21 +60,32 @@ export class InvalidSpecsError extends Error {
  */
 export function planGen(where: { readonly cwd: string }, paths: readonly string[], options: PlanOptions, edited?: SpecSource): GenPlan {
   const sources = readSources(where.cwd, findSpecFiles(where.cwd, paths)).map((s) => (edited !== undefined && s.file === edited.file ? edited : s));
+  const root = resolve(where.cwd, options.out);
+  const disk = diskAt(root);
+  const fingerprint = inputsFingerprint(sources, options.out);
+  const cached = edited === undefined && options.force.length === 0 ? unchangedPlan(root, fingerprint, disk) : undefined;
+  if (cached !== undefined) return { root, ...cached, required: () => requiredExports(compiled(sources)), fingerprint, fromCache: true };
   const { diagnostics, project } = compileProject(sources);
   if (project === undefined) throw new InvalidSpecsError(diagnostics, sources);
-  const root = resolve(where.cwd, options.out);
   const planned = planProject(project);
-  const disk = diskAt(root);
   const previous = readManifest(disk.read(MANIFEST_FILE));
   const all = [...planned, manifestFile(planned, version(), orphansOf(planned, previous, disk))];
   checkForced(root, all, options.force);
   const changes = computeChanges(all, previous, disk, new Set(options.force));
-  return { root, changes, required: requiredExports(project), warnings: countBySeverity(diagnostics).warnings };
+  return { root, changes, required: () => requiredExports(project), warnings: countBySeverity(diagnostics).warnings, fingerprint, fromCache: false };
 }
 
-/** Applies the plan's creates, updates and deletions to its folder. */
+/** Applies the plan's creates, updates and deletions to its folder, and records what it left in gen's cache. */
 export function writePlan(plan: GenPlan): void {
   applyChanges(plan.root, plan.changes);
+  const disk = diskAt(plan.root);
+  saveGenCache(plan.root, plan.fingerprint, plan.warnings, plan.changes, (path) => disk.read(path));
+}
+
+function compiled(sources: readonly SpecSource[]): Project {
+  const { diagnostics, project } = compileProject(sources);
+  if (project === undefined) throw new InvalidSpecsError(diagnostics, sources);
+  return project;
 }
 
 /** Scaffolded files of an earlier run that the plan no longer has and that are still on disk. */

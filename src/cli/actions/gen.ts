@@ -47,7 +47,7 @@ async function missingExports(plan: GenPlan): Promise<MissingExport[]> {
   const { findMissingExports } = await import('../../write/deep.js');
   return findMissingExports(
     plan.root,
-    plan.required.filter((r) => plan.changes.some((ch) => ch.path === r.path && ch.action === 'user')),
+    plan.required().filter((r) => plan.changes.some((ch) => ch.path === r.path && ch.action === 'user')),
   );
 }
 
