@@ -18,6 +18,32 @@ export async function micro(name: string, fn: () => unknown, timeMs: number): Pr
   return { medianMs: result.latency.p50, p99Ms: result.latency.p99, opsPerSecond: 1000 / result.latency.p50 };
 }
 
+/**
+ * Measures each function in turn, `rounds` times over, so that drift (JIT tiers, GC, a noisy
+ * neighbour) falls on all of them alike. Each gets the median of its rounds; `ratio(a, b)` is the
+ * median of the per-round ratios of a's time to b's, the figure that stays put from run to run.
+ */
+export async function interleaved<K extends string>(
+  fns: Readonly<Record<K, () => unknown>>,
+  rounds: number,
+  timeMs: number,
+): Promise<{ samples: Record<K, Sample>; ratio(a: K, b: K): number }> {
+  const names = Object.keys(fns) as K[];
+  const perRound = new Map<K, Sample[]>(names.map((name) => [name, []]));
+  for (let r = 0; r < rounds; r++) for (const name of names) perRound.get(name)!.push(await micro(name, fns[name], timeMs / rounds));
+  const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+  const samples = {} as Record<K, Sample>;
+  for (const name of names) {
+    const runs = perRound.get(name)!;
+    const medianMs = median(runs.map((s) => s.medianMs));
+    samples[name] = { medianMs, p99Ms: median(runs.map((s) => s.p99Ms)), opsPerSecond: 1000 / medianMs };
+  }
+  return {
+    samples,
+    ratio: (a, b) => median(perRound.get(a)!.map((s, i) => s.medianMs / perRound.get(b)![i]!.medianMs)),
+  };
+}
+
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
