@@ -32,7 +32,21 @@ const post = {
 };
 const open = { ...post, name: 'Open', creates: true, decide: () => [{ type: 'Opened', data: {} }] };
 
-const app = await openApp({ commands: { Open: open, Post: post }, aggregates: { Ledger: ledger }, projections: [] }, { path, env: {} });
+// A read model in the same database, brought up to date inside each commit's transaction.
+const tally = {
+  name: 'Tally',
+  pii: false,
+  table: 'tally',
+  key: 'ledgerId',
+  columns: [{ name: 'posted', kind: 'integer' }],
+  handles: ['Posted'],
+  async apply(event, rows) {
+    const row = await rows.get(event.streamId);
+    await rows.merge(event.streamId, { posted: (row?.posted ?? 0) + 1 });
+  },
+};
+
+const app = await openApp({ commands: { Open: open, Post: post }, aggregates: { Ledger: ledger }, projections: [tally] }, { path, env: {} });
 const pipeline = app.pipeline;
 const context = { actor: { id: 'kill9', kind: 'job', roles: [] }, tenant: 't' };
 // With several commands in flight (on different ledgers, so different buckets), commits are grouped.
