@@ -79,8 +79,16 @@ const ALLOWED: Record<string, readonly string[]> = {
   'runtime/core': ['runtime/core'],
   'runtime/ports': [],
   'runtime/trust': ['runtime/core', 'runtime/ports', 'runtime/trust'],
-  'runtime/app': ['runtime/core', 'runtime/ports', 'runtime/trust', 'runtime/app', 'runtime/adapters/sqlite', 'runtime/adapters/file'],
-  runtime: ['runtime/core', 'runtime/ports', 'runtime/trust', 'runtime/app', 'runtime/adapters/sqlite', 'runtime/adapters/file'],
+  'runtime/app': [
+    'runtime/core',
+    'runtime/ports',
+    'runtime/trust',
+    'runtime/app',
+    'runtime/adapters/sqlite',
+    'runtime/adapters/postgres',
+    'runtime/adapters/file',
+  ],
+  runtime: ['runtime/core', 'runtime/ports', 'runtime/trust', 'runtime/app', 'runtime/adapters/sqlite', 'runtime/adapters/postgres', 'runtime/adapters/file'],
 };
 
 /** Imports allowed for types only: a port describes shapes, it never runs code of another layer. */
@@ -127,13 +135,18 @@ describe('architecture', () => {
     expect(outside).toEqual([]);
   });
 
-  it('only the SQLite adapter imports better-sqlite3 or holds SQL (and the raw bench baselines)', () => {
-    const exempt = (f: string) => f.startsWith('runtime/adapters/sqlite/') || f === 'bench/baselines.ts';
-    const driver = files.filter((f) => !exempt(f) && imports(f).packages.includes('better-sqlite3'));
+  it('only the store adapters import a database driver or hold SQL (and the raw bench baselines)', () => {
+    const adapter = (f: string) => f.startsWith('runtime/adapters/sqlite/') || f.startsWith('runtime/adapters/postgres/');
+    const exempt = (f: string) => adapter(f) || f === 'bench/baselines.ts';
+    const driver = files.filter((f) => !exempt(f) && imports(f).packages.some((p) => p === 'better-sqlite3' || p === 'pg'));
     const sql = files.filter((f) => !exempt(f) && SQL.test(readFileSync(join(SRC, f), 'utf8')));
     expect(driver).toEqual([]);
     expect(sql).toEqual([]);
-    // Positive control: the checks do see the adapter.
+    // Each adapter uses only its own driver.
+    expect(files.filter((f) => f.startsWith('runtime/adapters/sqlite/') && imports(f).packages.includes('pg'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('runtime/adapters/postgres/') && imports(f).packages.includes('better-sqlite3'))).toEqual([]);
+    // Positive control: the checks do see the adapters.
     expect(files.filter((f) => f.startsWith('runtime/adapters/sqlite/') && SQL.test(readFileSync(join(SRC, f), 'utf8'))).length).toBeGreaterThan(2);
+    expect(files.filter((f) => f.startsWith('runtime/adapters/postgres/') && SQL.test(readFileSync(join(SRC, f), 'utf8'))).length).toBeGreaterThan(2);
   });
 });

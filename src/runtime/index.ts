@@ -82,3 +82,5 @@ export type { CliOutput, TrustAccess, TrustApp } from './app/trust-command.js';
 export { FileCheckpointSink, MemoryCheckpointSink } from './adapters/file/checkpoint-sink.js';
 export { SqliteEventStore, SqliteKeyStore, isSqliteStore, openDatabase, openSqliteStore, quoteIdentifier } from './adapters/sqlite/index.js';
 export type { Db, SqliteKeyStoreOptions, SqliteOptions, SqliteStore, Synchronous } from './adapters/sqlite/index.js';
+export { PostgresEventStore, isPostgresStore, openPostgresKeys, openPostgresStore } from './adapters/postgres/index.js';
+export type { PostgresOptions, PostgresStore } from './adapters/postgres/index.js';

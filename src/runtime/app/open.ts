@@ -90,10 +90,11 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
   const codec = new PiiCodec(keys);
   const reader = new EventReader(codec, definition.aggregates);
   const projections = new ProjectionRunner(store.events, store.projections, definition.projections, (event) => reader.read(event));
+  let inline = false;
   if (mode === 'write') {
     await projections.prepare();
     await projections.catchUp();
-    store.events.runInTransaction(async (committed, after) => {
+    inline = store.events.runInTransaction(async (committed, after) => {
       const events: StoredEvent[] = [];
       for (const { request, events: stored } of committed) {
         for (let i = 0; i < stored.length; i++) {
@@ -123,9 +124,9 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
     ids: options.ids,
     policy: options.policy,
     afterCommit: async (events) => {
-      // Projections were brought up to date in the commit's own transaction; a catch-up is due
-      // only when one was parked or another process wrote in between.
-      if (projections.behind) await projections.catchUp();
+      // Projections were brought up to date in the commit's own transaction (where the store can);
+      // a catch-up is due only when one was parked or another process wrote in between.
+      if (!inline || projections.behind) await projections.catchUp();
       const last = events[events.length - 1];
       if (last !== undefined) await checkpointer?.maybe(clock(), last.position);
       afterCommitError = undefined;

@@ -72,8 +72,11 @@ export interface ChainReader {
   rowHash(chain: ChainName, bucket: number, seq: number): Promise<Uint8Array | undefined>;
   /** The buckets that hold rows of the chain. */
   buckets(chain: ChainName): Promise<readonly number[]>;
-  /** Global event positions: how many rows, the highest, and the first missing one below it. */
-  positions(): Promise<{ readonly count: number; readonly max: number; readonly firstMissing: number | null }>;
+  /**
+   * Global event positions: how many rows, the highest, and the first missing one below it;
+   * undefined where positions have holes by design (a sequence shared by concurrent writers).
+   */
+  positions(): Promise<{ readonly count: number; readonly max: number; readonly firstMissing: number | null } | undefined>;
   /** Every stored checkpoint, oldest first, each with the heads that changed since the one before. */
   checkpoints(): AsyncIterable<CheckpointWithHeads>;
   /** The newest stored checkpoint's body, if any. */

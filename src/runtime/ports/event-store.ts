@@ -176,8 +176,12 @@ export interface EventStore {
    * the same id in the tenant) are answers, not errors; nothing is written for them.
    */
   commit(request: CommitRequest): Promise<CommitResult>;
-  /** Sets the work every commit's transaction runs after its rows are written (see InTransaction). */
-  runInTransaction(work: InTransaction | undefined): void;
+  /**
+   * Sets the work every commit's transaction runs after its rows are written (see InTransaction).
+   * Returns false when this store cannot run it (several writers with one global order): then
+   * the projections catch up after each commit instead.
+   */
+  runInTransaction(work: InTransaction | undefined): boolean;
   /** Records a command that produced no events (denied, invalid, rejected, failed, erasure), chained. */
   recordCommand(bucket: number, recordedAt: string, audit: AuditRecord): Promise<StoredCommand>;
   /** Every command matching the query in the tenant, in the order it was recorded. */

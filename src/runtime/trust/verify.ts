@@ -204,8 +204,9 @@ async function closerLook(chains: ChainReader, chain: ChainName, bucket: number,
 
 /** Global positions run 1..n without holes: a deleted row anywhere but at the very end shows. */
 async function checkPositions(chains: ChainReader, findings: VerifyFinding[]): Promise<void> {
-  const { count, max, firstMissing } = await chains.positions();
-  if (count === max) return;
+  const positions = await chains.positions();
+  if (positions === undefined || positions.count === positions.max) return;
+  const { count, max, firstMissing } = positions;
   findings.push({
     kind: 'seq-gap',
     chain: 'positions',

@@ -255,8 +255,9 @@ export class SqliteEventStore implements EventStore, Outbox {
     });
   }
 
-  runInTransaction(work: InTransaction | undefined): void {
+  runInTransaction(work: InTransaction | undefined): boolean {
     this.#inTransaction = work;
+    return true;
   }
 
   async #flush(): Promise<void> {

@@ -3,8 +3,9 @@
  * are overwritten in the file and, after a TRUNCATE checkpoint, gone from the WAL too.
  */
 import Database from 'better-sqlite3';
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ConfigurationError, ForgottenSubjectError } from '../../core/errors.js';
+import { deriveKey, unwrapKey, wrapKey } from '../../core/key-wrap.js';
 import type { KeyStore } from '../../ports/key-store.js';
 
 export interface SqliteKeyStoreOptions {
@@ -95,7 +96,7 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   derive(purpose: string): Buffer {
-    return createHmac('sha256', this.#kek).update(`gw-derive-v1:${purpose}`).digest();
+    return deriveKey(this.#kek, purpose);
   }
 
   async close(): Promise<void> {
@@ -121,17 +122,10 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   #wrap(subject: string, key: Buffer): Buffer {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.#kek, iv);
-    cipher.setAAD(Buffer.from(`gw-dek-v1:${subject}`, 'utf8'));
-    const body = Buffer.concat([cipher.update(key), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), body]);
+    return wrapKey(this.#kek, subject, key);
   }
 
   #unwrap(subject: string, wrapped: Buffer): Buffer {
-    const decipher = createDecipheriv('aes-256-gcm', this.#kek, wrapped.subarray(0, 12));
-    decipher.setAAD(Buffer.from(`gw-dek-v1:${subject}`, 'utf8'));
-    decipher.setAuthTag(wrapped.subarray(12, 28));
-    return Buffer.concat([decipher.update(wrapped.subarray(28)), decipher.final()]);
+    return unwrapKey(this.#kek, subject, wrapped);
   }
 }

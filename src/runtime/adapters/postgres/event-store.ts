@@ -1,0 +1,433 @@
+/**
+ * The event store on PostgreSQL, shared by many processes and machines. An append is one READ
+ * COMMITTED transaction whose first statement takes the bucket's transaction-scoped advisory lock
+ * (with a lock timeout), then reads the bucket's chain heads and writes the events, the audit record
+ * and the snapshot. UNIQUE(bucket, bseq), UNIQUE(bucket, cseq) and UNIQUE(stream_id, version) stay
+ * as the backstop: a chain cannot fork even if the lock were bypassed, and a violation becomes a
+ * typed answer. Readers of all events filter on transaction ids, so none ever skips an event that
+ * commits late.
+ */
+import { commandRowHash, eventRowHash, genesisHash } from '../../core/chain.js';
+import { StorageError } from '../../core/errors.js';
+import { KeyedMutex } from '../../core/mutex.js';
+import type { EventMetadata, StoredEvent } from '../../core/types.js';
+import {
+  START,
+  type AuditRecord,
+  type CommandQuery,
+  type CommitRequest,
+  type CommitResult,
+  type EventStore,
+  type FoldDetail,
+  type FoldEvent,
+  type GlobalPosition,
+  type InTransaction,
+  type SnapshotRecord,
+  type StoredCommand,
+  type StreamHead,
+} from '../../ports/event-store.js';
+import type { Outbox } from '../../ports/outbox.js';
+import { LOCK_NAMESPACE, inTransaction, type Client, type Pool, type Queryable } from './database.js';
+
+const EVENT_COLUMNS = 'position, bucket, bseq, stream_id, version, type, schema_version, recorded_at, metadata, payload';
+const COMMAND_COLUMNS = 'bucket, cseq, recorded_at, audit';
+
+interface EventRow {
+  position: number;
+  bucket: number;
+  bseq: number;
+  stream_id: string;
+  version: number;
+  type: string;
+  schema_version: number;
+  recorded_at: string;
+  metadata: string;
+  payload: string;
+}
+
+interface CommandRow {
+  bucket: number;
+  cseq: number;
+  recorded_at: string;
+  audit: string;
+}
+
+interface Head {
+  seq: number;
+  hash: Buffer;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+export interface PostgresEventStoreOptions {
+  /** How long an append waits for its bucket's lock before failing (default 5000 ms). */
+  readonly lockTimeoutMs?: number | undefined;
+}
+
+export class PostgresEventStore implements EventStore, Outbox {
+  readonly storeId: string;
+  readonly #pool: Pool;
+  readonly #s: string;
+  readonly #locks = new KeyedMutex<number>();
+  readonly #lockTimeout: string;
+
+  constructor(pool: Pool, schema: string, storeId: string, options: PostgresEventStoreOptions = {}) {
+    this.#pool = pool;
+    this.#s = schema;
+    this.storeId = storeId;
+    this.#lockTimeout = `${Math.max(1, Math.floor(options.lockTimeoutMs ?? 5000))}ms`;
+  }
+
+  exclusive<T>(bucket: number, work: () => Promise<T>): Promise<T> {
+    return this.#locks.run(bucket, work);
+  }
+
+  async readStream(streamId: string, afterVersion: number): Promise<readonly StoredEvent[]> {
+    const { rows } = await this.#pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.#s}.gw_events WHERE stream_id = $1 AND version > $2 ORDER BY version`,
+      [streamId, afterVersion],
+    );
+    return rows.map(toStoredEvent);
+  }
+
+  async readForFold(streamId: string, afterVersion: number, detail: FoldDetail): Promise<{ tenant: string | undefined; events: readonly FoldEvent[] }> {
+    const { rows } = await this.#pool.query<{
+      type: string;
+      schema_version: number;
+      payload: string;
+      subject: string | null;
+      recorded_at: string;
+      tenant: string;
+    }>(`SELECT type, schema_version, payload, subject, recorded_at, tenant FROM ${this.#s}.gw_events WHERE stream_id = $1 AND version > $2 ORDER BY version`, [
+      streamId,
+      afterVersion,
+    ]);
+    const events = rows.map((row): FoldEvent => {
+      const base = { type: row.type, schemaVersion: row.schema_version, data: JSON.parse(row.payload) as object };
+      if (detail === 'lean') return base;
+      if (detail === 'subject') return { ...base, subject: row.subject };
+      return { ...base, subject: row.subject, recordedAt: row.recorded_at };
+    });
+    const tenant = rows[0]?.tenant ?? (afterVersion > 0 ? await this.#tenantOf(streamId) : undefined);
+    return { tenant, events };
+  }
+
+  async #tenantOf(streamId: string): Promise<string | undefined> {
+    const { rows } = await this.#pool.query<{ tenant: string }>(`SELECT tenant FROM ${this.#s}.gw_events WHERE stream_id = $1 ORDER BY version LIMIT 1`, [
+      streamId,
+    ]);
+    return rows[0]?.tenant;
+  }
+
+  /**
+   * Commit order is (transaction id, position), and only transactions older than the oldest one
+   * still running are read: a reader that advances to `next` never skips an event committed later
+   * by a transaction that started earlier.
+   */
+  async readAll(after: GlobalPosition, limit: number): Promise<{ events: readonly StoredEvent[]; next: GlobalPosition }> {
+    const { rows } = await this.#pool.query<EventRow & { tx: string }>(
+      `SELECT ${EVENT_COLUMNS}, tx_id::text AS tx FROM ${this.#s}.gw_events
+        WHERE (tx_id, position) > ($1::text::xid8, $2) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY tx_id, position LIMIT $3`,
+      [String(after.tx), after.position, limit],
+    );
+    const last = rows[rows.length - 1];
+    return { events: rows.map(toStoredEvent), next: last === undefined ? after : { tx: Number(last.tx), position: last.position } };
+  }
+
+  async streamHead(streamId: string): Promise<StreamHead | undefined> {
+    const { rows } = await this.#pool.query<StreamHead>(
+      `SELECT version, type, tenant, subject FROM ${this.#s}.gw_events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1`,
+      [streamId],
+    );
+    return rows[0];
+  }
+
+  async subjectTenants(subject: string): Promise<readonly string[]> {
+    const { rows } = await this.#pool.query<{ tenant: string }>(`SELECT DISTINCT tenant FROM ${this.#s}.gw_events WHERE subject = $1 ORDER BY tenant`, [
+      subject,
+    ]);
+    return rows.map((row) => row.tenant);
+  }
+
+  async loadSnapshot(streamId: string): Promise<SnapshotRecord | undefined> {
+    const { rows } = await this.#pool.query<{ tenant: string; version: number; state_version: string; state: string }>(
+      `SELECT tenant, version, state_version, state FROM ${this.#s}.gw_snapshots WHERE stream_id = $1`,
+      [streamId],
+    );
+    const row = rows[0];
+    return row === undefined
+      ? undefined
+      : { streamId, tenant: row.tenant, version: row.version, stateVersion: row.state_version, state: JSON.parse(row.state) as unknown };
+  }
+
+  async deleteSnapshotsOf(subject: string): Promise<number> {
+    return (await this.#pool.query(`DELETE FROM ${this.#s}.gw_snapshots WHERE subject = $1`, [subject])).rowCount ?? 0;
+  }
+
+  async findAccepted(tenant: string, key: { commandId?: string | undefined; idempotencyKey?: string | undefined }): Promise<StoredCommand | undefined> {
+    return findAcceptedOn(this.#pool, this.#s, tenant, key);
+  }
+
+  async commit(request: CommitRequest): Promise<CommitResult> {
+    try {
+      return await inTransaction(this.#pool, async (client) => {
+        await this.#lock(client, request.bucket);
+        const actual = await this.#streamVersion(client, request.streamId);
+        if (actual !== request.expectedVersion) return { ok: false, conflict: { actualVersion: actual } };
+        const duplicate = await findAcceptedOn(client, this.#s, request.audit.tenant, { commandId: request.audit.commandId });
+        if (duplicate !== undefined) return { ok: false, duplicate };
+        const events = await this.#insertEvents(client, request);
+        const command = await this.#insertCommand(client, request.bucket, request.recordedAt, request.audit);
+        if (request.snapshot !== undefined) {
+          const { version, stateVersion, state } = request.snapshot;
+          await client.query(
+            `INSERT INTO ${this.#s}.gw_snapshots (stream_id, bucket, tenant, subject, version, state_version, state) VALUES ($1, $2, $3, $4, $5, $6, $7)
+              ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, state_version = excluded.state_version, state = excluded.state`,
+            [request.streamId, request.bucket, request.metadata.tenant, request.metadata.subject, version, stateVersion, JSON.stringify(state)],
+          );
+        }
+        return { ok: true, events, command };
+      });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return this.#afterViolation(request, error);
+      throw new StorageError('the commit did not reach the database', error);
+    }
+  }
+
+  /** The lock was bypassed or the id raced in: the constraints said no; answer as the reads would have. */
+  async #afterViolation(request: CommitRequest, error: unknown): Promise<CommitResult> {
+    const duplicate = await this.findAccepted(request.audit.tenant, { commandId: request.audit.commandId });
+    if (duplicate !== undefined) return { ok: false, duplicate };
+    const actual = await this.#streamVersion(this.#pool, request.streamId);
+    if (actual !== request.expectedVersion) return { ok: false, conflict: { actualVersion: actual } };
+    throw new StorageError('the commit was refused by a constraint', error);
+  }
+
+  /** PostgreSQL commits are durable when they return. */
+  async durable(): Promise<void> {}
+
+  /**
+   * Not run: with many writers, a projection position taken inside one writer's transaction could
+   * pass events of a transaction that commits later. Projections catch up from `readAll` instead.
+   */
+  runInTransaction(_work: InTransaction | undefined): boolean {
+    return false;
+  }
+
+  async recordCommand(bucket: number, recordedAt: string, audit: AuditRecord): Promise<StoredCommand> {
+    try {
+      return await inTransaction(this.#pool, async (client) => {
+        await this.#lock(client, bucket);
+        return this.#insertCommand(client, bucket, recordedAt, audit);
+      });
+    } catch (error) {
+      throw new StorageError(`the audit record of ${audit.command} could not be written`, error);
+    }
+  }
+
+  async commands(query: CommandQuery, tenant: string): Promise<readonly StoredCommand[]> {
+    const where =
+      'stream' in query
+        ? { sql: 'stream_id = $1', value: query.stream }
+        : 'subject' in query
+          ? { sql: '(subject = $1 OR on_behalf_of = $1)', value: query.subject }
+          : 'correlation' in query
+            ? { sql: 'correlation_id = $1', value: query.correlation }
+            : { sql: 'actor_id = $1', value: query.actor };
+    const { rows } = await this.#pool.query<CommandRow>(
+      `SELECT ${COMMAND_COLUMNS} FROM ${this.#s}.gw_commands WHERE ${where.sql} AND tenant = $2 ORDER BY id`,
+      [where.value, tenant],
+    );
+    return rows.map(toStoredCommand);
+  }
+
+  /** Deleted rows stay in the table's pages until vacuumed: vacuum the tables a forget deletes from. */
+  async purgeDeleted(): Promise<void> {
+    await this.#pool.query(`VACUUM ${this.#s}.gw_snapshots`);
+  }
+
+  async position(relay: string): Promise<GlobalPosition> {
+    const { rows } = await this.#pool.query<{ tx: number; position: number }>(`SELECT tx, position FROM ${this.#s}.gw_outbox_positions WHERE relay = $1`, [
+      relay,
+    ]);
+    return rows[0] ?? START;
+  }
+
+  async advance(relay: string, from: GlobalPosition, to: GlobalPosition): Promise<boolean> {
+    return inTransaction(this.#pool, async (client) => {
+      await client.query(`INSERT INTO ${this.#s}.gw_outbox_positions (relay, tx, position) VALUES ($1, 0, 0) ON CONFLICT (relay) DO NOTHING`, [relay]);
+      const { rows } = await client.query<{ tx: number; position: number }>(
+        `SELECT tx, position FROM ${this.#s}.gw_outbox_positions WHERE relay = $1 FOR UPDATE`,
+        [relay],
+      );
+      if (rows[0]!.tx !== from.tx || rows[0]!.position !== from.position) return false;
+      await client.query(`UPDATE ${this.#s}.gw_outbox_positions SET tx = $2, position = $3 WHERE relay = $1`, [relay, to.tx, to.position]);
+      return true;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  async #lock(client: Client, bucket: number): Promise<void> {
+    await client.query(`SET LOCAL lock_timeout = '${this.#lockTimeout}'`);
+    await client.query(`SELECT pg_advisory_xact_lock($1, $2)`, [LOCK_NAMESPACE, bucket]);
+  }
+
+  async #streamVersion(on: Queryable, streamId: string): Promise<number> {
+    const { rows } = await on.query<{ v: number | null }>(`SELECT MAX(version) AS v FROM ${this.#s}.gw_events WHERE stream_id = $1`, [streamId]);
+    return rows[0]?.v ?? 0;
+  }
+
+  async #head(client: Client, bucket: number, chain: 'events' | 'commands'): Promise<Head> {
+    const sql =
+      chain === 'events'
+        ? `SELECT bseq AS seq, row_hash AS hash FROM ${this.#s}.gw_events WHERE bucket = $1 ORDER BY bseq DESC LIMIT 1`
+        : `SELECT cseq AS seq, row_hash AS hash FROM ${this.#s}.gw_commands WHERE bucket = $1 ORDER BY cseq DESC LIMIT 1`;
+    const { rows } = await client.query<Head>(sql, [bucket]);
+    return rows[0] ?? { seq: 0, hash: genesisHash(this.storeId, chain, bucket) };
+  }
+
+  async #insertEvents(client: Client, request: CommitRequest): Promise<StoredEvent[]> {
+    if (request.events.length === 0) return [];
+    const { streamId, bucket, recordedAt } = request;
+    const metadata = JSON.stringify(request.metadata);
+    const head = await this.#head(client, bucket, 'events');
+    const { rows: positions } = await client.query<{ p: number }>(`SELECT nextval('${this.#s}.gw_event_positions') AS p FROM generate_series(1, $1)`, [
+      request.events.length,
+    ]);
+    let version = request.expectedVersion;
+    const stored: StoredEvent[] = [];
+    for (let i = 0; i < request.events.length; i++) {
+      const event = request.events[i]!;
+      const position = positions[i]!.p;
+      version += 1;
+      head.seq += 1;
+      const payload = JSON.stringify(event.data);
+      const bseq = head.seq;
+      const hash = eventRowHash(
+        { bucket, bseq, position, streamId, version, type: event.type, schemaVersion: event.schemaVersion, recordedAt, metadata, payload },
+        head.hash,
+      );
+      await client.query(
+        `INSERT INTO ${this.#s}.gw_events (position, bucket, bseq, stream_id, version, type, schema_version, recorded_at, tenant, subject, metadata, payload, prev_hash, row_hash)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+        [
+          position,
+          bucket,
+          bseq,
+          streamId,
+          version,
+          event.type,
+          event.schemaVersion,
+          recordedAt,
+          request.metadata.tenant,
+          request.metadata.subject,
+          metadata,
+          payload,
+          head.hash,
+          hash,
+        ],
+      );
+      head.hash = hash;
+      stored.push({
+        position,
+        bucket,
+        bseq,
+        streamId,
+        version,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        recordedAt,
+        data: event.data,
+        metadata: request.metadata,
+      });
+    }
+    return stored;
+  }
+
+  async #insertCommand(client: Client, bucket: number, recordedAt: string, audit: AuditRecord): Promise<StoredCommand> {
+    const head = await this.#head(client, bucket, 'commands');
+    const text = JSON.stringify(audit);
+    const cseq = head.seq + 1;
+    const hash = commandRowHash(
+      {
+        bucket,
+        cseq,
+        commandId: audit.commandId,
+        command: audit.command,
+        streamId: audit.streamId,
+        tenant: audit.tenant,
+        outcome: audit.outcome,
+        recordedAt,
+        audit: text,
+      },
+      head.hash,
+    );
+    await client.query(
+      `INSERT INTO ${this.#s}.gw_commands (bucket, cseq, command_id, command, stream_id, tenant, outcome, subject, on_behalf_of, actor_id, correlation_id, causation_id, idempotency_key, recorded_at, audit, prev_hash, row_hash)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+      [
+        bucket,
+        cseq,
+        audit.commandId,
+        audit.command,
+        audit.streamId,
+        audit.tenant,
+        audit.outcome,
+        audit.subject,
+        audit.onBehalfOf,
+        audit.actor.id,
+        audit.correlationId,
+        audit.causationId,
+        audit.idempotencyKey,
+        recordedAt,
+        text,
+        head.hash,
+        hash,
+      ],
+    );
+    return { bucket, cseq, recordedAt, audit };
+  }
+}
+
+async function findAcceptedOn(
+  on: Queryable,
+  s: string,
+  tenant: string,
+  key: { commandId?: string | undefined; idempotencyKey?: string | undefined },
+): Promise<StoredCommand | undefined> {
+  const by =
+    key.commandId !== undefined
+      ? { column: 'command_id', value: key.commandId }
+      : key.idempotencyKey !== undefined
+        ? { column: 'idempotency_key', value: key.idempotencyKey }
+        : undefined;
+  if (by === undefined) return undefined;
+  const { rows } = await on.query<CommandRow>(
+    `SELECT ${COMMAND_COLUMNS} FROM ${s}.gw_commands WHERE tenant = $1 AND ${by.column} = $2 AND outcome = 'accepted'`,
+    [tenant, by.value],
+  );
+  return rows[0] === undefined ? undefined : toStoredCommand(rows[0]);
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    position: row.position,
+    bucket: row.bucket,
+    bseq: row.bseq,
+    streamId: row.stream_id,
+    version: row.version,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    recordedAt: row.recorded_at,
+    data: JSON.parse(row.payload) as object,
+    metadata: JSON.parse(row.metadata) as EventMetadata,
+  };
+}
+
+function toStoredCommand(row: CommandRow): StoredCommand {
+  return { bucket: row.bucket, cseq: row.cseq, recordedAt: row.recorded_at, audit: JSON.parse(row.audit) as AuditRecord };
+}
