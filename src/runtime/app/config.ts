@@ -13,6 +13,12 @@ export interface Environment {
   readonly signingKey: string | undefined;
   /** The pinned public key verify checks checkpoints with (GROUNDWORK_VERIFY_KEY). */
   readonly verifyKey: string | undefined;
+  /** A PostgreSQL store shared by many processes (GROUNDWORK_DATABASE_URL); embedded SQLite without it. */
+  readonly databaseUrl: string | undefined;
+  /** The PostgreSQL schema the store lives in (GROUNDWORK_DATABASE_SCHEMA, default groundwork). */
+  readonly databaseSchema: string | undefined;
+  /** The append-only file checkpoints are copied to (GROUNDWORK_CHECKPOINT_SINK). */
+  readonly checkpointSink: string | undefined;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
@@ -21,6 +27,9 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     kek: kekFrom(nonEmpty(env['GROUNDWORK_KEK'])),
     signingKey: nonEmpty(env['GROUNDWORK_SIGNING_KEY']),
     verifyKey: nonEmpty(env['GROUNDWORK_VERIFY_KEY']),
+    databaseUrl: nonEmpty(env['GROUNDWORK_DATABASE_URL']),
+    databaseSchema: nonEmpty(env['GROUNDWORK_DATABASE_SCHEMA']),
+    checkpointSink: nonEmpty(env['GROUNDWORK_CHECKPOINT_SINK']),
   };
 }
 

@@ -21,8 +21,16 @@ import { verifyStore, type VerifyReport } from '../trust/verify.js';
 import { ConfigurationError } from '../core/errors.js';
 import { readEnvironment } from './config.js';
 import { companions, openCheckedKeys, openEmbeddedStore, type OpenMode } from './embedded.js';
+import { openSharedKeys, openSharedStore } from './shared.js';
 
 export interface AppOptions extends SqliteOptions, Omit<PipelineOptions, 'afterCommit' | 'codec'> {
+  /**
+   * A PostgreSQL store shared by many processes (postgres://...); default GROUNDWORK_DATABASE_URL
+   * unless `path` is given. Without one, the embedded SQLite store.
+   */
+  readonly databaseUrl?: string | undefined;
+  /** The PostgreSQL schema; default GROUNDWORK_DATABASE_SCHEMA, then `groundwork`. */
+  readonly databaseSchema?: string | undefined;
   /** The SQLite database file, or ':memory:'; default GROUNDWORK_DB, then app.db. */
   readonly path?: string | undefined;
   /** An open store to use instead of opening one (tests, tools); closed with the app. */
@@ -85,8 +93,20 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
   const mode = options.mode ?? 'write';
   const clock = options.clock ?? ((): Date => new Date());
   const keysPath = options.keysPath ?? (memory ? ':memory:' : companions(path).keys);
-  const store = options.store ?? openEmbeddedStore(path, options, mode, keysPath);
-  const keys = options.keys ?? (await openKeysOrClose(store, options.kek ?? env.kek, keysPath, mode, options.withoutKeys !== true));
+  const url = options.store !== undefined ? undefined : (options.databaseUrl ?? (options.path === undefined ? env.databaseUrl : undefined));
+  const schema = options.databaseSchema ?? env.databaseSchema ?? 'groundwork';
+  const kek = options.kek ?? env.kek;
+  const needsKeys = options.withoutKeys !== true;
+  let store: Store;
+  let keys: KeyStore | undefined;
+  if (url !== undefined) {
+    const shared = await openSharedStore(url, { schema }, mode);
+    store = shared;
+    keys = options.keys ?? (await openSharedKeys(shared, kek, needsKeys));
+  } else {
+    store = options.store ?? openEmbeddedStore(path, options, mode, keysPath);
+    keys = options.keys ?? (await openKeysOrClose(store, kek, keysPath, mode, needsKeys));
+  }
   const codec = new PiiCodec(keys);
   const reader = new EventReader(codec, definition.aggregates);
   const projections = new ProjectionRunner(store.events, store.projections, definition.projections, (event) => reader.read(event));
@@ -105,7 +125,8 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
       await projections.applyInTransaction(events, after);
     });
   }
-  const sink = options.checkpointSink ?? (memory ? new MemoryCheckpointSink() : new FileCheckpointSink(companions(path).sink));
+  const sinkPath = env.checkpointSink ?? (url !== undefined ? `${schema}.checkpoints.jsonl` : companions(path).sink);
+  const sink = options.checkpointSink ?? (memory && env.checkpointSink === undefined ? new MemoryCheckpointSink() : new FileCheckpointSink(sinkPath));
   const signingKey = options.signingKey ?? env.signingKey;
   const verifyKey = options.verifyKey ?? env.verifyKey;
   const checkpointer =
@@ -166,7 +187,12 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
         storeId: store.events.storeId,
         publicKey: verifyKey === undefined ? undefined : publicKeyFrom(verifyKey),
         sink,
-        statePath: verifyOptions.incremental === true && !memory && options.store === undefined ? companions(path).verifyState : undefined,
+        statePath:
+          verifyOptions.incremental === true && !memory && options.store === undefined
+            ? url !== undefined
+              ? `${schema}.verify-state.json`
+              : companions(path).verifyState
+            : undefined,
       }),
     checkpoint: async () => checkpointer?.take(clock()),
     status: () => ({ parked: Object.fromEntries(projections.parked()), afterCommit: afterCommitError ?? null }),

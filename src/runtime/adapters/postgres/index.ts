@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../../ports/store.js';
 import { PostgresChainReader } from './chain-reader.js';
-import { migrate, openPool, schemaName, type Pool } from './database.js';
+import { ConfigurationError } from '../../core/errors.js';
+import { SCHEMA_VERSION, migrate, openPool, schemaName, type Pool } from './database.js';
 import { PostgresEventStore } from './event-store.js';
 import { PostgresKeyStore } from './key-store.js';
 import { PostgresProjectionStore } from './projection-store.js';
@@ -14,6 +15,8 @@ export interface PostgresOptions {
   readonly lockTimeoutMs?: number | undefined;
   /** Connections in this process's pool (default 10). */
   readonly poolSize?: number | undefined;
+  /** Create or migrate the schema (default); false opens an existing store only, changing nothing. */
+  readonly create?: boolean | undefined;
 }
 
 export interface PostgresStore extends Store {
@@ -21,6 +24,8 @@ export interface PostgresStore extends Store {
   readonly events: PostgresEventStore;
   readonly pool: Pool;
   readonly schema: string;
+  /** Whether any data key is stored (so personal data is encrypted here). */
+  holdsKeys(): Promise<boolean>;
 }
 
 /** Connects, creates or migrates the schema (safe from many processes at once), and opens every port. */
@@ -28,7 +33,8 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   const schema = schemaName(options.schema ?? 'groundwork');
   const pool = openPool(url, options.poolSize);
   try {
-    await migrate(pool, schema, randomBytes(16).toString('hex'));
+    if (options.create === false) await mustExist(pool, schema, url);
+    else await migrate(pool, schema, randomBytes(16).toString('hex'));
     const { rows } = await pool.query<{ value: string }>(`SELECT value FROM ${schema}.gw_meta WHERE key = 'store_id'`);
     const events = new PostgresEventStore(pool, schema, rows[0]!.value, { lockTimeoutMs: options.lockTimeoutMs });
     const meta = (sql: string, values: unknown[]) => pool.query(sql, values);
@@ -52,11 +58,35 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
             await pool.query<{ key: string; value: string }>(`SELECT key, value FROM ${schema}.gw_meta WHERE starts_with(key, $1) ORDER BY key`, [prefix])
           ).rows.map((row) => [row.key, row.value] as const),
       },
+      holdsKeys: async () => ((await pool.query(`SELECT 1 FROM ${schema}.gw_keys LIMIT 1`)).rowCount ?? 0) > 0,
       close: () => events.close(),
     };
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;
+  }
+}
+
+/** Reading never creates: a schema that is missing or not at the current version is refused. */
+async function mustExist(pool: Pool, schema: string, url: string): Promise<void> {
+  const { rows } = await pool.query<{ version: number | null }>(
+    `SELECT (SELECT MAX(version) FROM ${schema}.gw_schema_versions) AS version WHERE to_regclass($1) IS NOT NULL`,
+    [`${schema}.gw_schema_versions`],
+  ).catch(() => ({ rows: [] as { version: number | null }[] }));
+  const version = rows[0]?.version ?? null;
+  if (version === null) throw new ConfigurationError('no-store', `there is no Groundwork store in schema ${schema} of ${redacted(url)}`);
+  if (version !== SCHEMA_VERSION)
+    throw new ConfigurationError('no-store', `the store in schema ${schema} is at schema version ${version}, this release reads ${SCHEMA_VERSION}: open it once to write, to migrate it`);
+}
+
+/** The URL without its password, for messages. */
+function redacted(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the database';
   }
 }
 
