@@ -19,7 +19,9 @@ export async function postgresAvailable(url: string): Promise<boolean> {
     await client.query('SELECT 1');
     return true;
   } catch (error) {
-    if (process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false') {
+    const required =
+      process.env['GROUNDWORK_REQUIRE_POSTGRES'] === '1' || (process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false');
+    if (required) {
       throw new Error(`PostgreSQL is required in CI and is not reachable at ${url}: ${error instanceof Error ? error.message : String(error)}`);
     }
     console.log(`skipping PostgreSQL tests: no server at ${url} (start one, or set GROUNDWORK_TEST_DATABASE_URL)`);

@@ -29,4 +29,3 @@ export async function openSharedKeys(store: PostgresStore, kek: Uint8Array | und
     throw error;
   }
 }
-

@@ -69,14 +69,18 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
 
 /** Reading never creates: a schema that is missing or not at the current version is refused. */
 async function mustExist(pool: Pool, schema: string, url: string): Promise<void> {
-  const { rows } = await pool.query<{ version: number | null }>(
-    `SELECT (SELECT MAX(version) FROM ${schema}.gw_schema_versions) AS version WHERE to_regclass($1) IS NOT NULL`,
-    [`${schema}.gw_schema_versions`],
-  ).catch(() => ({ rows: [] as { version: number | null }[] }));
+  const { rows } = await pool
+    .query<{ version: number | null }>(`SELECT (SELECT MAX(version) FROM ${schema}.gw_schema_versions) AS version WHERE to_regclass($1) IS NOT NULL`, [
+      `${schema}.gw_schema_versions`,
+    ])
+    .catch(() => ({ rows: [] as { version: number | null }[] }));
   const version = rows[0]?.version ?? null;
   if (version === null) throw new ConfigurationError('no-store', `there is no Groundwork store in schema ${schema} of ${redacted(url)}`);
   if (version !== SCHEMA_VERSION)
-    throw new ConfigurationError('no-store', `the store in schema ${schema} is at schema version ${version}, this release reads ${SCHEMA_VERSION}: open it once to write, to migrate it`);
+    throw new ConfigurationError(
+      'no-store',
+      `the store in schema ${schema} is at schema version ${version}, this release reads ${SCHEMA_VERSION}: open it once to write, to migrate it`,
+    );
 }
 
 /** The URL without its password, for messages. */
