@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Io } from '../../src/terminal/io.js';
 import { runCreate } from '../../src/create/main.js';
+import { postgresAvailable, testDatabaseUrl } from '../contract/postgres-env.js';
 import { REPO } from '../gen/project.js';
 
 /** The value with every `references` key removed, and a field left as `{ type }` back in its shorthand. */
@@ -81,11 +82,18 @@ describe('create-groundwork', () => {
       expect(tests).toMatch(/[#ℹ] pass [1-9]/);
       if (template === 'subscriptions') {
         // The story: the template's declared roles, reference and forget rule, enforced by the generated project.
-        const story = execFileSync(process.execPath, [join(dir, 'dist/src/dispute.js')], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
-        expect(story).toContain('CancelSubscription by the customer, of the other one: refused (forbidden) role customer acts only on its own data');
-        expect(story).toContain("IssueRefund by the agent, against the other customer's subscription: refused (forbidden) subscriptionId names Subscription");
-        expect(story).toContain('forget by support: refused (forbidden)');
-        expect(story).toContain('forget by the customer: data key destroyed: true');
+        // And the same project on PostgreSQL, by the variable alone.
+        const stores = (await postgresAvailable(testDatabaseUrl())) ? ['sqlite', 'postgres'] : ['sqlite'];
+        for (const kind of stores) {
+          const env = { ...process.env, GROUNDWORK_DATABASE_URL: kind === 'postgres' ? testDatabaseUrl() : '' };
+          const story = execFileSync(process.execPath, [join(dir, 'dist/src/dispute.js')], { cwd: dir, encoding: 'utf8', stdio: 'pipe', env });
+          expect(story).toContain(`(on ${kind})`);
+          expect(story).toContain('CancelSubscription by the customer, of the other one: refused (forbidden) role customer acts only on its own data');
+          expect(story).toContain("IssueRefund by the agent, against the other customer's subscription: refused (forbidden) subscriptionId names Subscription");
+          expect(story).toContain('content-mismatch');
+          expect(story).toContain('forget by support: refused (forbidden)');
+          expect(story).toContain('forget by the customer: data key destroyed: true');
+        }
       }
     },
     60_000,

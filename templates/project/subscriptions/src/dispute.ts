@@ -1,6 +1,8 @@
 /**
  * The story this project exists for, played against a fresh database: an AI support agent acts
- * for a customer; the next day the customer disputes it. Run with `npm run dispute`.
+ * for a customer; the next day the customer disputes it. Run with `npm run dispute`: on an
+ * embedded SQLite file, or, with GROUNDWORK_DATABASE_URL set, on PostgreSQL (in a schema of its
+ * own, dropped at the end).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +11,7 @@ import { join } from 'node:path';
 import { createApp } from './app.js';
 import {
   FileCheckpointSink,
+  isPostgresStore,
   isSqliteStore,
   newSigningKeys,
   openSqliteStore,
@@ -16,12 +19,22 @@ import {
   timelineText,
   verifyStore,
   type CommandResult,
+  type VerifyReport,
 } from './groundwork/runtime/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dispute-'));
 const path = join(dir, 'billing.db');
+const sinkPath = join(dir, 'checkpoints.jsonl');
 const keys = newSigningKeys();
-const app = await createApp({ path, kek: randomBytes(32), signingKey: keys.privateKey, verifyKey: keys.publicKey });
+const onPostgres = (process.env['GROUNDWORK_DATABASE_URL'] ?? '') !== '';
+const app = await createApp({
+  ...(onPostgres ? { databaseSchema: `dispute_${randomBytes(4).toString('hex')}` } : { path }),
+  kek: randomBytes(32),
+  signingKey: keys.privateKey,
+  verifyKey: keys.publicKey,
+  checkpointSink: new FileCheckpointSink(sinkPath),
+});
+console.log(`(on ${app.store.kind})`);
 
 let step = 0;
 function heading(text: string): void {
@@ -91,21 +104,38 @@ console.log(
   `   ${intact.ok ? 'OK' : 'FAILED'}: ${intact.rows.events} events, ${intact.rows.commands} audit records, ${intact.checkpoints.checked} checkpoint(s), ${intact.findings.length} problem(s)`,
 );
 
-heading('Someone edits a row in a copy of the database: verify names it');
-const copy = join(dir, 'tampered.db');
-if (!isSqliteStore(app.store)) throw new Error('this step edits the embedded SQLite file');
-await app.store.db.backup(copy);
-const tampered = openSqliteStore(copy);
-tampered.db
-  .prepare(`UPDATE gw_events SET payload = replace(payload, 'customer asked to stop', 'customer insisted') WHERE type = 'SubscriptionCancelled'`)
-  .run();
-const report = await verifyStore(tampered.chains, {
-  storeId: app.store.events.storeId,
-  publicKey: publicKeyFrom(keys.publicKey),
-  sink: new FileCheckpointSink(`${path}.checkpoints.jsonl`),
-});
-await tampered.close();
+heading("Someone edits a row behind the app's back: verify names it");
+const report = await tamperedReport();
 for (const finding of report.findings) console.log(`   ${finding.kind}: ${finding.message}`);
+
+/** Edits the cancellation's reason behind the app's back and runs verify over the edited store. */
+async function tamperedReport(): Promise<VerifyReport> {
+  const from = 'customer asked to stop';
+  const to = 'customer insisted';
+  if (isSqliteStore(app.store)) {
+    // On a copy of the file: the story goes on with the real one.
+    const copy = join(dir, 'tampered.db');
+    await app.store.db.backup(copy);
+    const tampered = openSqliteStore(copy);
+    tampered.db.prepare(`UPDATE gw_events SET payload = replace(payload, ?, ?) WHERE type = 'SubscriptionCancelled'`).run(from, to);
+    const found = await verifyStore(tampered.chains, {
+      storeId: app.store.events.storeId,
+      publicKey: publicKeyFrom(keys.publicKey),
+      sink: new FileCheckpointSink(sinkPath),
+    });
+    await tampered.close();
+    return found;
+  }
+  const store = app.store;
+  if (!isPostgresStore(store)) throw new Error(`this step edits an embedded or PostgreSQL store, not ${store.kind}`);
+  // In place, then put back: the story goes on with the original bytes.
+  const edit = (a: string, b: string) =>
+    store.pool.query(`UPDATE ${store.schema}.gw_events SET payload = replace(payload, $1, $2) WHERE type = 'SubscriptionCancelled'`, [a, b]);
+  await edit(from, to);
+  const found = await app.verify();
+  await edit(to, from);
+  return found;
+}
 
 heading('Support undoes the cancellation (as themselves, caused by the original command)');
 const supervisor = { actor: { id: 'sam-from-support', kind: 'human', roles: ['support'] }, tenant: 'acme' } as const;
@@ -129,6 +159,7 @@ heading('Verify again: every hash still checks out');
 const after = await app.verify();
 console.log(`   ${after.ok ? 'OK' : 'FAILED'}: ${after.rows.events} events, ${after.rows.commands} audit records, ${after.findings.length} problem(s)`);
 
+if (isPostgresStore(app.store)) await app.store.pool.query(`DROP SCHEMA ${app.store.schema} CASCADE`);
 await app.close();
 rmSync(dir, { recursive: true, force: true });
 process.exitCode = intact.ok && !report.ok && after.ok ? 0 : 1;
