@@ -2,8 +2,8 @@
  * Data keys by subject in the PostgreSQL store's schema, wrapped by the KEK (which never sits in the
  * database). Every use reads the key from the table, so a key another process destroyed is never
  * used again; a forgotten subject is marked in the same transaction that deletes its key, and never
- * gets a new one. Destroyed keys leave the table's pages at the VACUUM forget runs; PostgreSQL's WAL,
- * replicas and backups keep them until those are recycled (the README says so).
+ * gets a new one. A destroyed key leaves the table's files when forget rewrites the (small) table;
+ * PostgreSQL's WAL, replicas and backups keep it until those are recycled (the README says so).
  */
 import { randomBytes } from 'node:crypto';
 import { ConfigurationError, ForgottenSubjectError } from '../../core/errors.js';
@@ -73,7 +73,9 @@ export class PostgresKeyStore implements KeyStore {
       await client.query(`INSERT INTO ${this.#s}.gw_forgotten (subject) VALUES ($1) ON CONFLICT (subject) DO NOTHING`, [subject]);
       return ((await client.query(`DELETE FROM ${this.#s}.gw_keys WHERE subject = $1`, [subject])).rowCount ?? 0) > 0;
     });
-    await this.#pool.query(`VACUUM ${this.#s}.gw_keys`);
+    // A plain VACUUM leaves a deleted row's bytes in its page's free space; rewriting the table
+    // leaves them in no file of it (the old file is unlinked; WAL, replicas and backups still hold them).
+    await this.#pool.query(`VACUUM FULL ${this.#s}.gw_keys`);
     return { existed, purged: true };
   }
 
