@@ -190,3 +190,93 @@ export async function walPagesPer(rt: typeof Runtime, store: Runtime.Store, coun
   db.pragma('wal_autocheckpoint = 1000');
   return frames / count;
 }
+
+/** What a raw PostgreSQL baseline needs of a pool: queries and a client for a transaction. */
+export interface RawPool {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+  connect(): Promise<{ query(text: string, values?: unknown[]): Promise<unknown>; release(): void }>;
+}
+
+/**
+ * Raw node-postgres: the rows one command writes (its event and its audit record, chained, with
+ * the same uniqueness), one transaction each under the bucket's advisory lock, as the store does,
+ * with the chain heads kept in memory. The tables live in `schema`.
+ */
+export async function rawPostgresWriter(
+  rt: typeof Runtime,
+  pool: RawPool,
+  schema: string,
+): Promise<{ write(streamId: string, version: number, payload: string): Promise<void> }> {
+  await pool.query(
+    `CREATE TABLE ${schema}.raw_e (position bigserial PRIMARY KEY, bucket integer, bseq bigint, stream_id text, version integer, type text, schema_version integer, recorded_at text, tenant text, metadata text, payload text, prev_hash bytea, row_hash bytea, UNIQUE (stream_id, version), UNIQUE (bucket, bseq))`,
+  );
+  await pool.query(
+    `CREATE TABLE ${schema}.raw_c (id bigserial PRIMARY KEY, bucket integer, cseq bigint, command_id text UNIQUE, audit text, prev_hash bytea, row_hash bytea, UNIQUE (bucket, cseq))`,
+  );
+  const heads = new Map<number, { seq: number; hash: Buffer }>();
+  let n = 0;
+  return {
+    async write(streamId, version, payload) {
+      const bucket = rt.bucketOf(streamId);
+      const id = `c${++n}`;
+      const meta = JSON.stringify(metadata('t'));
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock(1, $1)', [bucket]);
+        // Read under the lock, and moved on before the commit releases it.
+        const head = heads.get(bucket) ?? { seq: 0, hash: Buffer.alloc(32) };
+        const seq = head.seq + 1;
+        const hash = rt.eventRowHash(
+          {
+            bucket,
+            bseq: seq,
+            position: seq,
+            streamId,
+            version,
+            type: 'MoneyDeposited',
+            schemaVersion: 1,
+            recordedAt: '2026-01-01T00:00:00.000Z',
+            metadata: meta,
+            payload,
+          },
+          head.hash,
+        );
+        await client.query(
+          `INSERT INTO ${schema}.raw_e (bucket, bseq, stream_id, version, type, schema_version, recorded_at, tenant, metadata, payload, prev_hash, row_hash) VALUES ($1, $2, $3, $4, 'MoneyDeposited', 1, '2026-01-01T00:00:00.000Z', 't', $5, $6, $7, $8)`,
+          [bucket, seq, streamId, version, meta, payload, head.hash, hash],
+        );
+        const auditText = JSON.stringify(audit(streamId, version, version));
+        const commandHash = rt.commandRowHash(
+          {
+            bucket,
+            cseq: seq,
+            commandId: id,
+            command: 'Deposit',
+            streamId,
+            tenant: 't',
+            outcome: 'accepted',
+            recordedAt: '2026-01-01T00:00:00.000Z',
+            audit: auditText,
+          },
+          hash,
+        );
+        await client.query(`INSERT INTO ${schema}.raw_c (bucket, cseq, command_id, audit, prev_hash, row_hash) VALUES ($1, $2, $3, $4, $5, $6)`, [
+          bucket,
+          seq,
+          id,
+          auditText,
+          hash,
+          commandHash,
+        ]);
+        heads.set(bucket, { seq, hash: commandHash });
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
+}

@@ -46,6 +46,8 @@ export interface BenchContext {
   readonly scratch: string;
   /** A node_modules folder to link into generated trees that tsc must check. */
   readonly nodeModules: string;
+  /** The PostgreSQL server the postgres suite runs against (`--store postgres`). */
+  readonly databaseUrl?: string | undefined;
   progress(text: string): void;
 }
 
@@ -252,13 +254,13 @@ export const load: Suite = async (ctx) => {
   return rows;
 };
 
-interface Workload {
+export interface Workload {
   readonly open: (i: number) => { command: string; input: Record<string, unknown> };
   readonly act: (i: number) => { command: string; input: Record<string, unknown> };
 }
 
 /** Commands for the busiest aggregate: create one per stream, then its most frequent non-creating command. */
-function workload(ctx: BenchContext): Workload {
+export function workload(ctx: BenchContext): Workload {
   const { context, aggregate } = busiestAggregate(ctx.project.contexts);
   const creating = aggregate.commands.find((c) => c.creates)!;
   const repeat =
@@ -280,7 +282,7 @@ function workload(ctx: BenchContext): Workload {
 
 type TypeLike = Aggregate['state'][number]['type'];
 
-function actorFor(ctx: BenchContext, name: string): Runtime.CommandContext {
+export function actorFor(ctx: BenchContext, name: string): Runtime.CommandContext {
   const definition = ctx.commands[name]!;
   return { actor: { id: 'bench', kind: definition.actors[0]!, roles: definition.allow === 'public' ? [] : [definition.allow[0]!] }, tenant: 't' };
 }

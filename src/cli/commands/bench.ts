@@ -9,6 +9,7 @@ interface BenchFlags {
   readonly json?: string;
   readonly compare?: string;
   readonly threshold: string;
+  readonly store: string;
 }
 
 export const bench: Registration = (program, { io, exit }) =>
@@ -21,10 +22,16 @@ export const bench: Registration = (program, { io, exit }) =>
     .option('--json <file>', 'write the results and the environment as JSON')
     .option('--compare <file>', 'compare with an earlier --json run; exit 1 on a regression')
     .option('--threshold <percent>', 'how much worse counts as a regression', '20')
+    .option('--store <kind>', 'sqlite (the embedded suites) or postgres (the shared-store suite, against GROUNDWORK_DATABASE_URL)', 'sqlite')
     .action(async (opts: BenchFlags) => {
       const threshold = percentage(opts.threshold);
+      if (opts.store !== 'sqlite' && opts.store !== 'postgres')
+        throw new CliError('GW9001', `--store ${opts.store} is not a store the bench knows`, { hint: 'use --store sqlite or --store postgres' });
+      const store = opts.store;
       const { benchCommand } = await import('../actions/bench.js');
-      exit(benchCommand(io, { fixture: opts.fixture, quick: opts.quick === true, filter: opts.filter, json: opts.json, compare: opts.compare, threshold }));
+      exit(
+        benchCommand(io, { fixture: opts.fixture, quick: opts.quick === true, filter: opts.filter, json: opts.json, compare: opts.compare, threshold, store }),
+      );
     });
 
 function percentage(text: string): number {

@@ -1,0 +1,172 @@
+/**
+ * The PostgreSQL suite (`groundwork bench --store postgres`): the pipeline on the shared store
+ * beside raw node-postgres writes of the same rows with the chain, one and 32 in flight; one
+ * process against two; load + replay beside a raw select; verify. Everything in a schema of its
+ * own, dropped at the end.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type * as Runtime from '../runtime/index.js';
+import { rawPostgresWriter, type RawPool } from './baselines.js';
+import { throughput } from './measure.js';
+import { actorFor, workload, type BenchContext, type Row, type Suite } from './suites.js';
+
+const run = promisify(execFile);
+const CHILD = fileURLToPath(new URL('./pg-child.js', import.meta.url));
+
+export const postgres: Suite = async (ctx) => {
+  const url = ctx.databaseUrl;
+  if (url === undefined) return [];
+  const schema = `gw_bench_${randomBytes(4).toString('hex')}`;
+  const rt = ctx.runtime;
+  const work = workload(ctx);
+  const app = await rt.openApp({ ...ctx.definition, projections: [] }, { databaseUrl: url, databaseSchema: schema, kek: Buffer.alloc(32, 1), env: {} });
+  if (!rt.isPostgresStore(app.store)) throw new Error('the postgres suite needs the PostgreSQL store');
+  const pool = app.store.pool as unknown as RawPool;
+  try {
+    const count = ctx.quick ? 40 : 600;
+    const streams = 64;
+    for (let i = 0; i < streams; i++) await execute(ctx, app, work.open(i));
+    const rows: Row[] = [];
+    const raw = await rawPostgresWriter(rt, pool, schema);
+    const payload = JSON.stringify(work.act(0).input);
+    const versions = new Map<string, number>();
+    const rawWrite = (stream: string) => {
+      const version = (versions.get(stream) ?? 0) + 1;
+      versions.set(stream, version);
+      return raw.write(stream, version, payload);
+    };
+    let single = 0;
+    for (const inFlight of [1, 32]) {
+      ctx.progress(`postgres: ${count} commands, ${inFlight} in flight`);
+      const ours = await throughput(inFlight === 1 ? count : count * 4, inFlight, (worker, i) =>
+        execute(ctx, app, work.act(inFlight === 1 ? i % streams : worker % streams)),
+      );
+      const baseline = await throughput(inFlight === 1 ? count : count * 4, inFlight, (worker, i) =>
+        rawWrite(`raw-${inFlight === 1 ? i % streams : worker % streams}`),
+      );
+      const ratio = ours.opsPerSecond / baseline.opsPerSecond;
+      if (inFlight === 1) single = ours.opsPerSecond;
+      rows.push(
+        {
+          suite: 'postgres',
+          name: `pipeline, ${inFlight} in flight`,
+          value: ours.opsPerSecond,
+          unit: 'commands/s',
+          p99: ours.p99Ms,
+          opsPerSecond: ours.opsPerSecond,
+          note: `p50 ${ours.medianMs.toFixed(2)} ms, p99 ${ours.p99Ms.toFixed(2)} ms`,
+          ...(inFlight === 32 ? { ratio: ours.opsPerSecond / single, target: '>= 6x one in flight', met: ours.opsPerSecond / single >= 6 } : {}),
+        },
+        { suite: 'postgres', name: `raw pg inserts + chain, ${inFlight} in flight`, value: baseline.opsPerSecond, unit: 'rows/s', p99: baseline.p99Ms },
+        {
+          suite: 'postgres',
+          name: `pipeline / raw, ${inFlight} in flight`,
+          value: ratio,
+          unit: 'x',
+          ratio,
+          ...(inFlight === 1 ? { target: '>= 0.6x', met: ratio >= 0.6 } : {}),
+        },
+      );
+    }
+    rows.push(...(await processes(ctx, url, schema, work, streams)));
+    rows.push(...(await loadAndVerify(ctx, app)));
+    return rows;
+  } finally {
+    await app.store.events.durable();
+    await (app.store as Runtime.PostgresStore).pool.query(`DROP SCHEMA ${schema} CASCADE`);
+    await app.close();
+  }
+};
+
+async function execute(ctx: BenchContext, app: Runtime.App, planned: { command: string; input: Record<string, unknown> }): Promise<void> {
+  const result = await app.pipeline.execute(ctx.commands[planned.command]!, planned.input, actorFor(ctx, planned.command));
+  if (!result.ok) throw new Error(`bench: ${planned.command} failed: ${result.error.message}`);
+}
+
+/** The same commands from one process, then split over two processes at once. */
+async function processes(ctx: BenchContext, url: string, schema: string, work: ReturnType<typeof workload>, streams: number): Promise<Row[]> {
+  const count = ctx.quick ? 40 : 1200;
+  const plan = (from: number, n: number, offset: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const planned = work.act(offset + ((from + i) % (streams / 2)));
+      return { ...planned, context: actorFor(ctx, planned.command) };
+    });
+  const file = (name: string, commands: unknown[]) => {
+    const path = join(ctx.scratch, name);
+    writeFileSync(path, JSON.stringify(commands));
+    return path;
+  };
+  const child = async (commandsFile: string) => {
+    const { stdout } = await run(process.execPath, [CHILD, JSON.stringify({ projectDir: ctx.dir, url, schema, inFlight: 16, commandsFile })], {
+      maxBuffer: 1 << 20,
+    });
+    return JSON.parse(stdout.trim()) as { started: number; ended: number; count: number };
+  };
+  ctx.progress(`postgres: ${count} commands from one process, then from two`);
+  const one = await child(file('one.json', plan(0, count, 0)));
+  const two = await Promise.all([child(file('a.json', plan(0, count / 2, 0))), child(file('b.json', plan(0, count / 2, streams / 2)))]);
+  const rateOne = one.count / ((one.ended - one.started) / 1000);
+  const rateTwo = (two[0]!.count + two[1]!.count) / ((Math.max(two[0]!.ended, two[1]!.ended) - Math.min(two[0]!.started, two[1]!.started)) / 1000);
+  const ratio = rateTwo / rateOne;
+  return [
+    { suite: 'postgres', name: 'one process, 16 in flight', value: rateOne, unit: 'commands/s' },
+    { suite: 'postgres', name: 'two processes, 16 in flight each', value: rateTwo, unit: 'commands/s' },
+    { suite: 'postgres', name: 'two processes / one', value: ratio, unit: 'x', ratio, target: '>= 1.5x', met: ratio >= 1.5 },
+  ];
+}
+
+/** Loading a long stream beside a raw select of it, and verify over everything written. */
+async function loadAndVerify(ctx: BenchContext, app: Runtime.App): Promise<Row[]> {
+  const rt = ctx.runtime;
+  const work = workload(ctx);
+  const n = ctx.quick ? 100 : 2000;
+  ctx.progress(`postgres: load a ${n}-event stream, verify`);
+  const streamIndex = 10_000;
+  await execute(ctx, app, work.open(streamIndex));
+  for (let i = 1; i < n; i++) await execute(ctx, app, work.act(streamIndex));
+  const planned = work.act(streamIndex);
+  // Folded from the first event, like the raw select: no snapshot.
+  const aggregate = { ...ctx.commands[planned.command]!.aggregate, snapshotEvery: undefined };
+  const streamId = ctx.commands[planned.command]!.streamIdOf(planned.input);
+  const fresh = new rt.CommandPipeline(app.store.events, { stateCache: 0 });
+  const rounds = ctx.quick ? 3 : 15;
+  const time = async (fn: () => Promise<unknown>) => {
+    const runs: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const t = performance.now();
+      await fn();
+      runs.push(performance.now() - t);
+    }
+    return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+  };
+  const store = app.store as Runtime.PostgresStore;
+  const ours = await time(() => fresh.load(aggregate, streamId));
+  const raw = await time(async () => {
+    const { rows } = (await store.pool.query(`SELECT type, payload FROM ${store.schema}.gw_events WHERE stream_id = $1 ORDER BY version`, [streamId])) as {
+      rows: { type: string; payload: string }[];
+    };
+    const state = aggregate.initialState();
+    for (const row of rows) aggregate.fold(state, { type: row.type, data: JSON.parse(row.payload) as object } as Runtime.DomainEvent);
+  });
+  const started = performance.now();
+  const report = await rt.verifyStore(store.chains, { storeId: store.events.storeId });
+  const seconds = (performance.now() - started) / 1000;
+  if (!report.ok) throw new Error('verify failed on the PostgreSQL store it just wrote');
+  const ratio = ours / raw;
+  return [
+    { suite: 'postgres', name: `pipeline load + replay, ${n} events`, value: ours, unit: 'ms' },
+    { suite: 'postgres', name: `raw select + JSON.parse + fold, ${n} events`, value: raw, unit: 'ms' },
+    { suite: 'postgres', name: `load / raw, ${n}`, value: ratio, unit: 'x', ratio },
+    {
+      suite: 'postgres',
+      name: `verify, ${report.rows.events} events + ${report.rows.commands} audit rows`,
+      value: (report.rows.events + report.rows.commands) / seconds,
+      unit: 'rows/s',
+    },
+  ];
+}
