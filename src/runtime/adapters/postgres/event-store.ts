@@ -59,6 +59,23 @@ interface Head {
 
 const UNIQUE_VIOLATION = '23505';
 
+/** What an append reads under its bucket's lock. */
+interface AppendRead {
+  readonly version: number;
+  readonly duplicate: CommandRow | null;
+  readonly events: Head;
+  readonly commands: Head;
+  readonly positions: readonly number[];
+}
+
+interface RawAppendRead {
+  version: number | string;
+  duplicate: CommandRow | null;
+  events_head: { seq: number; hash: string } | null;
+  commands_head: { seq: number; hash: string } | null;
+  positions: (string | number)[];
+}
+
 export interface PostgresEventStoreOptions {
   /** How long an append waits for its bucket's lock before failing (default 5000 ms). */
   readonly lockTimeoutMs?: number | undefined;
@@ -169,30 +186,183 @@ export class PostgresEventStore implements EventStore, Outbox {
     return findAcceptedOn(this.#pool, this.#s, tenant, key);
   }
 
+  /**
+   * Four round trips: the lock (with BEGIN and the lock timeout, in one message), one read of all
+   * the append needs (the stream's version, a duplicate, both chain heads, the positions), one
+   * statement writing the events, the audit record and the snapshot, and COMMIT.
+   */
   async commit(request: CommitRequest): Promise<CommitResult> {
     try {
-      return await inTransaction(this.#pool, async (client) => {
-        await this.#lock(client, request.bucket);
-        const actual = await this.#streamVersion(client, request.streamId);
-        if (actual !== request.expectedVersion) return { ok: false, conflict: { actualVersion: actual } };
-        const duplicate = await findAcceptedOn(client, this.#s, request.audit.tenant, { commandId: request.audit.commandId });
-        if (duplicate !== undefined) return { ok: false, duplicate };
-        const events = await this.#insertEvents(client, request);
-        const command = await this.#insertCommand(client, request.bucket, request.recordedAt, request.audit);
-        if (request.snapshot !== undefined) {
-          const { version, stateVersion, state } = request.snapshot;
-          await client.query(
-            `INSERT INTO ${this.#s}.gw_snapshots (stream_id, bucket, tenant, subject, version, state_version, state) VALUES ($1, $2, $3, $4, $5, $6, $7)
-              ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, state_version = excluded.state_version, state = excluded.state`,
-            [request.streamId, request.bucket, request.metadata.tenant, request.metadata.subject, version, stateVersion, JSON.stringify(state)],
-          );
-        }
-        return { ok: true, events, command };
+      return await this.#transaction(request.bucket, async (client) => {
+        const read = await this.#readForAppend(client, request);
+        if (read.version !== request.expectedVersion) return { ok: false, conflict: { actualVersion: read.version } };
+        if (read.duplicate !== null) return { ok: false, duplicate: toStoredCommand(read.duplicate) };
+        return this.#write(client, request, read);
       });
     } catch (error) {
       if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return this.#afterViolation(request, error);
       throw new StorageError('the commit did not reach the database', error);
     }
+  }
+
+  /** BEGIN, then the bucket's advisory lock (waiting at most the lock timeout), then `work`, then COMMIT. */
+  async #transaction<T>(bucket: number, work: (client: Client) => Promise<T>): Promise<T> {
+    if (!Number.isInteger(bucket) || bucket < 0 || bucket > 4095) throw new Error(`not a bucket: ${bucket}`);
+    const client = await this.#pool.connect();
+    try {
+      // One message, no parameters: the bucket is an integer checked above.
+      await client.query(`BEGIN; SET LOCAL lock_timeout = '${this.#lockTimeout}'; SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, ${bucket})`);
+      try {
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async #readForAppend(client: Client, request: CommitRequest): Promise<AppendRead> {
+    const s = this.#s;
+    const { rows } = await client.query<RawAppendRead>(
+      `SELECT
+        (SELECT COALESCE(MAX(version), 0) FROM ${s}.gw_events WHERE stream_id = $1) AS version,
+        (SELECT row_to_json(c) FROM (SELECT bucket, cseq, recorded_at, audit FROM ${s}.gw_commands WHERE tenant = $2 AND command_id = $3 AND outcome = 'accepted') c) AS duplicate,
+        (SELECT row_to_json(h) FROM (SELECT bseq AS seq, encode(row_hash, 'hex') AS hash FROM ${s}.gw_events WHERE bucket = $4 ORDER BY bseq DESC LIMIT 1) h) AS events_head,
+        (SELECT row_to_json(h) FROM (SELECT cseq AS seq, encode(row_hash, 'hex') AS hash FROM ${s}.gw_commands WHERE bucket = $4 ORDER BY cseq DESC LIMIT 1) h) AS commands_head,
+        ARRAY(SELECT nextval('${s}.gw_event_positions') FROM generate_series(1, $5)) AS positions`,
+      [request.streamId, request.audit.tenant, request.audit.commandId, request.bucket, request.events.length],
+    );
+    const row = rows[0]!;
+    const head = (chain: 'events' | 'commands', raw: { seq: number; hash: string } | null): Head =>
+      raw === null ? { seq: 0, hash: genesisHash(this.storeId, chain, request.bucket) } : { seq: Number(raw.seq), hash: Buffer.from(raw.hash, 'hex') };
+    return {
+      version: Number(row.version),
+      duplicate: row.duplicate,
+      events: head('events', row.events_head),
+      commands: head('commands', row.commands_head),
+      positions: row.positions.map(Number),
+    };
+  }
+
+  async #write(client: Client, request: CommitRequest, read: AppendRead): Promise<CommitResult> {
+    const s = this.#s;
+    const { streamId, bucket, recordedAt } = request;
+    const metadata = JSON.stringify(request.metadata);
+    const head = read.events;
+    const columns = {
+      position: [] as number[],
+      bseq: [] as number[],
+      version: [] as number[],
+      type: [] as string[],
+      schema: [] as number[],
+      payload: [] as string[],
+      prev: [] as Buffer[],
+      hash: [] as Buffer[],
+    };
+    const events: StoredEvent[] = [];
+    request.events.forEach((event, i) => {
+      const position = read.positions[i]!;
+      const version = request.expectedVersion + i + 1;
+      const bseq = head.seq + 1;
+      const payload = JSON.stringify(event.data);
+      const hash = eventRowHash(
+        { bucket, bseq, position, streamId, version, type: event.type, schemaVersion: event.schemaVersion, recordedAt, metadata, payload },
+        head.hash,
+      );
+      columns.position.push(position);
+      columns.bseq.push(bseq);
+      columns.version.push(version);
+      columns.type.push(event.type);
+      columns.schema.push(event.schemaVersion);
+      columns.payload.push(payload);
+      columns.prev.push(head.hash);
+      columns.hash.push(hash);
+      head.seq = bseq;
+      head.hash = hash;
+      events.push({
+        position,
+        bucket,
+        bseq,
+        streamId,
+        version,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        recordedAt,
+        data: event.data,
+        metadata: request.metadata,
+      });
+    });
+    const audit = request.audit;
+    const text = JSON.stringify(audit);
+    const cseq = read.commands.seq + 1;
+    const commandHash = commandRowHash(
+      {
+        bucket,
+        cseq,
+        commandId: audit.commandId,
+        command: audit.command,
+        streamId: audit.streamId,
+        tenant: audit.tenant,
+        outcome: audit.outcome,
+        recordedAt,
+        audit: text,
+      },
+      read.commands.hash,
+    );
+    const snapshot = request.snapshot;
+    await client.query(
+      `WITH inserted AS (
+        INSERT INTO ${s}.gw_events (position, bucket, bseq, stream_id, version, type, schema_version, recorded_at, tenant, subject, metadata, payload, prev_hash, row_hash)
+        SELECT e.position, $1, e.bseq, $2, e.version, e.type, e.schema_version, $3, $4, $5, $6, e.payload, e.prev_hash, e.row_hash
+        FROM unnest($7::bigint[], $8::bigint[], $9::int[], $10::text[], $11::int[], $12::text[], $13::bytea[], $14::bytea[])
+          AS e(position, bseq, version, type, schema_version, payload, prev_hash, row_hash)
+      ), recorded AS (
+        INSERT INTO ${s}.gw_commands (bucket, cseq, command_id, command, stream_id, tenant, outcome, subject, on_behalf_of, actor_id, correlation_id, causation_id, idempotency_key, recorded_at, audit, prev_hash, row_hash)
+        VALUES ($1, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $3, $27, $28, $29)
+      )
+      INSERT INTO ${s}.gw_snapshots (stream_id, bucket, tenant, subject, version, state_version, state)
+        SELECT $2, $1, $4, $5, $30, $31, $32 WHERE $30::int IS NOT NULL
+        ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, state_version = excluded.state_version, state = excluded.state`,
+      [
+        bucket,
+        streamId,
+        recordedAt,
+        request.metadata.tenant,
+        request.metadata.subject,
+        metadata,
+        columns.position,
+        columns.bseq,
+        columns.version,
+        columns.type,
+        columns.schema,
+        columns.payload,
+        columns.prev,
+        columns.hash,
+        cseq,
+        audit.commandId,
+        audit.command,
+        audit.streamId,
+        audit.tenant,
+        audit.outcome,
+        audit.subject,
+        audit.onBehalfOf,
+        audit.actor.id,
+        audit.correlationId,
+        audit.causationId,
+        audit.idempotencyKey,
+        text,
+        read.commands.hash,
+        commandHash,
+        snapshot?.version ?? null,
+        snapshot?.stateVersion ?? null,
+        snapshot === undefined ? null : JSON.stringify(snapshot.state),
+      ],
+    );
+    return { ok: true, events, command: { bucket, cseq, recordedAt, audit } };
   }
 
   /** The lock was bypassed or the id raced in: the constraints said no; answer as the reads would have. */
@@ -217,10 +387,7 @@ export class PostgresEventStore implements EventStore, Outbox {
 
   async recordCommand(bucket: number, recordedAt: string, audit: AuditRecord): Promise<StoredCommand> {
     try {
-      return await inTransaction(this.#pool, async (client) => {
-        await this.#lock(client, bucket);
-        return this.#insertCommand(client, bucket, recordedAt, audit);
-      });
+      return await this.#transaction(bucket, (client) => this.#insertCommand(client, bucket, recordedAt, audit));
     } catch (error) {
       throw new StorageError(`the audit record of ${audit.command} could not be written`, error);
     }
@@ -271,11 +438,6 @@ export class PostgresEventStore implements EventStore, Outbox {
     await this.#pool.end();
   }
 
-  async #lock(client: Client, bucket: number): Promise<void> {
-    await client.query(`SET LOCAL lock_timeout = '${this.#lockTimeout}'`);
-    await client.query(`SELECT pg_advisory_xact_lock($1, $2)`, [LOCK_NAMESPACE, bucket]);
-  }
-
   async #streamVersion(on: Queryable, streamId: string): Promise<number> {
     const { rows } = await on.query<{ v: number | null }>(`SELECT MAX(version) AS v FROM ${this.#s}.gw_events WHERE stream_id = $1`, [streamId]);
     return rows[0]?.v ?? 0;
@@ -288,64 +450,6 @@ export class PostgresEventStore implements EventStore, Outbox {
         : `SELECT cseq AS seq, row_hash AS hash FROM ${this.#s}.gw_commands WHERE bucket = $1 ORDER BY cseq DESC LIMIT 1`;
     const { rows } = await client.query<Head>(sql, [bucket]);
     return rows[0] ?? { seq: 0, hash: genesisHash(this.storeId, chain, bucket) };
-  }
-
-  async #insertEvents(client: Client, request: CommitRequest): Promise<StoredEvent[]> {
-    if (request.events.length === 0) return [];
-    const { streamId, bucket, recordedAt } = request;
-    const metadata = JSON.stringify(request.metadata);
-    const head = await this.#head(client, bucket, 'events');
-    const { rows: positions } = await client.query<{ p: number }>(`SELECT nextval('${this.#s}.gw_event_positions') AS p FROM generate_series(1, $1)`, [
-      request.events.length,
-    ]);
-    let version = request.expectedVersion;
-    const stored: StoredEvent[] = [];
-    for (let i = 0; i < request.events.length; i++) {
-      const event = request.events[i]!;
-      const position = positions[i]!.p;
-      version += 1;
-      head.seq += 1;
-      const payload = JSON.stringify(event.data);
-      const bseq = head.seq;
-      const hash = eventRowHash(
-        { bucket, bseq, position, streamId, version, type: event.type, schemaVersion: event.schemaVersion, recordedAt, metadata, payload },
-        head.hash,
-      );
-      await client.query(
-        `INSERT INTO ${this.#s}.gw_events (position, bucket, bseq, stream_id, version, type, schema_version, recorded_at, tenant, subject, metadata, payload, prev_hash, row_hash)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-        [
-          position,
-          bucket,
-          bseq,
-          streamId,
-          version,
-          event.type,
-          event.schemaVersion,
-          recordedAt,
-          request.metadata.tenant,
-          request.metadata.subject,
-          metadata,
-          payload,
-          head.hash,
-          hash,
-        ],
-      );
-      head.hash = hash;
-      stored.push({
-        position,
-        bucket,
-        bseq,
-        streamId,
-        version,
-        type: event.type,
-        schemaVersion: event.schemaVersion,
-        recordedAt,
-        data: event.data,
-        metadata: request.metadata,
-      });
-    }
-    return stored;
   }
 
   async #insertCommand(client: Client, bucket: number, recordedAt: string, audit: AuditRecord): Promise<StoredCommand> {
