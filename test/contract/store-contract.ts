@@ -354,6 +354,8 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
           ['s1', 2],
           ['s2', 1],
         ]);
+        expect(await store.events.countAfter(START)).toEqual({ events: 3, oldest: '2026-01-01T00:00:00.000Z' });
+        expect(await store.events.countAfter(first.next)).toEqual({ events: 0, oldest: null });
         expect(await store.outbox.advance('bus', START, first.next)).toBe(true);
         expect(await store.outbox.advance('bus', START, first.next)).toBe(false);
         await store.events.commit(request('s1', 2, 1));

@@ -104,12 +104,14 @@ describe('projections in the command transaction', () => {
     expect(position(store)).toBe(2);
     expect((await app.execute(increment, { counterId: 'c1', by: 2 }, human)).ok).toBe(true);
     expect(position(store)).toBe(2);
+    expect((await app.lag())['Totals']).toMatchObject({ events: 2 });
 
     failOn = undefined;
     expect((await app.execute(increment, { counterId: 'c1', by: 3 }, human)).ok).toBe(true);
     expect(app.status().parked).toEqual({});
     expect(await app.rows<Total>('Totals').get('c1', 't1')).toEqual({ counterId: 'c1', total: 13, touched: 5 });
     expect(position(store)).toBe(5);
+    expect(await app.lag()).toEqual({ Totals: { events: 0, seconds: 0 } });
   });
 
   it('catches up, skipping and doubling nothing, when another process wrote in between', async () => {

@@ -66,6 +66,7 @@ describe.skipIf(!available)('an app on PostgreSQL', () => {
     expect((await app.execute(register, { accountId: 'a2', customerId: 'cust-2', name: 'Bob', email: 'bob@example.com' }, support)).ok).toBe(true);
     // Projections caught up after each commit, from the store in commit order.
     expect(await app.rows<DirectoryRow>('Directory').get('a1', 't1')).toMatchObject({ name: 'Ada L.', email: 'ada@example.com' });
+    expect(await app.lag()).toEqual({ Directory: { events: 0, seconds: 0 } });
     const history = await app.trust.history({ subject: 'cust-1' }, 't1');
     expect(history.map((h) => h.audit.command)).toEqual(['Register', 'Rename']);
     expect(await app.checkpoint()).toMatchObject({ seq: 1 });

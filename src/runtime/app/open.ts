@@ -80,6 +80,8 @@ export interface App {
    * (projections, checkpoints); null once that work succeeds again.
    */
   status(): { readonly parked: Readonly<Record<string, string>>; readonly afterCommit: string | null };
+  /** How far each projection is behind: events not applied yet, and the age of the oldest in seconds. */
+  lag(): Promise<Readonly<Record<string, { readonly events: number; readonly seconds: number }>>>;
   /** Takes a signed checkpoint now; undefined without a signing key. */
   checkpoint(): Promise<Checkpoint | undefined>;
   close(): Promise<void>;
@@ -196,6 +198,7 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
       }),
     checkpoint: async () => checkpointer?.take(clock()),
     status: () => ({ parked: Object.fromEntries(projections.parked()), afterCommit: afterCommitError ?? null }),
+    lag: () => projections.lag(clock()),
     close: async () => {
       await keys?.close();
       await store.close();

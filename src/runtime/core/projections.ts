@@ -137,6 +137,19 @@ export class ProjectionRunner {
     return this.#parked;
   }
 
+  /**
+   * How far each projection is behind the store: the events it has not applied yet, and the age
+   * in seconds of the oldest of them (0 when it is current).
+   */
+  async lag(now: Date): Promise<Record<string, { readonly events: number; readonly seconds: number }>> {
+    const out: Record<string, { events: number; seconds: number }> = {};
+    for (const definition of this.#projections) {
+      const { events, oldest } = await this.#events.countAfter(await this.#store.position(definition.name));
+      out[definition.name] = { events, seconds: oldest === null ? 0 : Math.max(0, (now.getTime() - Date.parse(oldest)) / 1000) };
+    }
+    return out;
+  }
+
   /** The projections whose columns hold personal data. */
   withPii(): AnyProjection[] {
     return this.#projections.filter((p) => p.pii);

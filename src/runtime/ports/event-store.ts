@@ -158,6 +158,8 @@ export interface EventStore {
    * visible: a reader that advances its cursor to `next` skips nothing, ever.
    */
   readAll(after: GlobalPosition, limit: number): Promise<{ readonly events: readonly StoredEvent[]; readonly next: GlobalPosition }>;
+  /** How many committed events come after `after` in commit order, and when the oldest of them was recorded. */
+  countAfter(after: GlobalPosition): Promise<{ readonly events: number; readonly oldest: string | null }>;
   /** The latest event of a stream (its version, type, tenant and subject), or undefined for a stream with no events. */
   streamHead(streamId: string): Promise<StreamHead | undefined>;
   /** Every tenant holding events whose data subject is `subject`, sorted. */

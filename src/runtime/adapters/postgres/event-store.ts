@@ -152,6 +152,14 @@ export class PostgresEventStore implements EventStore, Outbox {
     return { events: rows.map(toStoredEvent), next: last === undefined ? after : { tx: Number(last.tx), position: last.position } };
   }
 
+  async countAfter(after: GlobalPosition): Promise<{ events: number; oldest: string | null }> {
+    const { rows } = await this.#pool.query<{ events: number; oldest: string | null }>(
+      `SELECT COUNT(*) AS events, MIN(recorded_at) AS oldest FROM ${this.#s}.gw_events WHERE (tx_id, position) > ($1::text::xid8, $2)`,
+      [String(after.tx), after.position],
+    );
+    return rows[0]!;
+  }
+
   async streamHead(streamId: string): Promise<StreamHead | undefined> {
     const { rows } = await this.#pool.query<StreamHead>(
       `SELECT version, type, tenant, subject FROM ${this.#s}.gw_events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1`,

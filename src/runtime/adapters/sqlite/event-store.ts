@@ -207,6 +207,14 @@ export class SqliteEventStore implements EventStore, Outbox {
     return this.#statements.lastPosition.get()?.p ?? 0;
   }
 
+  async countAfter(after: GlobalPosition): Promise<{ events: number; oldest: string | null }> {
+    const row = this.#db.prepare(`SELECT COUNT(*) AS events, MIN(recorded_at) AS oldest FROM gw_events WHERE position > ?`).get(after.position) as {
+      events: number;
+      oldest: string | null;
+    };
+    return row;
+  }
+
   async streamHead(streamId: string): Promise<StreamHead | undefined> {
     return this.#statements.streamHead.get(streamId);
   }
