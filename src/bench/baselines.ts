@@ -280,3 +280,16 @@ export async function rawPostgresWriter(
     },
   };
 }
+
+/** Raw node-postgres load: select a stream's events, parse and fold them, as hand-written code would. */
+export async function rawPostgresLoad(pool: RawPool, schema: string, streamId: string, fold: (type: string, data: object) => void): Promise<void> {
+  const { rows } = (await pool.query(`SELECT type, payload FROM ${schema}.gw_events WHERE stream_id = $1 ORDER BY version`, [streamId])) as {
+    rows: { type: string; payload: string }[];
+  };
+  for (const row of rows) fold(row.type, JSON.parse(row.payload) as object);
+}
+
+/** Drops a scratch schema the PostgreSQL suite made. */
+export async function dropSchema(pool: RawPool, schema: string): Promise<void> {
+  await pool.query(`DROP SCHEMA ${schema} CASCADE`);
+}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type * as Runtime from '../runtime/index.js';
-import { rawPostgresWriter, type RawPool } from './baselines.js';
+import { dropSchema, rawPostgresLoad, rawPostgresWriter, type RawPool } from './baselines.js';
 import { throughput } from './measure.js';
 import { actorFor, workload, type BenchContext, type Row, type Suite } from './suites.js';
 
@@ -78,7 +78,7 @@ export const postgres: Suite = async (ctx) => {
     return rows;
   } finally {
     await app.store.events.durable();
-    await (app.store as Runtime.PostgresStore).pool.query(`DROP SCHEMA ${schema} CASCADE`);
+    await dropSchema(pool, schema);
     await app.close();
   }
 };
@@ -147,11 +147,10 @@ async function loadAndVerify(ctx: BenchContext, app: Runtime.App): Promise<Row[]
   const store = app.store as Runtime.PostgresStore;
   const ours = await time(() => fresh.load(aggregate, streamId));
   const raw = await time(async () => {
-    const { rows } = (await store.pool.query(`SELECT type, payload FROM ${store.schema}.gw_events WHERE stream_id = $1 ORDER BY version`, [streamId])) as {
-      rows: { type: string; payload: string }[];
-    };
     const state = aggregate.initialState();
-    for (const row of rows) aggregate.fold(state, { type: row.type, data: JSON.parse(row.payload) as object } as Runtime.DomainEvent);
+    await rawPostgresLoad(store.pool as unknown as RawPool, store.schema, streamId, (type, data) =>
+      aggregate.fold(state, { type, data } as Runtime.DomainEvent),
+    );
   });
   const started = performance.now();
   const report = await rt.verifyStore(store.chains, { storeId: store.events.storeId });
