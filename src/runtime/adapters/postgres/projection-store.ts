@@ -7,7 +7,7 @@ import { isErased } from '../../core/pii.js';
 import type { ColumnKind, ProjectionDefinition, ReadRows, Rows } from '../../core/projections.js';
 import { START, type GlobalPosition } from '../../ports/event-store.js';
 import type { BatchRows, ProjectionStore } from '../../ports/projection-store.js';
-import { inTransaction, type Pool, type Queryable } from './database.js';
+import { LOCK_NAMESPACE, inTransaction, type Pool, type Queryable } from './database.js';
 
 const SQL_TYPES: Record<ColumnKind, string> = { text: 'text', integer: 'bigint', real: 'double precision', boolean: 'boolean', json: 'text' };
 const TENANT = 'gw_tenant';
@@ -30,9 +30,13 @@ export class PostgresProjectionStore implements ProjectionStore {
   async prepare(definition: ProjectionDefinition<object>): Promise<void> {
     const table = this.#table(definition);
     const columns = definition.columns.map((c) => `, ${quote(c.name)} ${SQL_TYPES[c.kind]}`).join('');
-    await this.#pool.query(
-      `CREATE TABLE IF NOT EXISTS ${table.name} (${TENANT} text NOT NULL, ${quote(definition.key)} text NOT NULL${columns}, PRIMARY KEY (${TENANT}, ${quote(definition.key)}))`,
-    );
+    // CREATE TABLE IF NOT EXISTS is not safe against itself: processes starting together take turns.
+    await inTransaction(this.#pool, async (client) => {
+      await client.query(`SELECT pg_advisory_xact_lock($1, -3)`, [LOCK_NAMESPACE]);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${table.name} (${TENANT} text NOT NULL, ${quote(definition.key)} text NOT NULL${columns}, PRIMARY KEY (${TENANT}, ${quote(definition.key)}))`,
+      );
+    });
   }
 
   async position(name: string): Promise<GlobalPosition> {
