@@ -395,7 +395,6 @@ async function withProjections(ctx: BenchContext, count: number, streams: number
 
 /** Many commands in flight at synchronous=FULL: group commit shares each fsync. */
 export const group: Suite = async (ctx) => {
-  const rt = ctx.runtime;
   const work = workload(ctx);
   const rows: Row[] = [];
   const levels = ctx.quick ? [1, 8] : [1, 8, 32, 128];

@@ -28,11 +28,14 @@ export function schemaName(name: string): string {
   return name;
 }
 
-/** Runs `work` in one READ COMMITTED transaction on one client; rolls back if it throws. */
-export async function inTransaction<T>(pool: Pool, work: (client: Client) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in one READ COMMITTED transaction on one client; rolls back if it throws. `begin`
+ * is the first message (BEGIN, and whatever must come right after it, such as a lock).
+ */
+export async function inTransaction<T>(pool: Pool, work: (client: Client) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     try {
       const result = await work(client);
       await client.query('COMMIT');

@@ -125,15 +125,7 @@ export class PostgresEventStore implements EventStore, Outbox {
       if (detail === 'subject') return { ...base, subject: row.subject };
       return { ...base, subject: row.subject, recordedAt: row.recorded_at };
     });
-    const tenant = rows[0]?.tenant ?? (afterVersion > 0 ? await this.#tenantOf(streamId) : undefined);
-    return { tenant, events };
-  }
-
-  async #tenantOf(streamId: string): Promise<string | undefined> {
-    const { rows } = await this.#pool.query<{ tenant: string }>(`SELECT tenant FROM ${this.#s}.gw_events WHERE stream_id = $1 ORDER BY version LIMIT 1`, [
-      streamId,
-    ]);
-    return rows[0]?.tenant;
+    return { tenant: rows[0]?.tenant, events };
   }
 
   /**
@@ -214,23 +206,14 @@ export class PostgresEventStore implements EventStore, Outbox {
   }
 
   /** BEGIN, then the bucket's advisory lock (waiting at most the lock timeout), then `work`, then COMMIT. */
-  async #transaction<T>(bucket: number, work: (client: Client) => Promise<T>): Promise<T> {
+  #transaction<T>(bucket: number, work: (client: Client) => Promise<T>): Promise<T> {
     if (!Number.isInteger(bucket) || bucket < 0 || bucket > 4095) throw new Error(`not a bucket: ${bucket}`);
-    const client = await this.#pool.connect();
-    try {
-      // One message, no parameters: the bucket is an integer checked above.
-      await client.query(`BEGIN; SET LOCAL lock_timeout = '${this.#lockTimeout}'; SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, ${bucket})`);
-      try {
-        const result = await work(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    } finally {
-      client.release();
-    }
+    // One message, no parameters: the bucket is an integer checked above.
+    return inTransaction(
+      this.#pool,
+      work,
+      `BEGIN; SET LOCAL lock_timeout = '${this.#lockTimeout}'; SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, ${bucket})`,
+    );
   }
 
   async #readForAppend(client: Client, request: CommitRequest): Promise<AppendRead> {
@@ -304,23 +287,7 @@ export class PostgresEventStore implements EventStore, Outbox {
         metadata: request.metadata,
       });
     });
-    const audit = request.audit;
-    const text = JSON.stringify(audit);
-    const cseq = read.commands.seq + 1;
-    const commandHash = commandRowHash(
-      {
-        bucket,
-        cseq,
-        commandId: audit.commandId,
-        command: audit.command,
-        streamId: audit.streamId,
-        tenant: audit.tenant,
-        outcome: audit.outcome,
-        recordedAt,
-        audit: text,
-      },
-      read.commands.hash,
-    );
+    const command = commandRow(bucket, read.commands, recordedAt, request.audit);
     const snapshot = request.snapshot;
     await client.query(
       `WITH inserted AS (
@@ -329,11 +296,11 @@ export class PostgresEventStore implements EventStore, Outbox {
         FROM unnest($7::bigint[], $8::bigint[], $9::int[], $10::text[], $11::int[], $12::text[], $13::bytea[], $14::bytea[])
           AS e(position, bseq, version, type, schema_version, payload, prev_hash, row_hash)
       ), recorded AS (
-        INSERT INTO ${s}.gw_commands (bucket, cseq, command_id, command, stream_id, tenant, outcome, subject, on_behalf_of, actor_id, correlation_id, causation_id, idempotency_key, recorded_at, audit, prev_hash, row_hash)
-        VALUES ($1, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $3, $27, $28, $29)
+        INSERT INTO ${s}.gw_commands (${COMMAND_INSERT})
+        VALUES (${placeholders(15, 17)})
       )
       INSERT INTO ${s}.gw_snapshots (stream_id, bucket, tenant, subject, version, state_version, state)
-        SELECT $2, $1, $4, $5, $30, $31, $32 WHERE $30::int IS NOT NULL
+        SELECT $2, $1, $4, $5, $32, $33, $34 WHERE $32::int IS NOT NULL
         ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, state_version = excluded.state_version, state = excluded.state`,
       [
         bucket,
@@ -350,27 +317,13 @@ export class PostgresEventStore implements EventStore, Outbox {
         columns.payload,
         columns.prev,
         columns.hash,
-        cseq,
-        audit.commandId,
-        audit.command,
-        audit.streamId,
-        audit.tenant,
-        audit.outcome,
-        audit.subject,
-        audit.onBehalfOf,
-        audit.actor.id,
-        audit.correlationId,
-        audit.causationId,
-        audit.idempotencyKey,
-        text,
-        read.commands.hash,
-        commandHash,
+        ...command.values,
         snapshot?.version ?? null,
         snapshot?.stateVersion ?? null,
         snapshot === undefined ? null : JSON.stringify(snapshot.state),
       ],
     );
-    return { ok: true, events, command: { bucket, cseq, recordedAt, audit } };
+    return { ok: true, events, command: { bucket, cseq: command.cseq, recordedAt, audit: request.audit } };
   }
 
   /** The lock was bypassed or the id raced in: the constraints said no; answer as the reads would have. */
@@ -461,48 +414,48 @@ export class PostgresEventStore implements EventStore, Outbox {
   }
 
   async #insertCommand(client: Client, bucket: number, recordedAt: string, audit: AuditRecord): Promise<StoredCommand> {
-    const head = await this.#head(client, bucket, 'commands');
-    const text = JSON.stringify(audit);
-    const cseq = head.seq + 1;
-    const hash = commandRowHash(
-      {
-        bucket,
-        cseq,
-        commandId: audit.commandId,
-        command: audit.command,
-        streamId: audit.streamId,
-        tenant: audit.tenant,
-        outcome: audit.outcome,
-        recordedAt,
-        audit: text,
-      },
-      head.hash,
-    );
-    await client.query(
-      `INSERT INTO ${this.#s}.gw_commands (bucket, cseq, command_id, command, stream_id, tenant, outcome, subject, on_behalf_of, actor_id, correlation_id, causation_id, idempotency_key, recorded_at, audit, prev_hash, row_hash)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-      [
-        bucket,
-        cseq,
-        audit.commandId,
-        audit.command,
-        audit.streamId,
-        audit.tenant,
-        audit.outcome,
-        audit.subject,
-        audit.onBehalfOf,
-        audit.actor.id,
-        audit.correlationId,
-        audit.causationId,
-        audit.idempotencyKey,
-        recordedAt,
-        text,
-        head.hash,
-        hash,
-      ],
-    );
-    return { bucket, cseq, recordedAt, audit };
+    const row = commandRow(bucket, await this.#head(client, bucket, 'commands'), recordedAt, audit);
+    await client.query(`INSERT INTO ${this.#s}.gw_commands (${COMMAND_INSERT}) VALUES (${placeholders(1, 17)})`, row.values);
+    return { bucket, cseq: row.cseq, recordedAt, audit };
   }
+}
+
+const COMMAND_INSERT =
+  'bucket, cseq, command_id, command, stream_id, tenant, outcome, subject, on_behalf_of, actor_id, correlation_id, causation_id, idempotency_key, recorded_at, audit, prev_hash, row_hash';
+
+/** `$from, ..., $(from + count - 1)`. */
+function placeholders(from: number, count: number): string {
+  return Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
+}
+
+/** An audit row chained after `head`: its seq and its values in COMMAND_INSERT's order. */
+function commandRow(bucket: number, head: Head, recordedAt: string, audit: AuditRecord): { cseq: number; values: unknown[] } {
+  const text = JSON.stringify(audit);
+  const cseq = head.seq + 1;
+  const { commandId, command, streamId, tenant, outcome } = audit;
+  const hash = commandRowHash({ bucket, cseq, commandId, command, streamId, tenant, outcome, recordedAt, audit: text }, head.hash);
+  return {
+    cseq,
+    values: [
+      bucket,
+      cseq,
+      commandId,
+      command,
+      streamId,
+      tenant,
+      outcome,
+      audit.subject,
+      audit.onBehalfOf,
+      audit.actor.id,
+      audit.correlationId,
+      audit.causationId,
+      audit.idempotencyKey,
+      recordedAt,
+      text,
+      head.hash,
+      hash,
+    ],
+  };
 }
 
 async function findAcceptedOn(
