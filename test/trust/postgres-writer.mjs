@@ -3,49 +3,10 @@
 // `ack <id>` once a command is committed, `typed <code>` for a typed refusal, `crash <message>` for
 // anything thrown.
 import { writeSync } from 'node:fs';
-import { z } from 'zod';
+import { ledger, open, post, tally } from './ledger-domain.mjs';
 import { openApp } from '../../dist/runtime/index.js';
 
 const [, , url, schema, prefix, count, inFlight, ledgerCount] = process.argv;
-const ledger = {
-  name: 'Ledger',
-  idField: 'ledgerId',
-  initialState: () => ({ entries: 0 }),
-  fold(state) {
-    state.entries += 1;
-  },
-  subjectOf: () => undefined,
-  snapshotEvery: 25,
-  stateVersion: 'ledger-v1',
-  pii: {},
-  statePii: false,
-};
-const schemaOf = z.strictObject({ ledgerId: z.string(), n: z.number().int() });
-const post = {
-  name: 'Post',
-  aggregate: ledger,
-  schema: schemaOf,
-  streamIdOf: (input) => input.ledgerId,
-  creates: false,
-  allow: 'public',
-  actors: ['job'],
-  // Three events per command: a partial transaction would show as a count that is not 3.
-  decide: (command) => [1, 2, 3].map((part) => ({ type: 'Posted', data: { n: command.n, part } })),
-  undo: undefined,
-};
-const open = { ...post, name: 'Open', creates: true, decide: () => [{ type: 'Opened', data: {} }] };
-const tally = {
-  name: 'Tally',
-  pii: false,
-  table: 'tally',
-  key: 'ledgerId',
-  columns: [{ name: 'posted', kind: 'integer' }],
-  handles: ['Posted'],
-  async apply(event, rows) {
-    const row = await rows.get(event.streamId);
-    await rows.merge(event.streamId, { posted: (row?.posted ?? 0) + 1 });
-  },
-};
 const app = await openApp(
   { commands: { Open: open, Post: post }, aggregates: { Ledger: ledger }, projections: [tally] },
   { databaseUrl: url, databaseSchema: schema, env: {} },
