@@ -10,7 +10,8 @@
 import { commandRowHash, eventRowHash, genesisHash } from '../../core/chain.js';
 import { StorageError } from '../../core/errors.js';
 import { KeyedMutex } from '../../core/mutex.js';
-import type { EventMetadata, StoredEvent } from '../../core/types.js';
+import { toStoredCommand, toStoredEvent, type CommandRow, type EventRow } from '../../core/stored-rows.js';
+import type { StoredEvent } from '../../core/types.js';
 import {
   START,
   type AuditRecord,
@@ -31,26 +32,6 @@ import { LOCK_NAMESPACE, inTransaction, type Client, type Pool, type Queryable }
 
 const EVENT_COLUMNS = 'position, bucket, bseq, stream_id, version, type, schema_version, recorded_at, metadata, payload';
 const COMMAND_COLUMNS = 'bucket, cseq, recorded_at, audit';
-
-interface EventRow {
-  position: number;
-  bucket: number;
-  bseq: number;
-  stream_id: string;
-  version: number;
-  type: string;
-  schema_version: number;
-  recorded_at: string;
-  metadata: string;
-  payload: string;
-}
-
-interface CommandRow {
-  bucket: number;
-  cseq: number;
-  recorded_at: string;
-  audit: string;
-}
 
 interface Head {
   seq: number;
@@ -476,23 +457,4 @@ async function findAcceptedOn(
     [tenant, by.value],
   );
   return rows[0] === undefined ? undefined : toStoredCommand(rows[0]);
-}
-
-function toStoredEvent(row: EventRow): StoredEvent {
-  return {
-    position: row.position,
-    bucket: row.bucket,
-    bseq: row.bseq,
-    streamId: row.stream_id,
-    version: row.version,
-    type: row.type,
-    schemaVersion: row.schema_version,
-    recordedAt: row.recorded_at,
-    data: JSON.parse(row.payload) as object,
-    metadata: JSON.parse(row.metadata) as EventMetadata,
-  };
-}
-
-function toStoredCommand(row: CommandRow): StoredCommand {
-  return { bucket: row.bucket, cseq: row.cseq, recordedAt: row.recorded_at, audit: JSON.parse(row.audit) as AuditRecord };
 }

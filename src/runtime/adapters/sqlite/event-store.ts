@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { commandRowHash, eventRowHash, genesisHash } from '../../core/chain.js';
 import { ConfigurationError, StorageError } from '../../core/errors.js';
 import { KeyedMutex } from '../../core/mutex.js';
-import type { EventMetadata, StoredEvent } from '../../core/types.js';
+import { toStoredCommand, toStoredEvent, type CommandRow, type EventRow } from '../../core/stored-rows.js';
+import type { StoredEvent } from '../../core/types.js';
 import {
   type AuditRecord,
   type CommandQuery,
@@ -27,26 +28,6 @@ import type { Outbox } from '../../ports/outbox.js';
 import { AuditIndex } from './audit-index.js';
 import { SCHEMA, type Db } from './database.js';
 import type { WriteGate } from './write-gate.js';
-
-interface EventRow {
-  position: number;
-  bucket: number;
-  bseq: number;
-  stream_id: string;
-  version: number;
-  type: string;
-  schema_version: number;
-  recorded_at: string;
-  metadata: string;
-  payload: string;
-}
-
-interface CommandRow {
-  bucket: number;
-  cseq: number;
-  recorded_at: string;
-  audit: string;
-}
 
 interface PendingCommit {
   readonly request: CommitRequest;
@@ -457,23 +438,4 @@ function storeIdOf(db: Db): string {
   const row = hasMeta ? (db.prepare(`SELECT value FROM gw_meta WHERE key = 'store_id'`).get() as { value: string } | undefined) : undefined;
   if (row === undefined) throw new ConfigurationError('no-store', `${db.name} is not a Groundwork event store`);
   return row.value;
-}
-
-function toStoredEvent(row: EventRow): StoredEvent {
-  return {
-    position: row.position,
-    bucket: row.bucket,
-    bseq: row.bseq,
-    streamId: row.stream_id,
-    version: row.version,
-    type: row.type,
-    schemaVersion: row.schema_version,
-    recordedAt: row.recorded_at,
-    data: JSON.parse(row.payload) as object,
-    metadata: JSON.parse(row.metadata) as EventMetadata,
-  };
-}
-
-function toStoredCommand(row: CommandRow): StoredCommand {
-  return { bucket: row.bucket, cseq: row.cseq, recordedAt: row.recorded_at, audit: JSON.parse(row.audit) as AuditRecord };
 }
