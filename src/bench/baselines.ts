@@ -111,6 +111,27 @@ export function rawReader(rt: typeof Runtime, store: Runtime.Store): { all(strea
   return store.db.prepare<[string], [string, string]>('SELECT type, payload FROM gw_events WHERE stream_id = ? ORDER BY version').raw(true);
 }
 
+/** The texts and chained hashes of the rows one raw command writes: an event, then its audit record. */
+function rawRows(
+  rt: typeof Runtime,
+  row: { bucket: number; seq: number; position: number; streamId: string; version: number; commandId: string; payload: string },
+  prev: Buffer,
+): { meta: string; hash: Buffer; auditText: string; commandHash: Buffer } {
+  const { bucket, seq, position, streamId, version, commandId, payload } = row;
+  const recordedAt = '2026-01-01T00:00:00.000Z';
+  const meta = JSON.stringify(metadata('t'));
+  const hash = rt.eventRowHash(
+    { bucket, bseq: seq, position, streamId, version, type: 'MoneyDeposited', schemaVersion: 1, recordedAt, metadata: meta, payload },
+    prev,
+  );
+  const auditText = JSON.stringify(audit(streamId, version, version));
+  const commandHash = rt.commandRowHash(
+    { bucket, cseq: seq, commandId, command: 'Deposit', streamId, tenant: 't', outcome: 'accepted', recordedAt, audit: auditText },
+    hash,
+  );
+  return { meta, hash, auditText, commandHash };
+}
+
 /**
  * Raw better-sqlite3: the rows one command writes (its event and its audit record, with the same
  * uniqueness: stream and version, bucket and sequence, command id), chained, one transaction each.
@@ -130,38 +151,12 @@ export function rawWriter(
   const write = db.transaction((streamId: string, version: number, payload: string) => {
     position += 1;
     const bucket = rt.bucketOf(streamId);
-    const meta = JSON.stringify(metadata('t'));
-    const hash = rt.eventRowHash(
-      {
-        bucket,
-        bseq: position,
-        position,
-        streamId,
-        version,
-        type: 'MoneyDeposited',
-        schemaVersion: 1,
-        recordedAt: '2026-01-01T00:00:00.000Z',
-        metadata: meta,
-        payload,
-      },
+    const { meta, hash, auditText, commandHash } = rawRows(
+      rt,
+      { bucket, seq: position, position, streamId, version, commandId: `c${position}`, payload },
       prev,
     );
     insertEvent.run(position, bucket, position, streamId, version, 'MoneyDeposited', '2026-01-01T00:00:00.000Z', 't', meta, payload, prev, hash);
-    const auditText = JSON.stringify(audit(streamId, version, version));
-    const commandHash = rt.commandRowHash(
-      {
-        bucket,
-        cseq: position,
-        commandId: `c${position}`,
-        command: 'Deposit',
-        streamId,
-        tenant: 't',
-        outcome: 'accepted',
-        recordedAt: '2026-01-01T00:00:00.000Z',
-        audit: auditText,
-      },
-      hash,
-    );
     insertCommand.run(bucket, position, `c${position}`, auditText, hash, commandHash);
     prev = commandHash;
   });
@@ -219,7 +214,6 @@ export async function rawPostgresWriter(
     async write(streamId, version, payload) {
       const bucket = rt.bucketOf(streamId);
       const id = `c${++n}`;
-      const meta = JSON.stringify(metadata('t'));
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
@@ -227,39 +221,10 @@ export async function rawPostgresWriter(
         // Read under the lock, and moved on before the commit releases it.
         const head = heads.get(bucket) ?? { seq: 0, hash: Buffer.alloc(32) };
         const seq = head.seq + 1;
-        const hash = rt.eventRowHash(
-          {
-            bucket,
-            bseq: seq,
-            position: seq,
-            streamId,
-            version,
-            type: 'MoneyDeposited',
-            schemaVersion: 1,
-            recordedAt: '2026-01-01T00:00:00.000Z',
-            metadata: meta,
-            payload,
-          },
-          head.hash,
-        );
+        const { meta, hash, auditText, commandHash } = rawRows(rt, { bucket, seq, position: seq, streamId, version, commandId: id, payload }, head.hash);
         await client.query(
           `INSERT INTO ${schema}.raw_e (bucket, bseq, stream_id, version, type, schema_version, recorded_at, tenant, metadata, payload, prev_hash, row_hash) VALUES ($1, $2, $3, $4, 'MoneyDeposited', 1, '2026-01-01T00:00:00.000Z', 't', $5, $6, $7, $8)`,
           [bucket, seq, streamId, version, meta, payload, head.hash, hash],
-        );
-        const auditText = JSON.stringify(audit(streamId, version, version));
-        const commandHash = rt.commandRowHash(
-          {
-            bucket,
-            cseq: seq,
-            commandId: id,
-            command: 'Deposit',
-            streamId,
-            tenant: 't',
-            outcome: 'accepted',
-            recordedAt: '2026-01-01T00:00:00.000Z',
-            audit: auditText,
-          },
-          hash,
         );
         await client.query(`INSERT INTO ${schema}.raw_c (bucket, cseq, command_id, audit, prev_hash, row_hash) VALUES ($1, $2, $3, $4, $5, $6)`, [
           bucket,
