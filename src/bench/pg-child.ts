@@ -1,9 +1,11 @@
 /**
- * One of the processes of the two-process PostgreSQL measurement: opens the generated project's
- * app on the shared store and runs the commands it is given, several in flight, then prints when
- * it started and ended its loop. Started by the postgres suite, never by people.
+ * One of the processes of the one-against-two-processes PostgreSQL measurement: opens the
+ * generated project's app on the shared store, warms up, prints `ready`, waits for `go` on stdin,
+ * then runs its commands (cycling through them, several in flight) for a fixed time and prints how
+ * many completed. Started by the postgres suite, never by people.
  */
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import type * as Runtime from '../runtime/index.js';
 
@@ -12,8 +14,10 @@ interface ChildArgs {
   readonly url: string;
   readonly schema: string;
   readonly inFlight: number;
-  /** A JSON file of the commands to run, in order. */
+  /** A JSON file of the commands to cycle through. */
   readonly commandsFile: string;
+  readonly warmup: number;
+  readonly durationMs: number;
 }
 
 interface Planned {
@@ -28,18 +32,29 @@ const { definition } = (await import(pathToFileURL(`${args.projectDir}/dist/src/
 const planned = JSON.parse(readFileSync(args.commandsFile, 'utf8')) as Planned[];
 const app = await openApp({ ...definition, projections: [] }, { databaseUrl: args.url, databaseSchema: args.schema, kek: Buffer.alloc(32, 1), env: {} });
 let next = 0;
-const started = Date.now();
-await Promise.all(
-  Array.from({ length: args.inFlight }, async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= planned.length) return;
-      const { command, input, context } = planned[i]!;
-      const result = await app.pipeline.execute(definition.commands[command]!, input, context);
-      if (!result.ok) throw new Error(`${command} failed: ${result.error.message}`);
-    }
-  }),
-);
-const ended = Date.now();
+
+async function run(until: (done: number) => boolean): Promise<number> {
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: args.inFlight }, async () => {
+      while (!until(done)) {
+        const { command, input, context } = planned[next++ % planned.length]!;
+        const result = await app.pipeline.execute(definition.commands[command]!, input, context);
+        if (!result.ok) throw new Error(`${command} failed: ${result.error.message}`);
+        done++;
+      }
+    }),
+  );
+  return done;
+}
+
+await run((done) => done >= args.warmup);
+process.stdout.write('ready\n');
+const stdin = createInterface({ input: process.stdin });
+await new Promise<void>((resolve) => stdin.once('line', () => resolve()));
+stdin.close();
+const started = performance.now();
+const count = await run(() => performance.now() - started >= args.durationMs);
+const seconds = (performance.now() - started) / 1000;
 await app.close();
-process.stdout.write(`${JSON.stringify({ started, ended, count: planned.length })}\n`);
+process.stdout.write(`${JSON.stringify({ count, seconds })}\n`);

@@ -13,6 +13,7 @@ import {
   type StoredEvent,
 } from '../../src/runtime/index.js';
 import { counter, human, increment, openCounter } from './counter.js';
+import { reject } from '../../src/runtime/index.js';
 
 let dir: string;
 let store: SqliteStore;
@@ -203,6 +204,46 @@ describe('the command pipeline', () => {
     const over = await pipeline.execute(increment, { counterId: 'c1', by: 94 }, human);
     expect(over).toMatchObject({ ok: false, error: { code: 'domain' } });
     expect((await pipeline.execute(increment, { counterId: 'c1', by: 93 }, human)).ok).toBe(true);
+  });
+
+  it('decides on the state it committed without reading the stream again, and retries on the stored state when another writer moved it', async () => {
+    await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
+    await pipeline.execute(increment, { counterId: 'c1', by: 2 }, human);
+    const read = vi.spyOn(store.events, 'readForFold');
+    expect(await pipeline.execute(increment, { counterId: 'c1', by: 1 }, human)).toMatchObject({ ok: true, version: 3 });
+    expect(read).not.toHaveBeenCalled();
+
+    // Another writer takes the counter to 99: the cached state (3) would accept 5, the store's refuses it.
+    const other = new CommandPipeline(store.events, { stateCache: 0 });
+    await other.execute(increment, { counterId: 'c1', by: 96 }, human);
+    read.mockClear();
+    const over = await pipeline.execute(increment, { counterId: 'c1', by: 5 }, human);
+    expect(over).toMatchObject({ ok: false, error: { code: 'domain', rule: 'limit' } });
+    expect(read).toHaveBeenCalledTimes(1);
+
+    // And a refusal decided on a cached state is never recorded before the store confirms it:
+    // here the cached state (99) refuses, the store's (49 after another writer's 50) accepts.
+    const atLeast = {
+      ...increment,
+      name: 'IncrementAbove',
+      decide: (command: { counterId: string; by: number }, state: { readonly value: number }) =>
+        state.value < 150 ? reject('below', `${state.value} is below 150`) : [{ type: 'CounterIncremented' as const, data: { by: command.by } }],
+    };
+    const wide = { ...openCounter, name: 'OpenWide' };
+    await pipeline.execute(wide, { counterId: 'c2', owner: 'alice', limit: 1000 }, human);
+    await pipeline.execute(increment, { counterId: 'c2', by: 100 }, human);
+    await other.execute(increment, { counterId: 'c2', by: 60 }, human);
+    expect(await pipeline.execute(atLeast, { counterId: 'c2', by: 1 }, human)).toMatchObject({ ok: true, version: 4 });
+    expect(
+      audits()
+        .filter((a) => a.command === 'IncrementAbove')
+        .map((a) => a.outcome),
+    ).toEqual(['accepted']);
+    expect(
+      audits()
+        .filter((a) => a.outcome === 'rejected')
+        .map((a) => a.command),
+    ).toEqual(['Increment']);
   });
 
   it('turns an exception in decide into a typed internal error with a failed audit record', async () => {

@@ -20,7 +20,7 @@ import {
   type TrustAccess,
 } from '../../src/runtime/index.js';
 import { postgresAvailable, testDatabaseUrl, uniqueSchema } from '../contract/postgres-env.js';
-import { COMMANDS, FORGET, customer, directory, register, rename, signingKeys, support, type DirectoryRow } from './harness.js';
+import { COMMANDS, FORGET, close, customer, directory, register, rename, signingKeys, support, type DirectoryRow } from './harness.js';
 
 const url = testDatabaseUrl();
 const available = await postgresAvailable(url);
@@ -78,6 +78,8 @@ describe.skipIf(!available)('an app on PostgreSQL', () => {
     expect(await app.rows<DirectoryRow>('Directory').get('a1', 't1')).toMatchObject({ name: null, email: null });
     expect(await app.rows<DirectoryRow>('Directory').get('a2', 't1')).toMatchObject({ name: 'Bob' });
     expect(await app.execute(rename, { accountId: 'a1', name: 'Ada again' }, support)).toMatchObject({ ok: false, error: { code: 'forgotten' } });
+    // An event with no personal data for the forgotten subject is refused too, by the append's own read.
+    expect(await app.execute(close, { accountId: 'a1' }, support)).toMatchObject({ ok: false, error: { code: 'forgotten', subject: 'cust-1' } });
     expect(await app.verify()).toMatchObject({ ok: true });
     await app.close();
   });

@@ -155,43 +155,77 @@ export class CommandPipeline {
     const aggregate = definition.aggregate;
     const previous = await this.#store.findAccepted(context.tenant, { commandId: context.commandId, idempotencyKey: context.idempotencyKey });
     if (previous !== undefined) return this.#replay(aggregate, previous, audit);
+    const attempt = (loaded: Loaded<S> & { readonly assumed: boolean }) => this.#attempt(definition, command, context, binding, audit, bucket, loaded);
+    const first = await attempt(await this.#loadAssumingCached(aggregate, audit.streamId));
+    if (first !== STALE) return first;
+    const second = await attempt({ ...(await this.load(aggregate, audit.streamId)), assumed: false });
+    if (second === STALE) throw new Error('a state read from the store cannot be stale');
+    return second;
+  }
 
-    const { state, version, tenant } = await this.load(aggregate, audit.streamId);
+  /**
+   * The state this process last committed, assumed current without a read (the commit's expected
+   * version proves it, or refuses it); otherwise loaded from the store.
+   */
+  async #loadAssumingCached<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, streamId: string): Promise<Loaded<S> & { assumed: boolean }> {
+    const cached = aggregate.statePii ? undefined : this.#states.get(streamId, aggregate);
+    if (cached !== undefined) return { state: cached.state as S, version: cached.version, tenant: cached.tenant, assumed: true };
+    return { ...(await this.load(aggregate, streamId)), assumed: false };
+  }
+
+  /**
+   * Decides and commits on `loaded`. A refusal decided on an assumed state is never recorded: the
+   * answer is STALE, and the caller tries again on the state read from the store.
+   */
+  async #attempt<I, S, E extends DomainEvent>(
+    definition: CommandDefinition<I, S, E>,
+    command: I,
+    context: CommandContext,
+    binding: Binding | undefined,
+    audit: AuditDraft,
+    bucket: number,
+    loaded: Loaded<S> & { readonly assumed: boolean },
+  ): Promise<CommandResult<E> | typeof STALE> {
+    const refuse = (answer: () => Promise<CommandResult<E>>) => (loaded.assumed ? STALE : answer());
+    const aggregate = definition.aggregate;
+    const { state, version, tenant } = loaded;
     if (tenant !== undefined && tenant !== context.tenant) {
-      return this.#deny(audit, 'tenant', `${aggregate.name} ${audit.streamId} belongs to another tenant`);
+      return refuse(() => this.#deny(audit, 'tenant', `${aggregate.name} ${audit.streamId} belongs to another tenant`));
     }
     audit.subject = aggregate.subjectOf(state, audit.streamId) ?? null;
     if (definition.creates && version > 0) {
-      return this.#finish(audit, 'rejected', {
-        code: 'already-exists',
-        message: `${aggregate.name} ${audit.streamId} already exists`,
-        streamId: audit.streamId,
-      });
+      const message = `${aggregate.name} ${audit.streamId} already exists`;
+      return refuse(() => this.#finish(audit, 'rejected', { code: 'already-exists', message, streamId: audit.streamId }));
     }
     if (!definition.creates && version === 0) {
-      return this.#finish(audit, 'rejected', { code: 'not-found', message: `${aggregate.name} ${audit.streamId} does not exist`, streamId: audit.streamId });
+      const message = `${aggregate.name} ${audit.streamId} does not exist`;
+      return refuse(() => this.#finish(audit, 'rejected', { code: 'not-found', message, streamId: audit.streamId }));
     }
     if (!definition.creates) {
       const subjectDenial = checkSubject(aggregate.subjectOf(state, audit.streamId), binding);
-      if (subjectDenial !== undefined) return this.#deny(audit, 'subject', subjectDenial);
+      if (subjectDenial !== undefined) return refuse(() => this.#deny(audit, 'subject', subjectDenial));
     }
     const badReference = await this.#checkReferences(definition, command, context.tenant, binding, audit);
     if (badReference !== undefined) return badReference;
 
     const decision = definition.decide(command, state as DeepReadonly<S>);
     if (isDomainError(decision)) {
-      return this.#finish(audit, 'rejected', { code: 'domain', message: decision.message, rule: decision.rule });
+      return refuse(() => this.#finish(audit, 'rejected', { code: 'domain', message: decision.message, rule: decision.rule }));
     }
     for (const event of decision) aggregate.fold(state, event);
     audit.subject = aggregate.subjectOf(state, audit.streamId) ?? null;
-    if (audit.subject !== null && (await this.#codec.keys?.forgotten(audit.subject)) === true) {
-      return this.#finish(audit, 'rejected', { code: 'forgotten', message: new ForgottenSubjectError(audit.subject).message, subject: audit.subject });
+    if (audit.subject !== null && !this.#store.refusesForgotten && (await this.#codec.keys?.forgotten(audit.subject)) === true) {
+      return this.#forgotten(audit, audit.subject);
     }
     if (definition.creates) {
       const subjectDenial = checkSubject(aggregate.subjectOf(state, audit.streamId), binding);
-      if (subjectDenial !== undefined) return this.#deny(audit, 'subject', subjectDenial);
+      if (subjectDenial !== undefined) return refuse(() => this.#deny(audit, 'subject', subjectDenial));
     }
-    return this.#commit(definition, decision, state, version, audit, bucket);
+    return this.#commit(definition, decision, state, loaded, audit, bucket);
+  }
+
+  #forgotten<E extends DomainEvent>(audit: AuditDraft, subject: string): Promise<CommandResult<E>> {
+    return this.#finish(audit, 'rejected', { code: 'forgotten', message: new ForgottenSubjectError(subject).message, subject });
   }
 
   /**
@@ -225,10 +259,11 @@ export class CommandPipeline {
     definition: CommandDefinition<I, S, E>,
     events: readonly E[],
     state: S,
-    version: number,
+    loaded: Loaded<S> & { readonly assumed: boolean },
     audit: AuditDraft,
     bucket: number,
-  ): Promise<CommandResult<E>> {
+  ): Promise<CommandResult<E> | typeof STALE> {
+    const version = loaded.version;
     const recordedAt = this.#clock().toISOString();
     const newVersion = version + events.length;
     const aggregate = definition.aggregate;
@@ -257,6 +292,8 @@ export class CommandPipeline {
     });
     if (!result.ok) {
       if ('duplicate' in result) return this.#replay(aggregate, result.duplicate, audit);
+      if ('forgotten' in result) return this.#forgotten(audit, result.forgotten);
+      if (loaded.assumed) return STALE;
       const { actualVersion } = result.conflict;
       return this.#finish(audit, 'rejected', {
         code: 'conflict',
@@ -399,6 +436,9 @@ export class CommandPipeline {
     return { ok: false, commandId: audit.commandId, error };
   }
 }
+
+/** The answer of an attempt made on an assumed state that turned out to be behind the store. */
+const STALE = Symbol('stale');
 
 function hasKeys(record: object): boolean {
   for (const _ in record) return true;

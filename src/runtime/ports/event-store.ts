@@ -90,7 +90,9 @@ export type InTransaction = (committed: readonly Committed[], after: GlobalPosit
 export type CommitResult =
   | { readonly ok: true; readonly events: readonly StoredEvent[]; readonly command: StoredCommand }
   | { readonly ok: false; readonly conflict: { readonly actualVersion: number } }
-  | { readonly ok: false; readonly duplicate: StoredCommand };
+  | { readonly ok: false; readonly duplicate: StoredCommand }
+  /** Only from a store that `refusesForgotten`: the events' subject was forgotten. */
+  | { readonly ok: false; readonly forgotten: string };
 
 /**
  * What folding a stream needs of each event, and nothing more: the load path's hot loop. The
@@ -140,6 +142,11 @@ export interface EventStore {
    * processes), so the pipeline makes no assumption about the database.
    */
   exclusive<T>(bucket: number, work: () => Promise<T>): Promise<T>;
+  /**
+   * True when `commit` itself refuses events whose subject (`metadata.subject`) was forgotten, in
+   * the transaction that would write them; otherwise the pipeline asks the key store first.
+   */
+  readonly refusesForgotten?: boolean;
   /** Events of one stream with a version above `afterVersion`, in version order. */
   readStream(streamId: string, afterVersion: number): Promise<readonly StoredEvent[]>;
   /**

@@ -47,6 +47,7 @@ interface AppendRead {
   readonly events: Head;
   readonly commands: Head;
   readonly positions: readonly number[];
+  readonly forgotten: boolean;
 }
 
 interface RawAppendRead {
@@ -55,6 +56,7 @@ interface RawAppendRead {
   events_head: { seq: number; hash: string } | null;
   commands_head: { seq: number; hash: string } | null;
   positions: (string | number)[];
+  forgotten: boolean;
 }
 
 export interface PostgresEventStoreOptions {
@@ -68,10 +70,18 @@ export class PostgresEventStore implements EventStore, Outbox {
   readonly #s: string;
   readonly #locks = new KeyedMutex<number>();
   readonly #lockTimeout: string;
+  /** The key store shares the schema: its forgotten subjects are read in the append's own read. */
+  readonly refusesForgotten = true;
+
+  /** Each fold reads only the columns its detail needs; the tenant comes along on every row (it is the same on all). */
+  readonly #foldSql: Readonly<Record<FoldDetail, string>>;
 
   constructor(pool: Pool, schema: string, storeId: string, options: PostgresEventStoreOptions = {}) {
     this.#pool = pool;
     this.#s = schema;
+    const fold = (columns: string) =>
+      `SELECT type, schema_version, payload, tenant${columns} FROM ${schema}.gw_events WHERE stream_id = $1 AND version > $2 ORDER BY version`;
+    this.#foldSql = { lean: fold(''), subject: fold(', subject'), context: fold(', subject, recorded_at') };
     this.storeId = storeId;
     this.#lockTimeout = `${Math.max(1, Math.floor(options.lockTimeoutMs ?? 5000))}ms`;
   }
@@ -93,18 +103,15 @@ export class PostgresEventStore implements EventStore, Outbox {
       type: string;
       schema_version: number;
       payload: string;
-      subject: string | null;
-      recorded_at: string;
+      subject?: string | null;
+      recorded_at?: string;
       tenant: string;
-    }>(`SELECT type, schema_version, payload, subject, recorded_at, tenant FROM ${this.#s}.gw_events WHERE stream_id = $1 AND version > $2 ORDER BY version`, [
-      streamId,
-      afterVersion,
-    ]);
+    }>({ name: `${this.#s}.fold-${detail}`, text: this.#foldSql[detail], values: [streamId, afterVersion] });
     const events = rows.map((row): FoldEvent => {
       const base = { type: row.type, schemaVersion: row.schema_version, data: JSON.parse(row.payload) as object };
       if (detail === 'lean') return base;
-      if (detail === 'subject') return { ...base, subject: row.subject };
-      return { ...base, subject: row.subject, recordedAt: row.recorded_at };
+      if (detail === 'subject') return { ...base, subject: row.subject ?? null };
+      return { ...base, subject: row.subject ?? null, recordedAt: row.recorded_at! };
     });
     return { tenant: rows[0]?.tenant, events };
   }
@@ -169,7 +176,8 @@ export class PostgresEventStore implements EventStore, Outbox {
 
   /**
    * Four round trips: the lock (with BEGIN and the lock timeout, in one message), one read of all
-   * the append needs (the stream's version, a duplicate, both chain heads, the positions), one
+   * the append needs (the stream's version, a duplicate, both chain heads, the positions, whether
+   * the subject was forgotten), one
    * statement writing the events, the audit record and the snapshot, and COMMIT.
    */
   async commit(request: CommitRequest): Promise<CommitResult> {
@@ -178,6 +186,7 @@ export class PostgresEventStore implements EventStore, Outbox {
         const read = await this.#readForAppend(client, request);
         if (read.version !== request.expectedVersion) return { ok: false, conflict: { actualVersion: read.version } };
         if (read.duplicate !== null) return { ok: false, duplicate: toStoredCommand(read.duplicate) };
+        if (read.forgotten) return { ok: false, forgotten: request.metadata.subject! };
         return this.#write(client, request, read);
       });
     } catch (error) {
@@ -199,15 +208,17 @@ export class PostgresEventStore implements EventStore, Outbox {
 
   async #readForAppend(client: Client, request: CommitRequest): Promise<AppendRead> {
     const s = this.#s;
-    const { rows } = await client.query<RawAppendRead>(
-      `SELECT
+    const { rows } = await client.query<RawAppendRead>({
+      name: `${s}.append-read`,
+      text: `SELECT
         (SELECT COALESCE(MAX(version), 0) FROM ${s}.gw_events WHERE stream_id = $1) AS version,
         (SELECT row_to_json(c) FROM (SELECT bucket, cseq, recorded_at, audit FROM ${s}.gw_commands WHERE tenant = $2 AND command_id = $3 AND outcome = 'accepted') c) AS duplicate,
         (SELECT row_to_json(h) FROM (SELECT bseq AS seq, encode(row_hash, 'hex') AS hash FROM ${s}.gw_events WHERE bucket = $4 ORDER BY bseq DESC LIMIT 1) h) AS events_head,
         (SELECT row_to_json(h) FROM (SELECT cseq AS seq, encode(row_hash, 'hex') AS hash FROM ${s}.gw_commands WHERE bucket = $4 ORDER BY cseq DESC LIMIT 1) h) AS commands_head,
-        ARRAY(SELECT nextval('${s}.gw_event_positions') FROM generate_series(1, $5)) AS positions`,
-      [request.streamId, request.audit.tenant, request.audit.commandId, request.bucket, request.events.length],
-    );
+        ARRAY(SELECT nextval('${s}.gw_event_positions') FROM generate_series(1, $5)) AS positions,
+        EXISTS (SELECT 1 FROM ${s}.gw_forgotten WHERE subject = $6) AS forgotten`,
+      values: [request.streamId, request.audit.tenant, request.audit.commandId, request.bucket, request.events.length, request.metadata.subject],
+    });
     const row = rows[0]!;
     const head = (chain: 'events' | 'commands', raw: { seq: number; hash: string } | null): Head =>
       raw === null ? { seq: 0, hash: genesisHash(this.storeId, chain, request.bucket) } : { seq: Number(raw.seq), hash: Buffer.from(raw.hash, 'hex') };
@@ -217,6 +228,7 @@ export class PostgresEventStore implements EventStore, Outbox {
       events: head('events', row.events_head),
       commands: head('commands', row.commands_head),
       positions: row.positions.map(Number),
+      forgotten: row.forgotten,
     };
   }
 
@@ -270,20 +282,21 @@ export class PostgresEventStore implements EventStore, Outbox {
     });
     const command = commandRow(bucket, read.commands, recordedAt, request.audit);
     const snapshot = request.snapshot;
-    await client.query(
-      `WITH inserted AS (
+    await client.query({
+      name: `${s}.append-write`,
+      text: `WITH inserted AS (
         INSERT INTO ${s}.gw_events (position, bucket, bseq, stream_id, version, type, schema_version, recorded_at, tenant, subject, metadata, payload, prev_hash, row_hash)
         SELECT e.position, $1, e.bseq, $2, e.version, e.type, e.schema_version, $3, $4, $5, $6, e.payload, e.prev_hash, e.row_hash
         FROM unnest($7::bigint[], $8::bigint[], $9::int[], $10::text[], $11::int[], $12::text[], $13::bytea[], $14::bytea[])
           AS e(position, bseq, version, type, schema_version, payload, prev_hash, row_hash)
       ), recorded AS (
         INSERT INTO ${s}.gw_commands (${COMMAND_INSERT})
-        VALUES (${placeholders(15, 17)})
+        VALUES (${COMMAND_VALUES_AFTER_EVENTS})
       )
       INSERT INTO ${s}.gw_snapshots (stream_id, bucket, tenant, subject, version, state_version, state)
         SELECT $2, $1, $4, $5, $32, $33, $34 WHERE $32::int IS NOT NULL
         ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, state_version = excluded.state_version, state = excluded.state`,
-      [
+      values: [
         bucket,
         streamId,
         recordedAt,
@@ -303,7 +316,7 @@ export class PostgresEventStore implements EventStore, Outbox {
         snapshot?.stateVersion ?? null,
         snapshot === undefined ? null : JSON.stringify(snapshot.state),
       ],
-    );
+    });
     return { ok: true, events, command: { bucket, cseq: command.cseq, recordedAt, audit: request.audit } };
   }
 
@@ -396,7 +409,7 @@ export class PostgresEventStore implements EventStore, Outbox {
 
   async #insertCommand(client: Client, bucket: number, recordedAt: string, audit: AuditRecord): Promise<StoredCommand> {
     const row = commandRow(bucket, await this.#head(client, bucket, 'commands'), recordedAt, audit);
-    await client.query(`INSERT INTO ${this.#s}.gw_commands (${COMMAND_INSERT}) VALUES (${placeholders(1, 17)})`, row.values);
+    await client.query(`INSERT INTO ${this.#s}.gw_commands (${COMMAND_INSERT}) VALUES (${COMMAND_VALUES})`, row.values);
     return { bucket, cseq: row.cseq, recordedAt, audit };
   }
 }
@@ -408,6 +421,10 @@ const COMMAND_INSERT =
 function placeholders(from: number, count: number): string {
   return Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
 }
+
+/** The audit row's values: alone, and after the append's fourteen event parameters. */
+const COMMAND_VALUES = placeholders(1, 17);
+const COMMAND_VALUES_AFTER_EVENTS = placeholders(15, 17);
 
 /** An audit row chained after `head`: its seq and its values in COMMAND_INSERT's order. */
 function commandRow(bucket: number, head: Head, recordedAt: string, audit: AuditRecord): { cseq: number; values: unknown[] } {
