@@ -86,9 +86,19 @@ const ALLOWED: Record<string, readonly string[]> = {
     'runtime/app',
     'runtime/adapters/sqlite',
     'runtime/adapters/postgres',
+    'runtime/adapters/rabbitmq',
     'runtime/adapters/file',
   ],
-  runtime: ['runtime/core', 'runtime/ports', 'runtime/trust', 'runtime/app', 'runtime/adapters/sqlite', 'runtime/adapters/postgres', 'runtime/adapters/file'],
+  runtime: [
+    'runtime/core',
+    'runtime/ports',
+    'runtime/trust',
+    'runtime/app',
+    'runtime/adapters/sqlite',
+    'runtime/adapters/postgres',
+    'runtime/adapters/rabbitmq',
+    'runtime/adapters/file',
+  ],
 };
 
 /** Imports allowed for types only: a port describes shapes, it never runs code of another layer. */
@@ -145,6 +155,8 @@ describe('architecture', () => {
     // Each adapter uses only its own driver.
     expect(files.filter((f) => f.startsWith('runtime/adapters/sqlite/') && imports(f).packages.includes('pg'))).toEqual([]);
     expect(files.filter((f) => f.startsWith('runtime/adapters/postgres/') && imports(f).packages.includes('better-sqlite3'))).toEqual([]);
+    // Only the RabbitMQ adapter speaks AMQP.
+    expect(files.filter((f) => !f.startsWith('runtime/adapters/rabbitmq/') && imports(f).packages.includes('rabbitmq-client'))).toEqual([]);
     // Positive control: the checks do see the adapters.
     expect(files.filter((f) => f.startsWith('runtime/adapters/sqlite/') && SQL.test(readFileSync(join(SRC, f), 'utf8'))).length).toBeGreaterThan(2);
     expect(files.filter((f) => f.startsWith('runtime/adapters/postgres/') && SQL.test(readFileSync(join(SRC, f), 'utf8'))).length).toBeGreaterThan(2);

@@ -1,16 +1,16 @@
 /**
  * The project entry points: `app.ts` describes the project to the runtime's composition root (its
  * commands, aggregates and projections) and adds the typed command functions and rows; `cli.ts`
- * runs the trust operations for people.
+ * runs the trust operations for people; `worker.ts` runs the commands a bus delivers.
  */
 import type { AccessRule, Project } from '../model/model.js';
 import { docComment, ident, str } from './code.js';
-import { APP_FILE, CLI_FILE, RUNTIME_INDEX, files, names } from './layout.js';
+import { APP_FILE, CLI_FILE, RUNTIME_INDEX, WORKER_FILE, files, names } from './layout.js';
 import { header, type PlannedFile } from './plan.js';
 import { imports, render, type Import } from './render.js';
 
 export function planApp(project: Project): PlannedFile[] {
-  return [appFile(project), cliFile()];
+  return [appFile(project), cliFile(), workerFile()];
 }
 
 /** An object literal of pre-indented entries, closed at `indent`; `{}` when empty. */
@@ -90,5 +90,15 @@ function cliFile(): PlannedFile {
     { from: RUNTIME_INDEX, names: ['runTrustCommand'] },
   ];
   const body = `${docComment('The trust operations for people: node dist/cli.js history | verify | checkpoint | state-at | undo | forget | keys.')}process.exitCode = await runTrustCommand(process.argv.slice(2), (access) => createApp(access));`;
+  return { path, ownership: 'wiring', source: null, content: render('generated-module', { header: header(null), imports: imports(path, list), body }) };
+}
+
+function workerFile(): PlannedFile {
+  const path = WORKER_FILE;
+  const list: Import[] = [
+    { from: APP_FILE, names: ['createApp'] },
+    { from: RUNTIME_INDEX, names: ['runWorker'] },
+  ];
+  const body = `${docComment('The command worker: node dist/src/worker.js with GROUNDWORK_BUS_URL and GROUNDWORK_DATABASE_URL set. Start as many as you like, on any machine.')}process.exitCode = await runWorker((options) => createApp(options));`;
   return { path, ownership: 'wiring', source: null, content: render('generated-module', { header: header(null), imports: imports(path, list), body }) };
 }

@@ -9,6 +9,7 @@ export const RUNTIME_DIR = 'src/groundwork/runtime';
 export const RUNTIME_INDEX = `${RUNTIME_DIR}/index.ts`;
 export const APP_FILE = 'src/app.ts';
 export const CLI_FILE = 'src/cli.ts';
+export const WORKER_FILE = 'src/worker.ts';
 export const MANIFEST_FILE = 'groundwork.manifest.json';
 
 export function contextDir(context: Context): string {

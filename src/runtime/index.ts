@@ -75,6 +75,15 @@ export type { FindingKind, VerifyFinding, VerifyOptions, VerifyReport } from './
 
 export { readEnvironment } from './app/config.js';
 export { openApp } from './app/open.js';
+export type { BusOptions, RunningWorker, Scaling, StartWorkerOptions } from './app/bus.js';
+export { runWorker } from './app/worker-main.js';
+export type { WorkerMainOptions } from './app/worker-main.js';
+export { CommandRelay, CommandWorker, Dispatcher, EventRelay } from './core/dispatch.js';
+export type { DispatchResult, RelayOptions, WorkerOptions } from './core/dispatch.js';
+export type { CommandBus, CommandMessage, CommandSubscription, Delivery, EventBus, Settlement } from './ports/bus.js';
+export type { CommandOutbox, CommandStatus, Leases } from './ports/command-outbox.js';
+export { openRabbitBus } from './adapters/rabbitmq/index.js';
+export type { RabbitBus, RabbitOptions } from './adapters/rabbitmq/index.js';
 export type { App, AppOptions } from './app/open.js';
 export { printable, runTrustCommand, timelineText } from './app/trust-command.js';
 export type { CliOutput, TrustAccess, TrustApp } from './app/trust-command.js';

@@ -19,6 +19,10 @@ export interface Environment {
   readonly databaseSchema: string | undefined;
   /** The append-only file checkpoints are copied to (GROUNDWORK_CHECKPOINT_SINK). */
   readonly checkpointSink: string | undefined;
+  /** RabbitMQ carrying commands to workers and events to other services (GROUNDWORK_BUS_URL); in-process without it. */
+  readonly busUrl: string | undefined;
+  /** Command partitions on the bus (GROUNDWORK_BUS_PARTITIONS, default 8); the same in every process. */
+  readonly busPartitions: number | undefined;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
@@ -30,6 +34,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     databaseUrl: nonEmpty(env['GROUNDWORK_DATABASE_URL']),
     databaseSchema: nonEmpty(env['GROUNDWORK_DATABASE_SCHEMA']),
     checkpointSink: nonEmpty(env['GROUNDWORK_CHECKPOINT_SINK']),
+    busUrl: nonEmpty(env['GROUNDWORK_BUS_URL']),
+    busPartitions: partitionsFrom(nonEmpty(env['GROUNDWORK_BUS_PARTITIONS'])),
   };
 }
 
@@ -39,6 +45,14 @@ export function kekFrom(text: string | undefined): Buffer | undefined {
   const key = Buffer.from(text, 'base64');
   if (key.length !== 32) throw new ConfigurationError('invalid-kek', 'GROUNDWORK_KEK must be 32 bytes, base64-encoded (openssl rand -base64 32)');
   return key;
+}
+
+function partitionsFrom(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 4096)
+    throw new ConfigurationError('invalid-bus', `GROUNDWORK_BUS_PARTITIONS must be a whole number from 1 to 4096, not ${JSON.stringify(text)}`);
+  return n;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -22,6 +22,8 @@ import { ConfigurationError } from '../core/errors.js';
 import { readEnvironment } from './config.js';
 import { companions, openCheckedKeys, openEmbeddedStore, type OpenMode } from './embedded.js';
 import { openSharedKeys, openSharedStore } from './shared.js';
+import { inProcess, onBus, type BusOptions, type Scaling } from './bus.js';
+import { isPostgresStore } from '../adapters/postgres/index.js';
 
 export interface AppOptions extends SqliteOptions, Omit<PipelineOptions, 'afterCommit' | 'codec'> {
   /**
@@ -31,6 +33,13 @@ export interface AppOptions extends SqliteOptions, Omit<PipelineOptions, 'afterC
   readonly databaseUrl?: string | undefined;
   /** The PostgreSQL schema; default GROUNDWORK_DATABASE_SCHEMA, then `groundwork`. */
   readonly databaseSchema?: string | undefined;
+  /**
+   * RabbitMQ (amqp://...) carrying commands to workers and events to other services; default
+   * GROUNDWORK_BUS_URL. Needs the PostgreSQL store. Without one, `dispatch` runs in this process.
+   */
+  readonly busUrl?: string | undefined;
+  /** Partitions, delivery limit and publish timeout of the bus; the partitions default to GROUNDWORK_BUS_PARTITIONS, then 8. */
+  readonly bus?: BusOptions | undefined;
   /** The SQLite database file, or ':memory:'; default GROUNDWORK_DB, then app.db. */
   readonly path?: string | undefined;
   /** An open store to use instead of opening one (tests, tools); closed with the app. */
@@ -60,7 +69,7 @@ export interface AppOptions extends SqliteOptions, Omit<PipelineOptions, 'afterC
   readonly withoutKeys?: boolean | undefined;
 }
 
-export interface App {
+export interface App extends Omit<Scaling, 'close'> {
   readonly definition: AppDefinition;
   readonly store: Store;
   readonly keys: KeyStore | undefined;
@@ -158,6 +167,15 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
       afterCommitError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     },
   });
+  const busUrl = mode === 'write' ? (options.busUrl ?? env.busUrl) : undefined;
+  let scaling: Scaling;
+  try {
+    scaling = await scalingFor(busUrl, store, { definition, pipeline, projections, clock }, { partitions: env.busPartitions, ...options.bus });
+  } catch (error) {
+    await keys?.close();
+    await store.close();
+    throw error;
+  }
   const trust = new Trust({
     events: store.events,
     pipeline,
@@ -199,11 +217,28 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
     checkpoint: async () => checkpointer?.take(clock()),
     status: () => ({ parked: Object.fromEntries(projections.parked()), afterCommit: afterCommitError ?? null }),
     lag: () => projections.lag(clock()),
+    dispatch: (command, input, context) => scaling.dispatch(command, input, context),
+    commandStatus: (commandId, tenant) => scaling.commandStatus(commandId, tenant),
+    waitFor: (commandId, tenant, timeoutMs) => scaling.waitFor(commandId, tenant, timeoutMs),
+    startWorker: (workerOptions) => scaling.startWorker(workerOptions),
     close: async () => {
+      await scaling.close();
       await keys?.close();
       await store.close();
     },
   };
+}
+
+/** Dispatch over the bus when one is configured (which needs the shared store), in this process otherwise. */
+async function scalingFor(busUrl: string | undefined, store: Store, parts: Parameters<typeof inProcess>[0], options: BusOptions): Promise<Scaling> {
+  if (busUrl === undefined) return inProcess(parts);
+  if (!isPostgresStore(store)) {
+    throw new ConfigurationError(
+      'invalid-bus',
+      'GROUNDWORK_BUS_URL needs the PostgreSQL store that every worker shares: set GROUNDWORK_DATABASE_URL too (or unset GROUNDWORK_BUS_URL to run commands in this process)',
+    );
+  }
+  return onBus(busUrl, store, parts, options);
 }
 
 /** The checked key store; the store is closed again when the keys are refused. */

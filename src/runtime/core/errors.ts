@@ -61,7 +61,11 @@ export type ConfigurationCode =
   /** A read-only app was asked to change something. */
   | 'read-only'
   /** The context given to a trust operation is not valid. */
-  | 'invalid-context';
+  | 'invalid-context'
+  /** The bus is configured wrongly (GROUNDWORK_BUS_URL without a shared database, a bad partition count). */
+  | 'invalid-bus'
+  /** Something that needs the bus (a worker, command status) was asked of an app without one. */
+  | 'no-bus';
 
 /** A mistake in how an app is configured or opened: refused, naming what to fix, before anything changes. */
 export class ConfigurationError extends Error {

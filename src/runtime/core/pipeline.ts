@@ -25,7 +25,23 @@ export type CommandResult<E extends DomainEvent = DomainEvent> =
       readonly events: readonly StoredEvent<E>[];
       readonly duplicate: boolean;
     }
-  | { readonly ok: false; readonly commandId: string; readonly error: Failure };
+  | Refused;
+
+/** A command that did not take effect, and why. */
+export interface Refused {
+  readonly ok: false;
+  readonly commandId: string;
+  readonly error: Failure;
+}
+
+/** A command that passed every check made before it is queued. */
+export interface Admitted {
+  readonly ok: true;
+  readonly commandId: string;
+  readonly bucket: number;
+  /** The validated context, with the command id in it. */
+  readonly context: CommandContext;
+}
 
 export interface PipelineOptions {
   /** Encrypts and decrypts pii fields; required when any event has pii fields. */
@@ -104,7 +120,7 @@ export class CommandPipeline {
     input: unknown,
     raw: unknown,
     issues: readonly ValidationIssue[],
-  ): Promise<CommandResult<E>> {
+  ): Promise<Refused> {
     const commandId = this.#ids();
     const message = `invalid context for ${definition.name}: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
     const streamId = rawStreamId(input, definition);
@@ -112,7 +128,42 @@ export class CommandPipeline {
     return { ok: false, commandId, error: { code: 'validation', message, issues } };
   }
 
+  /**
+   * The checks a command passes before it may be queued for a worker: context, input, roles and
+   * actor kind, the acting-for binding. A refusal is audited and returned; an admitted command gets
+   * its id (kept in its context, so every delivery of it is the same command) and its bucket.
+   */
+  async admit<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, input: unknown, raw: unknown): Promise<Admitted | Refused> {
+    const checked = checkContext(raw, { reserved: false });
+    if (!checked.ok) return this.#refuseContext(definition, input, raw, checked.issues);
+    const admitted = await this.#admit(definition, input, checked.context);
+    if (!('command' in admitted)) return admitted;
+    const { audit, bucket } = admitted;
+    return { ok: true, commandId: audit.commandId, bucket, context: { ...checked.context, commandId: audit.commandId } };
+  }
+
   async #run<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<CommandResult<E>> {
+    const admitted = await this.#admit(definition, input, context);
+    if (!('command' in admitted)) return admitted;
+    const { command, audit, bucket, binding } = admitted;
+    return this.#store.exclusive(bucket, async () => {
+      try {
+        return await this.#locked(definition, command, context, binding, audit, bucket);
+      } catch (error) {
+        if (error instanceof StorageError) return this.#finish(audit, 'failed', { code: 'storage', message: error.message });
+        if (error instanceof ForgottenSubjectError)
+          return this.#finish(audit, 'rejected', { code: 'forgotten', message: error.message, subject: error.subject });
+        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        return this.#finish(audit, 'failed', { code: 'internal', message });
+      }
+    });
+  }
+
+  async #admit<I, S, E extends DomainEvent>(
+    definition: CommandDefinition<I, S, E>,
+    input: unknown,
+    context: CommandContext,
+  ): Promise<{ command: I; audit: AuditDraft; bucket: number; binding: Binding | undefined } | Refused> {
     const commandId = context.commandId ?? this.#ids();
     const audit = new AuditDraft(definition.name, commandId, context);
     const parsed = definition.schema.safeParse(input);
@@ -129,19 +180,7 @@ export class CommandPipeline {
     if (denied !== undefined) return this.#deny(audit, denied.reason, denied.message);
     const bound = bindingOf(definition, context);
     if ('denial' in bound) return this.#deny(audit, bound.denial.reason, bound.denial.message);
-
-    const bucket = bucketOf(streamId);
-    return this.#store.exclusive(bucket, async () => {
-      try {
-        return await this.#locked(definition, command, context, bound.binding, audit, bucket);
-      } catch (error) {
-        if (error instanceof StorageError) return this.#finish(audit, 'failed', { code: 'storage', message: error.message });
-        if (error instanceof ForgottenSubjectError)
-          return this.#finish(audit, 'rejected', { code: 'forgotten', message: error.message, subject: error.subject });
-        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        return this.#finish(audit, 'failed', { code: 'internal', message });
-      }
-    });
+    return { command, audit, bucket: bucketOf(streamId), binding: bound.binding };
   }
 
   async #locked<I, S, E extends DomainEvent>(
@@ -419,12 +458,12 @@ export class CommandPipeline {
     };
   }
 
-  async #deny<E extends DomainEvent>(audit: AuditDraft, reason: ForbiddenReason, message: string): Promise<CommandResult<E>> {
+  async #deny(audit: AuditDraft, reason: ForbiddenReason, message: string): Promise<Refused> {
     audit.deny(`${reason}: ${message}`);
     return this.#finish(audit, 'denied', { code: 'forbidden', message, reason });
   }
 
-  async #finish<E extends DomainEvent>(audit: AuditDraft, outcome: Exclude<Outcome, 'accepted'>, error: Failure): Promise<CommandResult<E>> {
+  async #finish(audit: AuditDraft, outcome: Exclude<Outcome, 'accepted'>, error: Failure): Promise<Refused> {
     const record = audit.build(outcome, { code: error.code, ...('rule' in error ? { rule: error.rule } : {}) }, null);
     try {
       await this.#store.recordCommand(bucketOf(audit.streamId), this.#clock().toISOString(), record);

@@ -121,6 +121,21 @@ CREATE TABLE ${s}.gw_outbox_positions (relay text PRIMARY KEY, tx bigint NOT NUL
 CREATE TABLE ${s}.gw_keys (subject text PRIMARY KEY, wrapped bytea NOT NULL);
 CREATE TABLE ${s}.gw_forgotten (subject text PRIMARY KEY);
 `,
+  // 2: commands dispatched through a bus: the ones waiting for it, their status, and relay leases.
+  (s) => `
+CREATE TABLE ${s}.gw_command_outbox (
+  command_id text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  tenant text NOT NULL,
+  message text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  published_at timestamptz,
+  parked_reason text
+);
+CREATE INDEX gw_command_outbox_pending ON ${s}.gw_command_outbox (seq) WHERE published_at IS NULL;
+CREATE INDEX gw_commands_command_id ON ${s}.gw_commands (command_id);
+CREATE TABLE ${s}.gw_leases (name text PRIMARY KEY, holder text NOT NULL, until timestamptz NOT NULL);
+`,
 ];
 
 /** Creates the schema and applies every migration it lacks; safe to run from many processes at once. */

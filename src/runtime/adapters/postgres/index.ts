@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../../ports/store.js';
 import { PostgresChainReader } from './chain-reader.js';
+import { PostgresCommandOutbox, PostgresLeases } from './command-outbox.js';
 import { ConfigurationError } from '../../core/errors.js';
 import { SCHEMA_VERSION, migrate, openPool, schemaName, type Pool } from './database.js';
 import { PostgresEventStore } from './event-store.js';
@@ -24,6 +25,10 @@ export interface PostgresStore extends Store {
   readonly events: PostgresEventStore;
   readonly pool: Pool;
   readonly schema: string;
+  /** Commands waiting for the bus, and what is known of a dispatched command. */
+  readonly commandOutbox: PostgresCommandOutbox;
+  /** Leases that let one process at a time run a relay. */
+  readonly leases: PostgresLeases;
   /** Whether any data key is stored (so personal data is encrypted here). */
   holdsKeys(): Promise<boolean>;
 }
@@ -44,6 +49,8 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       schema,
       events,
       outbox: events,
+      commandOutbox: new PostgresCommandOutbox(pool, schema),
+      leases: new PostgresLeases(pool, schema),
       chains: new PostgresChainReader(pool, schema),
       projections: new PostgresProjectionStore(pool, schema),
       meta: {

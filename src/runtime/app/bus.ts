@@ -1,0 +1,155 @@
+/**
+ * The bus side of the composition root: with GROUNDWORK_BUS_URL (and a shared PostgreSQL store),
+ * `dispatch` answers "accepted" once a command is durable on RabbitMQ or in the command outbox, and
+ * `startWorker` runs the partitions' commands, the relays and the projections' catch-up. Without a
+ * bus, `dispatch` runs the command in this process.
+ */
+import { randomBytes } from 'node:crypto';
+import { openRabbitBus, type RabbitBus } from '../adapters/rabbitmq/index.js';
+import type { PostgresStore } from '../adapters/postgres/index.js';
+import type { AppDefinition, CommandDefinition } from '../core/definitions.js';
+import { CommandRelay, CommandWorker, Dispatcher, EventRelay, type DispatchResult, type WorkerOptions } from '../core/dispatch.js';
+import { ConfigurationError } from '../core/errors.js';
+import type { Clock } from '../core/ids.js';
+import type { CommandPipeline } from '../core/pipeline.js';
+import type { ProjectionRunner } from '../core/projections.js';
+import type { CommandContext, DomainEvent } from '../core/types.js';
+import type { CommandMessage, Settlement } from '../ports/bus.js';
+import type { CommandStatus } from '../ports/command-outbox.js';
+
+export interface BusOptions {
+  /** Command partitions (default 8); every process of a project must use the same number. */
+  readonly partitions?: number | undefined;
+  /** Deliveries of a failing command before it is parked (default 5). */
+  readonly deliveryLimit?: number | undefined;
+  /** How long dispatch waits for the broker's confirm before it keeps the command in the database (default 2000 ms). */
+  readonly publishTimeoutMs?: number | undefined;
+}
+
+export interface StartWorkerOptions extends WorkerOptions {
+  /** How often the relays and the projections look for work when nothing woke them (default 200 ms). */
+  readonly pollMs?: number | undefined;
+  /** Run the command and event relays in this worker too (default true; one process at a time runs each). */
+  readonly relays?: boolean | undefined;
+}
+
+export interface RunningWorker {
+  /** Resolves once the worker consumes every partition (the broker makes one consumer per partition active). */
+  readonly ready: Promise<void>;
+  /** Stops taking commands, finishes the one in hand (at most `graceMs`), stops the relays. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface Scaling {
+  dispatch<I, S, E extends DomainEvent>(command: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<DispatchResult>;
+  /** What is known of a dispatched command: queued, unknown (on the bus or never seen), succeeded, rejected or failed. */
+  commandStatus(commandId: string, tenant: string): Promise<CommandStatus>;
+  /** Waits until the command has an outcome (succeeded, rejected, or failed and parked), or the timeout passes. */
+  waitFor(commandId: string, tenant: string, timeoutMs: number): Promise<CommandStatus>;
+  startWorker(options?: StartWorkerOptions): Promise<RunningWorker>;
+  close(): Promise<void>;
+}
+
+interface Parts {
+  readonly definition: AppDefinition;
+  readonly pipeline: CommandPipeline;
+  readonly projections: ProjectionRunner;
+  readonly clock: Clock;
+}
+
+/** In-process: dispatch is execute; there is no worker to start and no outbox to ask. */
+export function inProcess(parts: Parts): Scaling {
+  const noBus = (what: string) => new ConfigurationError('no-bus', `${what} needs a bus: set GROUNDWORK_BUS_URL (and GROUNDWORK_DATABASE_URL)`);
+  return {
+    dispatch: async (command, input, context) => {
+      const result = await parts.pipeline.execute(command, input, context);
+      return result.ok ? { ok: true, commandId: result.commandId, via: 'in-process' } : result;
+    },
+    commandStatus: async () => {
+      throw noBus('command status');
+    },
+    waitFor: async () => {
+      throw noBus('waiting for a command');
+    },
+    startWorker: async () => {
+      throw noBus('a worker');
+    },
+    close: async () => undefined,
+  };
+}
+
+/** On RabbitMQ and the shared store. */
+export async function onBus(url: string, store: PostgresStore, parts: Parts, options: BusOptions): Promise<Scaling> {
+  const bus: RabbitBus = openRabbitBus(url, {
+    prefix: `gw.${store.schema}`,
+    partitions: options.partitions,
+    deliveryLimit: options.deliveryLimit,
+    publishTimeoutMs: options.publishTimeoutMs,
+  });
+  // A broker that is down at start-up is not fatal: commands wait in the outbox until it is back.
+  await bus.firstConnection(3000);
+  const outbox = store.commandOutbox;
+  const dispatcher = new Dispatcher(parts.pipeline, bus.commands, outbox, parts.clock);
+  const workers = new Set<RunningWorker>();
+  const status = (commandId: string, tenant: string) => outbox.status(commandId, tenant);
+  return {
+    dispatch: (command, input, context) => dispatcher.dispatch(command, input, context),
+    commandStatus: status,
+    waitFor: async (commandId, tenant, timeoutMs) => {
+      const until = Date.now() + timeoutMs;
+      for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+        const known = await status(commandId, tenant);
+        if (settled(known) || Date.now() >= until) return known;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(wait, Math.max(0, until - Date.now()))));
+      }
+    },
+    startWorker: async (workerOptions = {}) => {
+      const worker = await startWorker(bus, store, parts, workerOptions);
+      workers.add(worker);
+      return {
+        ready: worker.ready,
+        stop: async (graceMs) => {
+          workers.delete(worker);
+          await worker.stop(graceMs);
+        },
+      };
+    },
+    close: async () => {
+      await Promise.allSettled([...workers].map((w) => w.stop()));
+      await bus.close();
+    },
+  };
+}
+
+function settled(known: CommandStatus): boolean {
+  return known.status === 'succeeded' || known.status === 'rejected' || (known.status === 'failed' && known.parked !== null);
+}
+
+async function startWorker(bus: RabbitBus, store: PostgresStore, parts: Parts, options: StartWorkerOptions): Promise<RunningWorker> {
+  const holder = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const pollMs = options.pollMs ?? 200;
+  const worker = new CommandWorker(parts.pipeline, parts.definition.commands, store.commandOutbox, bus.commands.deliveryLimit, options);
+  const relays =
+    options.relays === false
+      ? []
+      : [
+          new CommandRelay(store.commandOutbox, bus.commands, store.leases, { holder, intervalMs: pollMs }),
+          new EventRelay(store.events, store.outbox, bus.events, store.leases, { holder, intervalMs: pollMs }),
+        ];
+  for (const relay of relays) relay.start();
+  // Commands committed by other workers reach this process's projections by polling the store (the bus is never the source).
+  const catchUp = setInterval(() => void parts.projections.catchUp().catch(() => undefined), pollMs);
+  catchUp.unref();
+  const subscription = await bus.commands.consume((delivery) => worker.handle(delivery));
+  return {
+    ready: subscription.ready,
+    stop: async (graceMs = 10_000) => {
+      worker.stop();
+      clearInterval(catchUp);
+      await subscription.close(graceMs);
+      await Promise.allSettled(relays.map((relay) => relay.stop()));
+    },
+  };
+}
+
+export type { CommandMessage, Settlement };

@@ -1,0 +1,278 @@
+/**
+ * Commands across processes: the dispatcher answers at the edge (validated, authorized, then
+ * durable on the bus or in the database before "accepted"), the worker runs what its partitions
+ * deliver through the same pipeline, and the relays move what waited in the database to the bus.
+ * Everything here speaks to ports; the composition root wires RabbitMQ and PostgreSQL in.
+ */
+import type { CommandBus, CommandMessage, Delivery, EventBus, Settlement } from '../ports/bus.js';
+import type { CommandOutbox, Leases } from '../ports/command-outbox.js';
+import type { EventStore } from '../ports/event-store.js';
+import type { Outbox } from '../ports/outbox.js';
+import type { AnyCommand, CommandDefinition } from './definitions.js';
+import type { Clock } from './ids.js';
+import type { CommandPipeline, Failure } from './pipeline.js';
+import type { CommandContext, DomainEvent } from './types.js';
+
+export type DispatchResult =
+  /** Durable and on its way: on the bus (confirmed), or in the command outbox until the bus takes it. */
+  | { readonly ok: true; readonly commandId: string; readonly via: 'bus' | 'outbox' | 'in-process' }
+  /** Refused at the edge (invalid, forbidden: audited), or not durable anywhere (`storage`). */
+  | { readonly ok: false; readonly commandId: string; readonly error: Failure };
+
+export class Dispatcher {
+  readonly #pipeline: CommandPipeline;
+  readonly #bus: CommandBus;
+  readonly #outbox: CommandOutbox;
+  readonly #clock: Clock;
+  /** Set while commands this process put in the outbox may still wait there: later ones queue behind them, in order. */
+  #behindOutbox = false;
+  #checkedAt = 0;
+
+  constructor(pipeline: CommandPipeline, bus: CommandBus, outbox: CommandOutbox, clock: Clock) {
+    this.#pipeline = pipeline;
+    this.#bus = bus;
+    this.#outbox = outbox;
+    this.#clock = clock;
+  }
+
+  async dispatch<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, input: unknown, context: unknown): Promise<DispatchResult> {
+    const admitted = await this.#pipeline.admit(definition, input, context);
+    if (!admitted.ok) return admitted;
+    const message: CommandMessage = {
+      commandId: admitted.commandId,
+      command: definition.name,
+      input,
+      context: admitted.context,
+      bucket: admitted.bucket,
+      acceptedAt: this.#clock().toISOString(),
+    };
+    if (!(await this.#outboxInTheWay())) {
+      try {
+        await this.#bus.publish(message);
+        return { ok: true, commandId: message.commandId, via: 'bus' };
+      } catch {
+        // Unreachable, returned, refused or unconfirmed: the database keeps it (a late confirm makes a duplicate, which the worker absorbs).
+      }
+    }
+    try {
+      await this.#outbox.add(message);
+      this.#behindOutbox = true;
+      return { ok: true, commandId: message.commandId, via: 'outbox' };
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return { ok: false, commandId: message.commandId, error: { code: 'storage', message: `neither the bus nor the database took the command: ${why}` } };
+    }
+  }
+
+  /** True while this process's earlier commands may still wait in the outbox (checked at most every 250 ms). */
+  async #outboxInTheWay(): Promise<boolean> {
+    if (!this.#behindOutbox) return false;
+    const now = Date.now();
+    if (now - this.#checkedAt < 250) return true;
+    this.#checkedAt = now;
+    this.#behindOutbox = (await this.#outbox.pending(1).catch(() => [1])).length > 0;
+    return this.#behindOutbox;
+  }
+}
+
+export interface WorkerOptions {
+  /** How long to wait between attempts while the store is unreachable (default 500 ms). */
+  readonly storageRetryMs?: number | undefined;
+  /** Told of each settled delivery (logs, metrics, tests). */
+  readonly onSettled?: ((message: CommandMessage, settlement: Settlement, outcome: string) => void) | undefined;
+}
+
+/** Runs delivered commands through the pipeline; the audit log's command id makes a second delivery return the first outcome. */
+export class CommandWorker {
+  readonly #pipeline: CommandPipeline;
+  readonly #commands: Readonly<Record<string, AnyCommand>>;
+  readonly #outbox: CommandOutbox;
+  readonly #deliveryLimit: number;
+  readonly #options: WorkerOptions;
+  #stopping = false;
+
+  constructor(
+    pipeline: CommandPipeline,
+    commands: Readonly<Record<string, AnyCommand>>,
+    outbox: CommandOutbox,
+    deliveryLimit: number,
+    options: WorkerOptions = {},
+  ) {
+    this.#pipeline = pipeline;
+    this.#commands = commands;
+    this.#outbox = outbox;
+    this.#deliveryLimit = deliveryLimit;
+    this.#options = options;
+  }
+
+  /** Stops retrying: a delivery in hand that cannot reach the store goes back to its queue. */
+  stop(): void {
+    this.#stopping = true;
+  }
+
+  async handle(delivery: Delivery): Promise<Settlement> {
+    const settlement = await this.#settle(delivery);
+    this.#options.onSettled?.(delivery.message, settlement.settlement, settlement.outcome);
+    return settlement.settlement;
+  }
+
+  async #settle({ message, previousDeliveries }: Delivery): Promise<{ settlement: Settlement; outcome: string }> {
+    const definition = Object.hasOwn(this.#commands, message.command) ? this.#commands[message.command] : undefined;
+    if (definition === undefined) return this.#park(message, `this project has no command ${message.command}`);
+    for (;;) {
+      const known = await this.#outbox.status(message.commandId, message.context.tenant).catch(() => undefined);
+      if (known !== undefined && (known.status === 'succeeded' || known.status === 'rejected' || (known.status === 'failed' && known.parked !== null))) {
+        return { settlement: { settle: 'ack' }, outcome: `${known.status} before` };
+      }
+      const context: CommandContext = { ...message.context, commandId: message.commandId };
+      const result = known === undefined ? undefined : await this.#pipeline.execute(definition, message.input, context);
+      if (result?.ok === true) return { settlement: { settle: 'ack' }, outcome: 'succeeded' };
+      if (result !== undefined && result.error.code !== 'storage' && result.error.code !== 'internal') {
+        return { settlement: { settle: 'ack' }, outcome: result.error.code };
+      }
+      if (result?.error.code === 'internal') {
+        // The command's own code fails: try it again on another delivery, and park it on the last one the broker allows.
+        if (previousDeliveries + 1 >= this.#deliveryLimit) return this.#park(message, result.error.message);
+        return { settlement: { settle: 'retry' }, outcome: 'internal' };
+      }
+      // The store is unreachable: hold the message (its partition waits, in order) and try again.
+      if (this.#stopping) return { settlement: { settle: 'retry' }, outcome: 'storage' };
+      await new Promise((resolve) => setTimeout(resolve, this.#options.storageRetryMs ?? 500));
+    }
+  }
+
+  async #park(message: CommandMessage, reason: string): Promise<{ settlement: Settlement; outcome: string }> {
+    await this.#outbox.parked(message, reason);
+    return { settlement: { settle: 'park', reason }, outcome: 'parked' };
+  }
+}
+
+export interface RelayOptions {
+  /** Identifies this process's relay in the lease. */
+  readonly holder: string;
+  /** How often to look for work when not woken (default 200 ms). */
+  readonly intervalMs?: number | undefined;
+  /** Messages per batch (default 200). */
+  readonly batch?: number | undefined;
+  readonly onError?: ((error: unknown) => void) | undefined;
+}
+
+/** A loop that one process at a time runs (a lease, renewed every round), woken early by `wake()`. */
+abstract class LeasedLoop {
+  readonly #leases: Leases;
+  readonly #name: string;
+  protected readonly options: RelayOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(leases: Leases, name: string, options: RelayOptions) {
+    this.#leases = leases;
+    this.#name = name;
+    this.options = options;
+  }
+
+  start(): void {
+    this.#schedule(0);
+  }
+
+  wake(): void {
+    if (!this.#stopped && this.#running === undefined) this.#schedule(0);
+  }
+
+  /** Runs rounds until one finds nothing to do (for tests and shutdown). */
+  async drain(): Promise<void> {
+    while (await this.#round()) {}
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+    await this.#leases.release(this.#name, this.options.holder).catch(() => undefined);
+  }
+
+  #schedule(ms: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#running = this.#round()
+        .then((more) => {
+          this.#running = undefined;
+          if (!this.#stopped) this.#schedule(more ? 0 : (this.options.intervalMs ?? 200));
+        })
+        .catch((error: unknown) => {
+          this.#running = undefined;
+          this.options.onError?.(error);
+          if (!this.#stopped) this.#schedule(this.options.intervalMs ?? 200);
+        });
+    }, ms);
+    this.#timer.unref();
+  }
+
+  /** One round under the lease; true when there may be more to do. */
+  async #round(): Promise<boolean> {
+    const ttl = Math.max(5000, (this.options.intervalMs ?? 200) * 10);
+    if (!(await this.#leases.acquire(this.#name, this.options.holder, ttl))) return false;
+    return this.work();
+  }
+
+  protected abstract work(): Promise<boolean>;
+}
+
+/** Hands the commands that waited in the database to the bus, oldest first, and marks them once confirmed. */
+export class CommandRelay extends LeasedLoop {
+  readonly #outbox: CommandOutbox;
+  readonly #bus: CommandBus;
+
+  constructor(outbox: CommandOutbox, bus: CommandBus, leases: Leases, options: RelayOptions) {
+    super(leases, 'command-relay', options);
+    this.#outbox = outbox;
+    this.#bus = bus;
+  }
+
+  protected async work(): Promise<boolean> {
+    const batch = await this.#outbox.pending(this.options.batch ?? 200);
+    if (batch.length === 0) return false;
+    const sent: string[] = [];
+    try {
+      // One at a time, in order: a later command of a stream never overtakes an earlier one.
+      for (const message of batch) {
+        await this.#bus.publish(message);
+        sent.push(message.commandId);
+      }
+    } finally {
+      if (sent.length > 0) await this.#outbox.published(sent);
+    }
+    return batch.length === (this.options.batch ?? 200);
+  }
+}
+
+/**
+ * Publishes committed events in commit order (so per bucket in chain order), then moves its position
+ * with a compare-and-set: a relay that lost its lease cannot move it, and one that dies mid-batch
+ * republishes at most that batch.
+ */
+export class EventRelay extends LeasedLoop {
+  readonly #events: EventStore;
+  readonly #outbox: Outbox;
+  readonly #bus: EventBus;
+
+  constructor(events: EventStore, outbox: Outbox, bus: EventBus, leases: Leases, options: RelayOptions) {
+    super(leases, 'event-relay', options);
+    this.#events = events;
+    this.#outbox = outbox;
+    this.#bus = bus;
+  }
+
+  protected async work(): Promise<boolean> {
+    const from = await this.#outbox.position(RELAY);
+    const { events, next } = await this.#events.readAll(from, this.options.batch ?? 200);
+    if (events.length === 0) return false;
+    await this.#bus.publish(events);
+    if (!(await this.#outbox.advance(RELAY, from, next))) return false;
+    return events.length === (this.options.batch ?? 200);
+  }
+}
+
+/** The event relay's name in the outbox positions. */
+export const RELAY = 'rabbitmq';

@@ -1,0 +1,166 @@
+/**
+ * Commands through RabbitMQ and the shared PostgreSQL store, in one process: dispatch answers once
+ * the command is durable (confirmed by the broker, or in the command outbox when the broker cannot
+ * be reached), a worker runs it through the same pipeline, a second delivery returns the first
+ * outcome, a command that fails every time is parked, and the event relay publishes what committed.
+ */
+import pg from 'pg';
+import { Connection } from 'rabbitmq-client';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openApp, type AnyAggregate, type AnyCommand, type App, type AppDefinition, type StoredEvent } from '../../src/runtime/index.js';
+import { postgresAvailable, testDatabaseUrl, uniqueSchema } from '../contract/postgres-env.js';
+import { counter, human, increment, openCounter } from '../runtime/counter.js';
+import { deleteTopology, queueDepth, rabbitAvailable, testBusUrl } from './rabbit-env.js';
+
+const dbUrl = testDatabaseUrl();
+const busUrl = testBusUrl();
+const available = (await postgresAvailable(dbUrl)) && (await rabbitAvailable(busUrl));
+const schemas: string[] = [];
+
+const explode = {
+  ...increment,
+  name: 'Explode',
+  decide: (): never => {
+    throw new Error('decide always fails here');
+  },
+};
+const definition: AppDefinition = {
+  commands: { OpenCounter: openCounter as unknown as AnyCommand, Increment: increment as unknown as AnyCommand, Explode: explode as unknown as AnyCommand },
+  aggregates: { Counter: counter as unknown as AnyAggregate },
+  projections: [],
+};
+
+async function open(schema: string, overrides: { busUrl?: string } = {}): Promise<App> {
+  return openApp(definition, {
+    databaseUrl: dbUrl,
+    databaseSchema: schema,
+    busUrl: overrides.busUrl ?? busUrl,
+    bus: { deliveryLimit: 3, publishTimeoutMs: 1000 },
+    env: {},
+  });
+}
+
+afterAll(async () => {
+  if (!available) return;
+  const admin = new pg.Client({ connectionString: dbUrl });
+  await admin.connect();
+  for (const schema of schemas) {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await deleteTopology(busUrl, schema);
+  }
+  await admin.end();
+});
+
+describe.skipIf(!available)('commands over RabbitMQ', () => {
+  it('accepts once the broker confirmed, runs on a worker, and answers the status with the versions', async () => {
+    const schema = uniqueSchema('bus');
+    schemas.push(schema);
+    const app = await open(schema);
+    const worker = await app.startWorker({ pollMs: 50 });
+    await worker.ready;
+    const opened = await app.dispatch(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
+    expect(opened).toMatchObject({ ok: true, via: 'bus' });
+    const first = await app.waitFor(opened.commandId, 't1', 10_000);
+    expect(first).toMatchObject({ status: 'succeeded', streamId: 'c1', versions: { from: 1, to: 1 } });
+    const ids = [];
+    for (let i = 0; i < 20; i++) ids.push((await app.dispatch(increment, { counterId: 'c1', by: 1 }, human)).commandId);
+    const last = await app.waitFor(ids[19]!, 't1', 10_000);
+    // One partition per stream, one command at a time: versions follow the dispatch order.
+    expect(last).toMatchObject({ status: 'succeeded', versions: { from: 21, to: 21 } });
+    for (const [i, id] of ids.entries()) expect(await app.commandStatus(id, 't1')).toMatchObject({ status: 'succeeded', versions: { from: i + 2 } });
+    // Another tenant cannot read the status.
+    expect(await app.commandStatus(ids[0]!, 't2')).toMatchObject({ status: 'unknown' });
+    await worker.stop();
+    await app.close();
+  });
+
+  it('refuses an invalid or forbidden command at the edge, audited, without queueing it', async () => {
+    const schema = uniqueSchema('bus');
+    schemas.push(schema);
+    const app = await open(schema);
+    const invalid = await app.dispatch(openCounter, { counterId: 'c1', owner: 'alice', limit: -1 }, human);
+    expect(invalid).toMatchObject({ ok: false, error: { code: 'validation' } });
+    const forbidden = await app.dispatch(openCounter, { counterId: 'c1', owner: 'alice', limit: 5 }, { ...human, actor: { ...human.actor, roles: [] } });
+    expect(forbidden).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await app.commandStatus(invalid.commandId, 't1')).toMatchObject({ status: 'rejected', outcome: 'invalid' });
+    expect(await app.commandStatus(forbidden.commandId, 't1')).toMatchObject({ status: 'rejected', outcome: 'denied' });
+    expect(await queueDepth(busUrl, `gw.${schema}.commands.${0}`)).toBe(0);
+    await app.close();
+  });
+
+  it('keeps a command in the database when the broker cannot be reached, and a worker runs it once the relay hands it over', async () => {
+    const schema = uniqueSchema('bus');
+    schemas.push(schema);
+    const cut = await open(schema, { busUrl: 'amqp://guest:guest@127.0.0.1:1' });
+    const started = Date.now();
+    const queued = await cut.dispatch(openCounter, { counterId: 'c9', owner: 'bob', limit: 10 }, human);
+    expect(queued).toMatchObject({ ok: true, via: 'outbox' });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await cut.commandStatus(queued.commandId, 't1')).toMatchObject({ status: 'queued' });
+    const app = await open(schema);
+    const worker = await app.startWorker({ pollMs: 50 });
+    expect(await app.waitFor(queued.commandId, 't1', 10_000)).toMatchObject({ status: 'succeeded', versions: { from: 1, to: 1 } });
+    await worker.stop();
+    await app.close();
+    await cut.close();
+  });
+
+  it('returns the stored outcome to a second delivery of the same command, and parks a command that fails every time', async () => {
+    const schema = uniqueSchema('bus');
+    schemas.push(schema);
+    const app = await open(schema);
+    const worker = await app.startWorker({ pollMs: 50 });
+    await worker.ready;
+    const opened = await app.dispatch(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
+    await app.waitFor(opened.commandId, 't1', 10_000);
+    // The same command again, as a duplicate publish would deliver it: no second event.
+    const context = { ...human, commandId: opened.commandId };
+    expect(await app.dispatch(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, context)).toMatchObject({ ok: true, commandId: opened.commandId });
+    const poison = await app.dispatch(explode, { counterId: 'c1', by: 1 }, human);
+    const parked = await app.waitFor(poison.commandId, 't1', 15_000);
+    expect(parked).toMatchObject({ status: 'failed', error: { code: 'internal' }, parked: expect.stringContaining('decide always fails here') });
+    // The partition keeps moving after it.
+    const after = await app.dispatch(increment, { counterId: 'c1', by: 2 }, human);
+    expect(await app.waitFor(after.commandId, 't1', 10_000)).toMatchObject({ status: 'succeeded', versions: { from: 2, to: 2 } });
+    expect(await queueDepth(busUrl, `gw.${schema}.commands.parked`)).toBe(1);
+    const history = await app.trust.history({ stream: 'c1' }, 't1');
+    expect(history.filter((h) => h.audit.command === 'OpenCounter' && h.audit.outcome === 'accepted')).toHaveLength(1);
+    expect(history.filter((h) => h.audit.command === 'Explode').map((h) => h.audit.outcome)).toEqual(['failed', 'failed', 'failed']);
+    await worker.stop();
+    await app.close();
+  });
+
+  it('publishes committed events on the project exchange, in order, with their type as the routing key', async () => {
+    const schema = uniqueSchema('bus');
+    schemas.push(schema);
+    const subscriber = new Connection({ url: busUrl });
+    const received: StoredEvent[] = [];
+    const app = await open(schema);
+    const consumer = subscriber.createConsumer(
+      {
+        queue: `${schema}-subscriber`,
+        queueOptions: { exclusive: true },
+        exchanges: [{ exchange: `gw.${schema}.events`, type: 'topic', durable: true }],
+        queueBindings: [{ exchange: `gw.${schema}.events`, routingKey: '#' }],
+      },
+      (message) => void received.push(message.body as StoredEvent),
+    );
+    await new Promise<void>((resolve) => consumer.once('ready', () => resolve()));
+    const worker = await app.startWorker({ pollMs: 50 });
+    await app.execute(openCounter, { counterId: 'e1', owner: 'alice', limit: 100 }, human);
+    for (let i = 0; i < 5; i++) await app.execute(increment, { counterId: 'e1', by: 1 }, human);
+    for (let i = 0; i < 100 && received.length < 6; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(received.map((e) => [e.type, e.version])).toEqual([
+      ['CounterOpened', 1],
+      ['CounterIncremented', 2],
+      ['CounterIncremented', 3],
+      ['CounterIncremented', 4],
+      ['CounterIncremented', 5],
+      ['CounterIncremented', 6],
+    ]);
+    await worker.stop();
+    await consumer.close();
+    await subscriber.close();
+    await app.close();
+  });
+});
