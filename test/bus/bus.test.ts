@@ -6,11 +6,11 @@
  */
 import pg from 'pg';
 import { Connection } from 'rabbitmq-client';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type AnyAggregate, type AnyCommand, type App, type AppDefinition, type StoredEvent } from '../../src/runtime/index.js';
 import { postgresAvailable, testDatabaseUrl, uniqueSchema } from '../contract/postgres-env.js';
 import { counter, human, increment, openCounter } from '../runtime/counter.js';
-import { deleteTopology, queueDepth, rabbitAvailable, testBusUrl } from './rabbit-env.js';
+import { deleteTopology, holdBroker, queueDepth, rabbitAvailable, testBusUrl } from './rabbit-env.js';
 
 const dbUrl = testDatabaseUrl();
 const busUrl = testBusUrl();
@@ -40,7 +40,12 @@ async function open(schema: string, overrides: { busUrl?: string } = {}): Promis
   });
 }
 
+let releaseBroker: (() => Promise<void>) | undefined;
+beforeAll(async () => {
+  if (available) releaseBroker = await holdBroker(dbUrl, 'shared');
+});
 afterAll(async () => {
+  await releaseBroker?.();
   if (!available) return;
   const admin = new pg.Client({ connectionString: dbUrl });
   await admin.connect();

@@ -1,4 +1,5 @@
 /** Where the RabbitMQ tests find their broker, whether they may skip without one (never in CI), and cleaning up after them. */
+import pg from 'pg';
 import { Connection } from 'rabbitmq-client';
 
 export function testBusUrl(): string {
@@ -50,4 +51,17 @@ export async function queueDepth(url: string, queue: string): Promise<number> {
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Tests that use the broker hold a shared lock for their file; the outage test holds it exclusively
+ * while it stops the broker, so no other test file sees the broker go away under it.
+ */
+export async function holdBroker(databaseUrl: string, mode: 'shared' | 'exclusive'): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query(mode === 'shared' ? 'SELECT pg_advisory_lock_shared(7, 5672)' : 'SELECT pg_advisory_lock(7, 5672)');
+  return async () => {
+    await client.end();
+  };
 }
