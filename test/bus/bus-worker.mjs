@@ -1,5 +1,7 @@
 // A worker process on the shared store and the bus, for the fault tests: runs the ledger domain's
-// commands from every partition, keeps the tally projection, and prints `ready` once it consumes.
+// commands from every partition, keeps the tally projection (unless NO_PROJECTIONS=1), and prints
+// `ready` once it consumes. ROLE=projections makes it a projection runner instead: no commands, only
+// the tally, pulled from the store whenever the bus says events were published.
 // CRASH_BEFORE_COMMIT=<n> kills it (SIGKILL) inside decide of the Post numbered n, before anything
 // commits; CRASH_AFTER_COMMIT=<n> kills it after that Post committed, before its acknowledgement.
 import { writeSync } from 'node:fs';
@@ -16,10 +18,21 @@ const crashingPost = {
     return post.decide(command, state);
   },
 };
+const projections = process.env.NO_PROJECTIONS === '1' ? [] : [tally];
 const app = await openApp(
-  { commands: { Open: open, Post: crashingPost }, aggregates: { Ledger: ledger }, projections: [tally] },
+  { commands: { Open: open, Post: crashingPost }, aggregates: { Ledger: ledger }, projections },
   { databaseUrl, databaseSchema: schema, busUrl, bus: { deliveryLimit: 5, publishTimeoutMs: 1000 }, env: {} },
 );
+if (process.env.ROLE === 'projections') {
+  const following = await app.followProjections({ pollMs: 1000 });
+  writeSync(1, 'ready\n');
+  process.on('SIGTERM', async () => {
+    await following.stop();
+    await app.close();
+    process.exit(0);
+  });
+  await new Promise(() => undefined);
+}
 const worker = await app.startWorker({
   pollMs: 50,
   onSettled: (message, settlement, outcome) => {

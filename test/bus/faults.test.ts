@@ -156,6 +156,65 @@ describe.skipIf(!available)('the bus under faults', () => {
   });
 });
 
+describe.skipIf(!available)('end to end, as separate processes', () => {
+  it('one dispatcher, three workers and a projection runner: every acknowledged command accounted for, chains verified, the projection equal to a fold of the events', async () => {
+    const release = await holdBroker(dbUrl, 'shared');
+    try {
+      const { app, schema } = await dispatcher();
+      const args = [dbUrl, schema, busUrl];
+      const runner = await startWorkerProcess(args, { ROLE: 'projections' });
+      for (let i = 0; i < 3; i++) await startWorkerProcess(args, { NO_PROJECTIONS: '1' });
+      // Two hot ledgers take half the commands; forty cold ones share the rest.
+      const ledgerOf = (n: number) => (n % 2 === 0 ? `hot-${n % 4}` : `cold-${n % 40}`);
+      const ledgers = [...new Set(Array.from({ length: 80 }, (_, n) => ledgerOf(n)))];
+      // Every hundredth command names a ledger nobody opened: a typed rejection, recorded like any outcome.
+      const target = (n: number) => (n % 100 === 50 ? `missing-${n}` : ledgerOf(n));
+      const opens = await Promise.all(ledgers.map((ledgerId) => app.dispatch(Open, { ledgerId, n: 0 }, job)));
+      await settleAll(
+        app,
+        opens.map((o) => o.commandId),
+        20_000,
+      );
+      const total = 2000;
+      const results: DispatchResult[] = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let n = next++; n < total; n = next++) results.push(await app.dispatch(Post, { ledgerId: target(n), n }, job));
+        }),
+      );
+      expect(results.every((r) => r.ok)).toBe(true);
+      const outcomes = await Promise.all(results.map((r) => app.waitFor(r.commandId, 't', 60_000)));
+      const rejected = outcomes.filter((o) => o.status === 'rejected');
+      expect(rejected).toHaveLength(total / 100);
+      expect(rejected.every((o) => o.status === 'rejected' && o.error?.code === 'not-found')).toBe(true);
+      expect(outcomes.filter((o) => o.status === 'succeeded')).toHaveLength(total - total / 100);
+      const { rows: events } = await admin.query<{ stream_id: string; count: string }>(
+        `SELECT stream_id, COUNT(*) AS count FROM ${schema}.gw_events WHERE type = 'Posted' GROUP BY stream_id`,
+      );
+      const posted = (total - total / 100) * 3;
+      expect(events.reduce((sum, row) => sum + Number(row.count), 0)).toBe(posted);
+      // The runner catches up by itself; its rows must equal a fold of the events.
+      let tallied: { ledger_id: string; posted: number }[] = [];
+      for (let i = 0; i < 200; i++) {
+        tallied = (await admin.query<{ ledger_id: string; posted: string }>(`SELECT "ledgerId" AS ledger_id, posted FROM ${schema}.tally ORDER BY 1`)).rows.map(
+          (row) => ({ ledger_id: row.ledger_id, posted: Number(row.posted) }),
+        );
+        if (tallied.reduce((sum, row) => sum + row.posted, 0) === posted) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(Object.fromEntries(tallied.map((row) => [row.ledger_id, row.posted]))).toEqual(
+        Object.fromEntries(events.map((row) => [row.stream_id, Number(row.count)])),
+      );
+      expect(await app.verify()).toMatchObject({ ok: true });
+      expect(runner.lines).toContain('ready');
+      await app.close();
+    } finally {
+      await release();
+    }
+  }, 180_000);
+});
+
 describe.skipIf(!available)('the broker stopped under steady load', () => {
   it('keeps acknowledging through the command outbox, never hangs, and everything drains once, when the broker is back', async () => {
     const release = await holdBroker(dbUrl, 'exclusive');

@@ -47,6 +47,11 @@ export interface Scaling {
   /** Waits until the command has an outcome (succeeded, rejected, or failed and parked), or the timeout passes. */
   waitFor(commandId: string, tenant: string, timeoutMs: number): Promise<CommandStatus>;
   startWorker(options?: StartWorkerOptions): Promise<RunningWorker>;
+  /**
+   * Keeps this process's projections up to date with what any process commits: pulls from the store
+   * every `pollMs` (default 1000), and at once when the bus says events were published.
+   */
+  followProjections(options?: { readonly pollMs?: number | undefined }): Promise<{ stop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -74,7 +79,43 @@ export function inProcess(parts: Parts): Scaling {
     startWorker: async () => {
       throw noBus('a worker');
     },
+    followProjections: async (options = {}) => follow(parts.projections, options.pollMs ?? 1000),
     close: async () => undefined,
+  };
+}
+
+/** Catches the projections up every `pollMs`, and at once on `wake()`; one catch-up at a time. */
+function follow(projections: ProjectionRunner, pollMs: number): { wake(): void; stop(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  let again = false;
+  const run = (): void => {
+    if (running !== undefined) {
+      again = true;
+      return;
+    }
+    running = projections
+      .catchUp()
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          run();
+        }
+      });
+  };
+  const timer = setInterval(run, pollMs);
+  timer.unref();
+  run();
+  return {
+    wake: run,
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
   };
 }
 
@@ -114,6 +155,16 @@ export async function onBus(url: string, store: PostgresStore, parts: Parts, opt
         },
       };
     },
+    followProjections: async (followOptions = {}) => {
+      const following = follow(parts.projections, followOptions.pollMs ?? 1000);
+      const wakeups = await bus.events.wakeups(() => following.wake());
+      return {
+        stop: async () => {
+          await wakeups.close();
+          await following.stop();
+        },
+      };
+    },
     close: async () => {
       await Promise.allSettled([...workers].map((w) => w.stop()));
       await bus.close();
@@ -137,16 +188,15 @@ async function startWorker(bus: RabbitBus, store: PostgresStore, parts: Parts, o
           new EventRelay(store.events, store.outbox, bus.events, store.leases, { holder, intervalMs: pollMs }),
         ];
   for (const relay of relays) relay.start();
-  // Commands committed by other workers reach this process's projections by polling the store (the bus is never the source).
-  const catchUp = setInterval(() => void parts.projections.catchUp().catch(() => undefined), pollMs);
-  catchUp.unref();
+  // Commands committed by other workers reach this process's projections from the store (the bus is never the source).
+  const following = follow(parts.projections, pollMs);
   const subscription = await bus.commands.consume((delivery) => worker.handle(delivery));
   return {
     ready: subscription.ready,
     stop: async (graceMs = 10_000) => {
       worker.stop();
-      clearInterval(catchUp);
       await subscription.close(graceMs);
+      await following.stop();
       await Promise.allSettled(relays.map((relay) => relay.stop()));
     },
   };

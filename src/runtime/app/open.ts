@@ -221,6 +221,7 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
     commandStatus: (commandId, tenant) => scaling.commandStatus(commandId, tenant),
     waitFor: (commandId, tenant, timeoutMs) => scaling.waitFor(commandId, tenant, timeoutMs),
     startWorker: (workerOptions) => scaling.startWorker(workerOptions),
+    followProjections: (followOptions) => scaling.followProjections(followOptions),
     close: async () => {
       await scaling.close();
       await keys?.close();

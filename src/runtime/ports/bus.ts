@@ -65,5 +65,10 @@ export interface EventBus {
   readonly exchange: string;
   /** Resolves once the broker confirmed every event, in the order given. */
   publish(events: readonly StoredEvent[]): Promise<void>;
+  /**
+   * Calls `wake` when events are published (a hint that the store has more, never the events
+   * themselves: readers pull from the store, so they skip nothing the bus lost or reordered).
+   */
+  wakeups(wake: () => void): Promise<{ close(): Promise<void> }>;
   close(): Promise<void>;
 }

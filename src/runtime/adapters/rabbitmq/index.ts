@@ -242,6 +242,22 @@ class RabbitEventBus implements EventBus {
     await withTimeout(Promise.all(sends), this.#timeoutMs * Math.max(1, Math.ceil(events.length / 100)), 'the broker did not confirm the events in time');
   }
 
+  async wakeups(wake: () => void): Promise<{ close(): Promise<void> }> {
+    const queue = `${this.exchange}.wake.${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
+    const consumer = this.#connection.createConsumer(
+      {
+        queue,
+        noAck: true,
+        queueOptions: { exclusive: true, autoDelete: true, arguments: { 'x-max-length': 1, 'x-overflow': 'drop-head' } },
+        exchanges: [{ exchange: this.exchange, type: 'topic', durable: true }],
+        queueBindings: [{ exchange: this.exchange, routingKey: '#' }],
+      },
+      () => wake(),
+    );
+    consumer.on('error', () => undefined);
+    return { close: () => consumer.close() };
+  }
+
   async close(): Promise<void> {
     await this.#publisher.close();
   }
