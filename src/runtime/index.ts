@@ -79,6 +79,7 @@ export type { BusOptions, RunningWorker, Scaling, StartWorkerOptions } from './a
 export { runWorker } from './app/worker-main.js';
 export type { WorkerMainOptions } from './app/worker-main.js';
 export { CommandRelay, CommandWorker, Dispatcher, EventRelay } from './core/dispatch.js';
+export { PartitionBalancer, partitionsOf } from './core/balance.js';
 export type { DispatchResult, RelayOptions, WorkerOptions } from './core/dispatch.js';
 export type { CommandBus, CommandMessage, CommandSubscription, Delivery, EventBus, Settlement } from './ports/bus.js';
 export type { CommandOutbox, CommandStatus, Leases } from './ports/command-outbox.js';

@@ -35,6 +35,7 @@ if (process.env.ROLE === 'projections') {
 }
 const worker = await app.startWorker({
   pollMs: 50,
+  graceMs: 5000,
   onSettled: (message, settlement, outcome) => {
     writeSync(1, `settled ${message.commandId} ${settlement.settle} ${outcome}\n`);
     if (message.command === 'Post' && message.input.n === after && outcome === 'succeeded') process.kill(process.pid, 'SIGKILL');
@@ -43,7 +44,7 @@ const worker = await app.startWorker({
 await worker.ready;
 writeSync(1, 'ready\n');
 process.on('SIGTERM', async () => {
-  await worker.stop(5000);
+  await worker.stop();
   await app.close();
   writeSync(1, 'stopped\n');
   process.exit(0);

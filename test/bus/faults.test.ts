@@ -89,12 +89,13 @@ describe.skipIf(!available)('the bus under faults', () => {
   it('a worker killed inside a command before its commit: another worker runs it, once', async () => {
     const { app, schema } = await dispatcher();
     const args = [dbUrl, schema, busUrl];
+    // Alone, the doomed worker owns every partition, so the tenth command reaches it; the survivor starts after it died.
     const doomed = await startWorkerProcess(args, { CRASH_BEFORE_COMMIT: '5' });
-    const survivor = await startWorkerProcess(args);
     const opened = await app.dispatch(Open, { ledgerId: 'L', n: 0 }, job);
     await settleAll(app, [opened.commandId], 10_000);
     const ids = await dispatchPosts(app, () => 'L', 0, 10);
     expect(await doomed.exited).toBe(null);
+    const survivor = await startWorkerProcess(args);
     await settleAll(app, ids, 20_000);
     expect([...(await postedCounts(schema)).entries()].sort((a, b) => a[0] - b[0])).toEqual(Array.from({ length: 10 }, (_, n) => [n, 3]));
     expect(await acceptedAudits(schema, ids[5]!)).toBe(1);
@@ -106,12 +107,13 @@ describe.skipIf(!available)('the bus under faults', () => {
   it('a worker killed after its commit, before the acknowledgement: the redelivery returns the stored outcome', async () => {
     const { app, schema } = await dispatcher();
     const args = [dbUrl, schema, busUrl];
+    // Alone, the doomed worker owns every partition, so the tenth command reaches it; the survivor starts after it died.
     const doomed = await startWorkerProcess(args, { CRASH_AFTER_COMMIT: '5' });
-    const survivor = await startWorkerProcess(args);
     const opened = await app.dispatch(Open, { ledgerId: 'L', n: 0 }, job);
     await settleAll(app, [opened.commandId], 10_000);
     const ids = await dispatchPosts(app, () => 'L', 0, 10);
     expect(await doomed.exited).toBe(null);
+    const survivor = await startWorkerProcess(args);
     await settleAll(app, ids, 20_000);
     expect([...(await postedCounts(schema)).entries()].sort((a, b) => a[0] - b[0])).toEqual(Array.from({ length: 10 }, (_, n) => [n, 3]));
     expect(await acceptedAudits(schema, ids[5]!)).toBe(1);
@@ -136,7 +138,7 @@ describe.skipIf(!available)('the bus under faults', () => {
     workers[0]!.kill();
     ids.push(...(await dispatchPosts(app, ledgerOf, 150, 300)));
     await settleAll(app, ids, 30_000);
-    // The first worker to subscribe was given every partition; the survivors took them over.
+    // Each worker ran its share of the partitions; the survivors took over the killed one's.
     const settledBy = workers.map((w) => w.lines.filter((line) => line.startsWith('settled')).length);
     expect(settledBy[0]).toBeGreaterThan(0);
     expect(settledBy[1]! + settledBy[2]!).toBeGreaterThan(0);

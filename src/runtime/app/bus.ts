@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { openRabbitBus, type RabbitBus } from '../adapters/rabbitmq/index.js';
 import type { PostgresStore } from '../adapters/postgres/index.js';
 import type { AppDefinition, CommandDefinition } from '../core/definitions.js';
+import { PartitionBalancer } from '../core/balance.js';
 import { CommandRelay, CommandWorker, Dispatcher, EventRelay, type DispatchResult, type WorkerOptions } from '../core/dispatch.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { Clock } from '../core/ids.js';
@@ -31,13 +32,19 @@ export interface StartWorkerOptions extends WorkerOptions {
   readonly pollMs?: number | undefined;
   /** Run the command and event relays in this worker too (default true; one process at a time runs each). */
   readonly relays?: boolean | undefined;
+  /** How long a worker that stopped renewing its membership keeps its partitions (default 3000 ms). */
+  readonly membershipTtlMs?: number | undefined;
+  /** How long stopping (or giving up a partition) waits for the command in hand (default 10000 ms). */
+  readonly graceMs?: number | undefined;
 }
 
 export interface RunningWorker {
-  /** Resolves once the worker consumes every partition (the broker makes one consumer per partition active). */
+  /** Resolves once the worker consumes its share of the partitions. */
   readonly ready: Promise<void>;
-  /** Stops taking commands, finishes the one in hand (at most `graceMs`), stops the relays. */
-  stop(graceMs?: number): Promise<void>;
+  /** The partitions it consumes now (its share changes as workers come and go). */
+  partitions(): readonly number[];
+  /** Stops taking commands, finishes the one in hand (at most the grace time), stops the relays. */
+  stop(): Promise<void>;
 }
 
 export interface Scaling {
@@ -148,10 +155,10 @@ export async function onBus(url: string, store: PostgresStore, parts: Parts, opt
       const worker = await startWorker(bus, store, parts, workerOptions);
       workers.add(worker);
       return {
-        ready: worker.ready,
-        stop: async (graceMs) => {
+        ...worker,
+        stop: async () => {
           workers.delete(worker);
-          await worker.stop(graceMs);
+          await worker.stop();
         },
       };
     },
@@ -190,12 +197,19 @@ async function startWorker(bus: RabbitBus, store: PostgresStore, parts: Parts, o
   for (const relay of relays) relay.start();
   // Commands committed by other workers reach this process's projections from the store (the bus is never the source).
   const following = follow(parts.projections, pollMs);
-  const subscription = await bus.commands.consume((delivery) => worker.handle(delivery));
+  const balancer = new PartitionBalancer(store.leases, bus.commands, (delivery) => worker.handle(delivery), {
+    holder,
+    ttlMs: options.membershipTtlMs,
+    graceMs: options.graceMs,
+  });
+  const ready = balancer.start();
   return {
-    ready: subscription.ready,
-    stop: async (graceMs = 10_000) => {
+    ready,
+    partitions: () => balancer.partitions,
+    stop: async () => {
       worker.stop();
-      await subscription.close(graceMs);
+      await ready.catch(() => undefined);
+      await balancer.stop();
       await following.stop();
       await Promise.allSettled(relays.map((relay) => relay.stop()));
     },

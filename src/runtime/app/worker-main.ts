@@ -22,13 +22,13 @@ export async function runWorker(open: (options: AppOptions) => Promise<App>, opt
   let app: App | undefined;
   try {
     app = await open({});
-    const worker = await app.startWorker();
+    const worker = await app.startWorker({ graceMs: options.graceMs ?? graceFromEnv() });
     await worker.ready;
-    output.stdout(`worker ready (pid ${process.pid})\n`);
+    output.stdout(`worker ready (pid ${process.pid}), partitions ${worker.partitions().join(', ')}\n`);
     process.send?.('ready');
     await (options.stopSignal ?? firstSignal());
     output.stdout('worker stopping: finishing the command in hand\n');
-    await worker.stop(options.graceMs ?? graceFromEnv());
+    await worker.stop();
   } catch (error) {
     await app?.close();
     if (!(error instanceof ConfigurationError)) throw error;

@@ -33,7 +33,7 @@ export interface Delivery {
 }
 
 export interface CommandSubscription {
-  /** Resolves once a consumer is registered on every partition. */
+  /** Resolves once the consumer is registered with the broker. */
   readonly ready: Promise<void>;
   /** Stops taking messages, lets the ones in hand finish (at most `graceMs`), then closes. */
   close(graceMs?: number): Promise<void>;
@@ -51,11 +51,12 @@ export interface CommandBus {
    */
   publish(message: CommandMessage): Promise<void>;
   /**
-   * Takes deliveries from every partition; the broker gives each partition to one consumer at a time
-   * (single active consumer) and moves it to another when that one goes away. Within a partition,
-   * one message at a time, in order; a message is acknowledged only after `handle` settles it.
+   * Takes deliveries from one partition. The broker lets one consumer of a partition take messages
+   * at a time (single active consumer) and hands the partition to the next in line when that one
+   * goes away, so two processes never run one partition's commands at once. One message at a time,
+   * in order; a message is acknowledged only after `handle` settles it.
    */
-  consume(handle: (delivery: Delivery) => Promise<Settlement>): Promise<CommandSubscription>;
+  consume(partition: number, handle: (delivery: Delivery) => Promise<Settlement>): CommandSubscription;
   close(): Promise<void>;
 }
 

@@ -32,4 +32,6 @@ export interface Leases {
   /** Takes or renews `name` for `ttlMs`; false while another holder's lease is live. */
   acquire(name: string, holder: string, ttlMs: number): Promise<boolean>;
   release(name: string, holder: string): Promise<void>;
+  /** The holders of the live leases whose names start with `prefix`. */
+  live(prefix: string): Promise<readonly string[]>;
 }

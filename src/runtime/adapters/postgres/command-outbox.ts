@@ -97,4 +97,12 @@ export class PostgresLeases implements Leases {
   async release(name: string, holder: string): Promise<void> {
     await this.#pool.query(`DELETE FROM ${this.#s}.gw_leases WHERE name = $1 AND holder = $2`, [name, holder]);
   }
+
+  async live(prefix: string): Promise<readonly string[]> {
+    const { rows } = await this.#pool.query<{ holder: string }>(
+      `SELECT holder FROM ${this.#s}.gw_leases WHERE starts_with(name, $1) AND until > clock_timestamp() ORDER BY holder`,
+      [prefix],
+    );
+    return rows.map((row) => row.holder);
+  }
 }

@@ -98,6 +98,7 @@ class RabbitCommandBus implements CommandBus {
   readonly #prefetch: number;
   readonly #returned = new Set<string>();
   readonly #publisher: Publisher;
+  #parking: Publisher | undefined;
 
   constructor(connection: Connection, names: Names, options: RabbitOptions) {
     this.#connection = connection;
@@ -137,46 +138,45 @@ class RabbitCommandBus implements CommandBus {
     if (this.#returned.delete(id)) throw new Error(`the broker returned command ${id}: no queue ${queue}`);
   }
 
-  async consume(handle: (delivery: Delivery) => Promise<Settlement>): Promise<CommandSubscription> {
-    const park = this.#connection.createPublisher({ confirm: true, maxAttempts: 3 });
-    const consumers = this.#names.partitions.map((queue) =>
-      this.#connection.createConsumer(
-        { queue, queueOptions: this.#declaration(queue), qos: { prefetchCount: this.#prefetch }, concurrency: 1, requeue: true },
-        async (raw: AsyncMessage) => {
-          const delivery = deliveryOf(raw);
-          const settlement: Settlement =
-            'malformed' in delivery ? { settle: 'park', reason: `malformed message: ${delivery.malformed}` } : await handle(delivery);
-          if (settlement.settle === 'retry') return ConsumerStatus.REQUEUE;
-          if (settlement.settle === 'park') {
-            await park.send(
-              {
-                routingKey: this.#names.parked,
-                durable: true,
-                ...(raw.messageId === undefined ? {} : { messageId: raw.messageId }),
-                ...(raw.contentType === undefined ? {} : { contentType: raw.contentType }),
-                headers: { 'x-parked-reason': settlement.reason, 'x-parked-from': queue },
-              },
-              raw.body,
-            );
-          }
-          return ConsumerStatus.ACK;
-        },
-      ),
+  consume(partition: number, handle: (delivery: Delivery) => Promise<Settlement>): CommandSubscription {
+    const queue = this.#names.partitions[partition];
+    if (queue === undefined) throw new Error(`there is no command partition ${partition} (of ${this.partitions})`);
+    this.#parking ??= this.#connection.createPublisher({ confirm: true, maxAttempts: 3 });
+    const park = this.#parking;
+    const consumer = this.#connection.createConsumer(
+      { queue, queueOptions: this.#declaration(queue), qos: { prefetchCount: this.#prefetch }, concurrency: 1, requeue: true },
+      async (raw: AsyncMessage) => {
+        const delivery = deliveryOf(raw);
+        const settlement: Settlement =
+          'malformed' in delivery ? { settle: 'park', reason: `malformed message: ${delivery.malformed}` } : await handle(delivery);
+        if (settlement.settle === 'retry') return ConsumerStatus.REQUEUE;
+        if (settlement.settle === 'park') {
+          await park.send(
+            {
+              routingKey: this.#names.parked,
+              durable: true,
+              ...(raw.messageId === undefined ? {} : { messageId: raw.messageId }),
+              ...(raw.contentType === undefined ? {} : { contentType: raw.contentType }),
+              headers: { 'x-parked-reason': settlement.reason, 'x-parked-from': queue },
+            },
+            raw.body,
+          );
+        }
+        return ConsumerStatus.ACK;
+      },
     );
     // Errors are redeliveries in the making (a lost channel requeues what it held); the consumer recovers by itself.
-    for (const consumer of consumers) consumer.on('error', () => undefined);
-    const ready = Promise.all(consumers.map((consumer) => new Promise<void>((resolve) => consumer.once('ready', () => resolve())))).then(() => undefined);
+    consumer.on('error', () => undefined);
+    const ready = new Promise<void>((resolve) => consumer.once('ready', () => resolve()));
     return {
       ready,
-      close: async (graceMs = 10_000) => {
-        await withTimeout(Promise.allSettled(consumers.map((c) => c.close())), graceMs, 'in-flight commands did not finish in time').catch(() => undefined);
-        await park.close();
-      },
+      // Closing waits for the message in hand; the ones prefetched and not started go back to the queue.
+      close: (graceMs = 10_000) => withTimeout(consumer.close(), graceMs, 'the command in hand did not finish in time').catch(() => undefined),
     };
   }
 
   async close(): Promise<void> {
-    await this.#publisher.close();
+    await Promise.allSettled([this.#publisher.close(), this.#parking?.close()]);
   }
 }
 
