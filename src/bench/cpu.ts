@@ -50,3 +50,24 @@ function postgresCpuUs(): number | undefined {
   // Linux reports these in USER_HZ, 100 per second on every architecture Node runs on.
   return ticks === 0 ? undefined : ticks * 10_000;
 }
+
+/** The machine's CPU time counters (all cores), from /proc/stat; undefined where there is none. */
+export function machineCpu(): { readonly busy: number; readonly total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((sum, value) => sum + value, 0);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle, iowait
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The share of all cores that was busy between two readings of machineCpu(). */
+export function busyShare(
+  before: { readonly busy: number; readonly total: number } | undefined,
+  after: { readonly busy: number; readonly total: number } | undefined,
+): number | undefined {
+  if (before === undefined || after === undefined || after.total === before.total) return undefined;
+  return (after.busy - before.busy) / (after.total - before.total);
+}

@@ -46,8 +46,10 @@ export interface BenchContext {
   readonly scratch: string;
   /** A node_modules folder to link into generated trees that tsc must check. */
   readonly nodeModules: string;
-  /** The PostgreSQL server the postgres suite runs against (`--store postgres`). */
+  /** The PostgreSQL server the postgres and bus suites run against (`--store postgres`, `--store bus`). */
   readonly databaseUrl?: string | undefined;
+  /** The RabbitMQ broker the bus suite runs against (`--store bus`). */
+  readonly busUrl?: string | undefined;
   progress(text: string): void;
 }
 

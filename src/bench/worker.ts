@@ -16,6 +16,7 @@ import { compileProject } from '../model/project.js';
 import type * as Runtime from '../runtime/index.js';
 import { regressions, table, type BenchDocument } from './report.js';
 import { postgres } from './postgres.js';
+import { bus } from './bus.js';
 import { SUITES, type BenchContext, type Row } from './suites.js';
 
 export interface BenchArgs {
@@ -27,7 +28,7 @@ export interface BenchArgs {
   readonly compare?: string | undefined;
   readonly threshold: number;
   /** `postgres`: run the PostgreSQL suite (against GROUNDWORK_DATABASE_URL) instead of the embedded ones. */
-  readonly store?: 'sqlite' | 'postgres' | undefined;
+  readonly store?: 'sqlite' | 'postgres' | 'bus' | undefined;
 }
 
 const REPO = new URL('../../', import.meta.url);
@@ -68,14 +69,16 @@ export async function runBench(args: BenchArgs, io: Io = processIo()): Promise<n
       project,
       scratch,
       nodeModules,
-      databaseUrl: args.store === 'postgres' ? (process.env['GROUNDWORK_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test') : undefined,
+      databaseUrl:
+        args.store === 'postgres' || args.store === 'bus' ? (process.env['GROUNDWORK_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test') : undefined,
+      busUrl: args.store === 'bus' ? (process.env['GROUNDWORK_BUS_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672') : undefined,
       progress: (text) => {
         if (io.stderrIsTTY) io.stderr(`\r\u001b[2K${c.dim(`… ${text}`)}`);
       },
     };
     const filter = args.filter === undefined ? undefined : new RegExp(args.filter, 'i');
     const rows: Row[] = [];
-    for (const [name, suite] of Object.entries(args.store === 'postgres' ? { postgres } : SUITES)) {
+    for (const [name, suite] of Object.entries(args.store === 'postgres' ? { postgres } : args.store === 'bus' ? { bus } : SUITES)) {
       if (filter !== undefined && !filter.test(name)) continue;
       rows.push(...(await suite(ctx)));
     }

@@ -83,7 +83,7 @@ export { PartitionBalancer, partitionsOf } from './core/balance.js';
 export type { DispatchResult, RelayOptions, WorkerOptions } from './core/dispatch.js';
 export type { CommandBus, CommandMessage, CommandSubscription, Delivery, EventBus, Settlement } from './ports/bus.js';
 export type { CommandOutbox, CommandStatus, Leases } from './ports/command-outbox.js';
-export { openRabbitBus } from './adapters/rabbitmq/index.js';
+export { deleteRabbitTopology, openRabbitBus } from './adapters/rabbitmq/index.js';
 export type { RabbitBus, RabbitOptions } from './adapters/rabbitmq/index.js';
 export type { App, AppOptions } from './app/open.js';
 export { printable, runTrustCommand, timelineText } from './app/trust-command.js';

@@ -22,11 +22,15 @@ export const bench: Registration = (program, { io, exit }) =>
     .option('--json <file>', 'write the results and the environment as JSON')
     .option('--compare <file>', 'compare with an earlier --json run; exit 1 on a regression')
     .option('--threshold <percent>', 'how much worse counts as a regression', '20')
-    .option('--store <kind>', 'sqlite (the embedded suites) or postgres (the shared-store suite, against GROUNDWORK_DATABASE_URL)', 'sqlite')
+    .option(
+      '--store <kind>',
+      'sqlite (the embedded suites), postgres (the shared-store suite, against GROUNDWORK_DATABASE_URL) or bus (commands through RabbitMQ at GROUNDWORK_BUS_URL to worker processes)',
+      'sqlite',
+    )
     .action(async (opts: BenchFlags) => {
       const threshold = percentage(opts.threshold);
-      if (opts.store !== 'sqlite' && opts.store !== 'postgres')
-        throw new CliError('GW9001', `--store ${opts.store} is not a store the bench knows`, { hint: 'use --store sqlite or --store postgres' });
+      if (opts.store !== 'sqlite' && opts.store !== 'postgres' && opts.store !== 'bus')
+        throw new CliError('GW9001', `--store ${opts.store} is not a store the bench knows`, { hint: 'use --store sqlite, --store postgres or --store bus' });
       const store = opts.store;
       const { benchCommand } = await import('../actions/bench.js');
       exit(

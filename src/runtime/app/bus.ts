@@ -67,6 +67,8 @@ interface Parts {
   readonly pipeline: CommandPipeline;
   readonly projections: ProjectionRunner;
   readonly clock: Clock;
+  /** Makes commands wake `wake` after their commit instead of waiting for the projections (undefined: wait again). */
+  readonly followProjections: (wake: (() => void) | undefined) => void;
 }
 
 /** In-process: dispatch is execute; there is no worker to start and no outbox to ask. */
@@ -197,6 +199,8 @@ async function startWorker(bus: RabbitBus, store: PostgresStore, parts: Parts, o
   for (const relay of relays) relay.start();
   // Commands committed by other workers reach this process's projections from the store (the bus is never the source).
   const following = follow(parts.projections, pollMs);
+  // A worker acknowledges after the commit; its projections follow on their own, one catch-up at a time.
+  parts.followProjections(following.wake);
   const balancer = new PartitionBalancer(store.leases, bus.commands, (delivery) => worker.handle(delivery), {
     holder,
     ttlMs: options.membershipTtlMs,
@@ -210,6 +214,7 @@ async function startWorker(bus: RabbitBus, store: PostgresStore, parts: Parts, o
       worker.stop();
       await ready.catch(() => undefined);
       await balancer.stop();
+      parts.followProjections(undefined);
       await following.stop();
       await Promise.allSettled(relays.map((relay) => relay.stop()));
     },

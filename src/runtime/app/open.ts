@@ -150,6 +150,9 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
           everySeconds: options.checkpointEvery?.seconds,
         });
   let afterCommitError: string | undefined;
+  // Set while a worker runs in this process: its projections follow the store on their own, and a
+  // command is acknowledged without waiting for them.
+  let wakeProjections: (() => void) | undefined;
   const pipeline = new CommandPipeline(store.events, {
     clock,
     codec,
@@ -158,7 +161,8 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
     afterCommit: async (events) => {
       // Projections were brought up to date in the commit's own transaction (where the store can);
       // a catch-up is due only when one was parked or another process wrote in between.
-      if (!inline || projections.behind) await projections.catchUp();
+      if (wakeProjections !== undefined) wakeProjections();
+      else if (!inline || projections.behind) await projections.catchUpAfter();
       const last = events[events.length - 1];
       if (last !== undefined) await checkpointer?.maybe(clock(), last.position);
       afterCommitError = undefined;
@@ -170,7 +174,15 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
   const busUrl = mode === 'write' ? (options.busUrl ?? env.busUrl) : undefined;
   let scaling: Scaling;
   try {
-    scaling = await scalingFor(busUrl, store, { definition, pipeline, projections, clock }, { partitions: env.busPartitions, ...options.bus });
+    const followProjections = (wake: (() => void) | undefined) => {
+      wakeProjections = wake;
+    };
+    scaling = await scalingFor(
+      busUrl,
+      store,
+      { definition, pipeline, projections, clock, followProjections },
+      { partitions: env.busPartitions, ...options.bus },
+    );
   } catch (error) {
     await keys?.close();
     await store.close();

@@ -5,7 +5,8 @@
  * on SIGTERM or SIGINT stops taking commands, finishes the one in hand within a bound, and closes.
  */
 import { ConfigurationError } from '../core/errors.js';
-import type { App, AppOptions } from './open.js';
+import type { RunningWorker, StartWorkerOptions } from './bus.js';
+import type { AppOptions } from './open.js';
 import type { CliOutput } from './trust-command.js';
 
 export interface WorkerMainOptions {
@@ -16,10 +17,16 @@ export interface WorkerMainOptions {
   readonly stopSignal?: Promise<unknown> | undefined;
 }
 
+/** What the worker needs of an app: a generated project's `createApp` result has it. */
+export interface WorkerApp {
+  startWorker(options?: StartWorkerOptions): Promise<RunningWorker>;
+  close(): Promise<void>;
+}
+
 /** Runs until stopped; resolves to the process exit code (1 when the worker cannot start). */
-export async function runWorker(open: (options: AppOptions) => Promise<App>, options: WorkerMainOptions = {}): Promise<number> {
+export async function runWorker(open: (options: AppOptions) => Promise<WorkerApp>, options: WorkerMainOptions = {}): Promise<number> {
   const output = options.output ?? { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t) };
-  let app: App | undefined;
+  let app: WorkerApp | undefined;
   try {
     app = await open({});
     const worker = await app.startWorker({ graceMs: options.graceMs ?? graceFromEnv() });

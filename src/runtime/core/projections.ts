@@ -109,9 +109,39 @@ export class ProjectionRunner {
     }
   }
 
+  #running: Promise<number> | undefined;
+  #queued: Promise<number> | undefined;
+
   /** Whether a catch-up is due: a projection was parked or left behind by a commit, or none has run yet. */
   get behind(): boolean {
     return this.#behind;
+  }
+
+  /**
+   * A catch-up that starts after this call, so it applies every commit made before it; callers that
+   * ask while one runs share the next one: concurrent commits pay for one catch-up, not one each.
+   */
+  catchUpAfter(): Promise<number> {
+    const running = this.#running;
+    if (running === undefined) return this.#startCatchUp();
+    this.#queued ??= running.then(
+      () => this.#startQueued(),
+      () => this.#startQueued(),
+    );
+    return this.#queued;
+  }
+
+  #startQueued(): Promise<number> {
+    this.#queued = undefined;
+    return this.#startCatchUp();
+  }
+
+  #startCatchUp(): Promise<number> {
+    const run: Promise<number> = this.catchUp().finally(() => {
+      if (this.#running === run) this.#running = undefined;
+    });
+    this.#running = run;
+    return run;
   }
 
   /** Applies every event after each projection's position. Returns the number of events read. */

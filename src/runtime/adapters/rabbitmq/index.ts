@@ -270,3 +270,16 @@ function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
+
+/** Deletes the queues and the exchange of a prefix (tests and benchmarks clean up with it). */
+export async function deleteRabbitTopology(url: string, prefix: string, partitions = 8): Promise<void> {
+  const connection = new Connection({ url, connectionTimeout: 5000 });
+  connection.on('error', () => undefined);
+  try {
+    const { partitions: queues, parked, events } = topology({ prefix, partitions });
+    for (const queue of [...queues, parked]) await connection.queueDelete({ queue });
+    await connection.exchangeDelete({ exchange: events });
+  } finally {
+    await connection.close();
+  }
+}
