@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { Connection } from 'rabbitmq-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp, type AnyAggregate, type AnyCommand, type App, type AppDefinition, type StoredEvent } from '../../src/runtime/index.js';
+import { openApp, runWorker, type AnyAggregate, type AnyCommand, type App, type AppDefinition, type StoredEvent } from '../../src/runtime/index.js';
 import { postgresAvailable, testDatabaseUrl, uniqueSchema } from '../contract/postgres-env.js';
 import { counter, human, increment, openCounter } from '../runtime/counter.js';
 import { deleteTopology, holdBroker, queueDepth, rabbitAvailable, testBusUrl } from './rabbit-env.js';
@@ -108,6 +108,46 @@ describe.skipIf(!available)('commands over RabbitMQ', () => {
     await worker.stop();
     await app.close();
     await cut.close();
+  });
+
+  it('takes a message the broker returns (its queue is gone) for not delivered, and keeps the command in the database', async () => {
+    const schema = uniqueSchema('bus');
+    schemas.push(schema);
+    const app = await open(schema);
+    const first = await app.dispatch(openCounter, { counterId: 'r1', owner: 'alice', limit: 10 }, human);
+    expect(first).toMatchObject({ ok: true, via: 'bus' });
+    // Someone deletes every partition queue: the next publish is unroutable, confirmed, and returned.
+    const admin = new Connection({ url: busUrl });
+    for (let p = 0; p < 8; p++) await admin.queueDelete({ queue: `gw.${schema}.commands.${p}` });
+    await admin.close();
+    const second = await app.dispatch(openCounter, { counterId: 'r2', owner: 'alice', limit: 10 }, human);
+    expect(second).toMatchObject({ ok: true, via: 'outbox' });
+    expect(await app.commandStatus(second.commandId, 't1')).toMatchObject({ status: 'queued' });
+    await app.close();
+  });
+
+  it('runs as the generated worker entry: says ready, stops on its signal, and refuses to start without a bus', async () => {
+    const schema = uniqueSchema('bus');
+    schemas.push(schema);
+    const out: string[] = [];
+    const output = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void out.push(`stderr: ${t}`) };
+    let stop: () => void = () => undefined;
+    const stopSignal = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const running = runWorker(() => open(schema), { output, stopSignal, graceMs: 2000 });
+    for (let i = 0; i < 100 && !out.some((line) => line.startsWith('worker ready')); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(out.join('')).toMatch(/worker ready \(pid \d+\), partitions 0, 1, 2, 3, 4, 5, 6, 7/);
+    stop();
+    expect(await running).toBe(0);
+    expect(out.join('')).toContain('worker stopped');
+    const refused: string[] = [];
+    const code = await runWorker(() => openApp(definition, { databaseUrl: dbUrl, databaseSchema: schema, env: {} }), {
+      output: { stdout: (t) => void refused.push(t), stderr: (t) => void refused.push(t) },
+      stopSignal: Promise.resolve(),
+    });
+    expect(code).toBe(1);
+    expect(refused.join('')).toContain('error no-bus: a worker needs a bus: set GROUNDWORK_BUS_URL');
   });
 
   it('returns the stored outcome to a second delivery of the same command, and parks a command that fails every time', async () => {

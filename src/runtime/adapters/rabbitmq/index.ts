@@ -111,10 +111,10 @@ class RabbitCommandBus implements CommandBus {
       confirm: true,
       maxAttempts: 1,
       queues: [...names.partitions.map((queue) => this.#declaration(queue)), { queue: names.parked, durable: true, arguments: { 'x-queue-type': 'quorum' } }],
-      // A return comes before the confirm of the same message: remember it, so the confirm is not taken for delivery.
-      onReturn: (message) => {
-        if (message.messageId !== undefined) this.#returned.add(message.messageId);
-      },
+    });
+    // A return comes before the confirm of the same message: remember it, so the confirm is not taken for delivery.
+    this.#publisher.on('basic.return', (message) => {
+      if (message.messageId !== undefined) this.#returned.add(message.messageId);
     });
   }
 
@@ -135,6 +135,9 @@ class RabbitCommandBus implements CommandBus {
       this.#timeoutMs,
       `the broker did not confirm command ${id} within ${this.#timeoutMs} ms`,
     );
+    // The client emits a return on a later turn (setImmediate) than the confirm that follows it resolves:
+    // one turn of our own, queued after it, sees it.
+    await new Promise((resolve) => setImmediate(resolve));
     if (this.#returned.delete(id)) throw new Error(`the broker returned command ${id}: no queue ${queue}`);
   }
 
