@@ -31,7 +31,7 @@ export function table(rows: readonly Row[], c: Colors): string {
   }
   const targets = rows.filter((r) => r.target !== undefined);
   const met = targets.filter((r) => r.met === true).length;
-  lines.push('', `${met} of ${targets.length} targets met`);
+  if (targets.length > 0) lines.push('', `${met} of ${targets.length} targets met`);
   return `${lines.join('\n')}\n`;
 }
 
