@@ -90,6 +90,13 @@ describe.skipIf(!available)('commands over RabbitMQ', () => {
     expect(await app.commandStatus(invalid.commandId, 't1')).toMatchObject({ status: 'rejected', outcome: 'invalid' });
     expect(await app.commandStatus(forbidden.commandId, 't1')).toMatchObject({ status: 'rejected', outcome: 'denied' });
     expect(await queueDepth(busUrl, `gw.${schema}.commands.${0}`)).toBe(0);
+    // No worker runs: an accepted command is known as such where it was dispatched, unknown elsewhere.
+    const waiting = await app.dispatch(openCounter, { counterId: 'c1', owner: 'alice', limit: 5 }, human);
+    expect(await app.commandStatus(waiting.commandId, 't1')).toEqual({ status: 'accepted', commandId: waiting.commandId });
+    expect(await app.commandStatus(waiting.commandId, 't2')).toMatchObject({ status: 'unknown' });
+    const elsewhere = await open(schema);
+    expect(await elsewhere.commandStatus(waiting.commandId, 't1')).toMatchObject({ status: 'unknown' });
+    await elsewhere.close();
     await app.close();
   });
 

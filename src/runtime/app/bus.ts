@@ -49,7 +49,7 @@ export interface RunningWorker {
 
 export interface Scaling {
   dispatch<I, S, E extends DomainEvent>(command: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<DispatchResult>;
-  /** What is known of a dispatched command: queued, unknown (on the bus or never seen), succeeded, rejected or failed. */
+  /** What is known of a dispatched command: queued (in the outbox), accepted (by this process, on the bus), unknown, succeeded, rejected or failed. */
   commandStatus(commandId: string, tenant: string): Promise<CommandStatus>;
   /** Waits until the command has an outcome (succeeded, rejected, or failed and parked), or the timeout passes. */
   waitFor(commandId: string, tenant: string, timeoutMs: number): Promise<CommandStatus>;
@@ -141,7 +141,10 @@ export async function onBus(url: string, store: PostgresStore, parts: Parts, opt
   const outbox = store.commandOutbox;
   const dispatcher = new Dispatcher(parts.pipeline, bus.commands, outbox, parts.clock);
   const workers = new Set<RunningWorker>();
-  const status = (commandId: string, tenant: string) => outbox.status(commandId, tenant);
+  const status = async (commandId: string, tenant: string): Promise<CommandStatus> => {
+    const known = await outbox.status(commandId, tenant);
+    return known.status === 'unknown' && dispatcher.accepted(commandId, tenant) ? { status: 'accepted', commandId } : known;
+  };
   return {
     dispatch: (command, input, context) => dispatcher.dispatch(command, input, context),
     commandStatus: status,

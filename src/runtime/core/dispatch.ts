@@ -27,6 +27,8 @@ export class Dispatcher {
   /** Set while commands this process put in the outbox may still wait there: later ones queue behind them, in order. */
   #behindOutbox = false;
   #checkedAt = 0;
+  /** Commands this process handed to the bus, by id, with their tenant: the most recent 10,000. */
+  readonly #accepted = new Map<string, string>();
 
   constructor(pipeline: CommandPipeline, bus: CommandBus, outbox: CommandOutbox, clock: Clock) {
     this.#pipeline = pipeline;
@@ -49,6 +51,7 @@ export class Dispatcher {
     if (!(await this.#outboxInTheWay())) {
       try {
         await this.#bus.publish(message);
+        this.#remember(message);
         return { ok: true, commandId: message.commandId, via: 'bus' };
       } catch {
         // Unreachable, returned, refused or unconfirmed: the database keeps it (a late confirm makes a duplicate, which the worker absorbs).
@@ -62,6 +65,16 @@ export class Dispatcher {
       const why = error instanceof Error ? error.message : String(error);
       return { ok: false, commandId: message.commandId, error: { code: 'storage', message: `neither the bus nor the database took the command: ${why}` } };
     }
+  }
+
+  /** Whether this process handed the command to the bus (so it exists, though nothing is written about it yet). */
+  accepted(commandId: string, tenant: string): boolean {
+    return this.#accepted.get(commandId) === tenant;
+  }
+
+  #remember(message: CommandMessage): void {
+    this.#accepted.set(message.commandId, message.context.tenant);
+    if (this.#accepted.size > 10_000) this.#accepted.delete(this.#accepted.keys().next().value!);
   }
 
   /** True while this process's earlier commands may still wait in the outbox (checked at most every 250 ms). */

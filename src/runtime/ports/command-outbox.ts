@@ -8,7 +8,9 @@ import type { CommandMessage } from './bus.js';
 export type CommandStatus =
   /** In the command outbox, not handed to the bus yet. */
   | { readonly status: 'queued'; readonly commandId: string }
-  /** No outcome recorded yet, and not in the outbox: on the bus, in a worker's hands, or never dispatched here. */
+  /** Accepted by this process and confirmed by the bus; no outcome recorded yet (queued, or in a worker's hands). */
+  | { readonly status: 'accepted'; readonly commandId: string }
+  /** No outcome recorded yet, and not in the outbox: on the bus or in a worker's hands (dispatched by another process), or never dispatched. */
   | { readonly status: 'unknown'; readonly commandId: string }
   | { readonly status: 'succeeded'; readonly commandId: string; readonly versions: AuditRecord['versions']; readonly streamId: string }
   | { readonly status: 'rejected'; readonly commandId: string; readonly outcome: 'rejected' | 'denied' | 'invalid'; readonly error: AuditRecord['error'] }
