@@ -35,7 +35,7 @@ export { KeyedMutex } from './core/mutex.js';
 export { ERASED, PiiCodec, decryptFields, decryptValue, encryptValue, isCiphertext, isErased } from './core/pii.js';
 export type { Erased, PiiFields, PiiLocation } from './core/pii.js';
 export { CommandPipeline } from './core/pipeline.js';
-export type { CommandResult, Failure, Loaded, PipelineOptions } from './core/pipeline.js';
+export type { Admitted, CommandResult, DryRun, Failure, Loaded, PipelineOptions, Refused } from './core/pipeline.js';
 export { ProjectionRunner } from './core/projections.js';
 export { EventReader, currentVersion, encryptedAt, readEvent } from './core/reader.js';
 export type { AnyProjection, ColumnDefinition, ColumnKind, ProjectionDefinition, ReadRows, Rows } from './core/projections.js';

@@ -246,6 +246,44 @@ describe('the command pipeline', () => {
     ).toEqual(['Increment']);
   });
 
+  it('answers a dry run with the events the command would record, writes nothing, and refuses like execute does', async () => {
+    const rows = () => (store.db.prepare('SELECT (SELECT COUNT(*) FROM gw_events) + (SELECT COUNT(*) FROM gw_commands) AS n').get() as { n: number }).n;
+    const planned = await pipeline.dryRun(openCounter, { counterId: 'c1', owner: 'alice', limit: 10 }, human);
+    expect(planned).toMatchObject({
+      ok: true,
+      dryRun: true,
+      streamId: 'c1',
+      version: 1,
+      duplicate: false,
+      events: [{ type: 'CounterOpened', data: { owner: 'alice', limit: 10 }, version: 1 }],
+    });
+    expect(rows()).toBe(0);
+    const opened = await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 10 }, human);
+    expect(opened).toMatchObject({ ok: true, events: [{ type: 'CounterOpened', version: 1 }] });
+    const before = rows();
+    expect(await pipeline.dryRun(increment, { counterId: 'c1', by: 3 }, human)).toMatchObject({
+      ok: true,
+      version: 2,
+      events: [{ type: 'CounterIncremented', data: { by: 3 }, version: 2 }],
+    });
+    expect(await pipeline.dryRun(increment, { counterId: 'c1', by: 30 }, human)).toMatchObject({ ok: false, error: { code: 'domain', rule: 'limit' } });
+    expect(await pipeline.dryRun(increment, { counterId: 'c1', by: -1 }, human)).toMatchObject({ ok: false, error: { code: 'validation' } });
+    expect(await pipeline.dryRun(increment, { counterId: 'c1', by: 1 }, { ...human, actor: { ...human.actor, roles: [] } })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
+    expect(await pipeline.dryRun(increment, { counterId: 'c1', by: 1 }, { tenant: 't1' } as never)).toMatchObject({ ok: false, error: { code: 'validation' } });
+    // The command id of an accepted command: nothing new would be recorded.
+    expect(await pipeline.dryRun(openCounter, { counterId: 'c1', owner: 'alice', limit: 10 }, { ...human, commandId: opened.commandId })).toMatchObject({
+      ok: true,
+      duplicate: true,
+      events: [{ type: 'CounterOpened', version: 1 }],
+    });
+    expect(rows()).toBe(before);
+    // The state it read stays the store's: a later command still sees version 1.
+    expect(await pipeline.execute(increment, { counterId: 'c1', by: 3 }, human)).toMatchObject({ ok: true, version: 2 });
+  });
+
   it('turns an exception in decide into a typed internal error with a failed audit record', async () => {
     await pipeline.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
     const broken = {

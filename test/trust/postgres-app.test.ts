@@ -61,6 +61,12 @@ describe.skipIf(!available)('an app on PostgreSQL', () => {
   it('runs commands, projections, history, checkpoints, verify and forget by the environment alone', async () => {
     const app = await openApp(definition, { env: { ...env(), GROUNDWORK_KEK: kek.toString('base64') }, signingKey, verifyKey });
     expect(isPostgresStore(app.store)).toBe(true);
+    // A dry run appends nothing to the shared store either.
+    expect(await app.dryRun(register, { accountId: 'a1', customerId: 'cust-1', name: 'Ada', email: 'ada@example.com' }, support)).toMatchObject({
+      ok: true,
+      events: [{ type: 'CustomerRegistered', version: 1 }],
+    });
+    expect(await app.trust.history({ stream: 'a1' }, 't1')).toEqual([]);
     expect((await app.execute(register, { accountId: 'a1', customerId: 'cust-1', name: 'Ada', email: 'ada@example.com' }, support)).ok).toBe(true);
     expect((await app.execute(rename, { accountId: 'a1', name: 'Ada L.' }, support)).ok).toBe(true);
     expect((await app.execute(register, { accountId: 'a2', customerId: 'cust-2', name: 'Bob', email: 'bob@example.com' }, support)).ok).toBe(true);

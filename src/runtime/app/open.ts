@@ -9,7 +9,7 @@ import { privateKeyFrom, publicKeyFrom, type Checkpoint } from '../core/checkpoi
 import type { AppDefinition, CommandDefinition } from '../core/definitions.js';
 import { PiiCodec } from '../core/pii.js';
 import { EventReader } from '../core/reader.js';
-import { CommandPipeline, type CommandResult, type PipelineOptions } from '../core/pipeline.js';
+import { CommandPipeline, type CommandResult, type DryRun, type PipelineOptions, type Refused } from '../core/pipeline.js';
 import { ProjectionRunner, type ReadRows } from '../core/projections.js';
 import type { CommandContext, DomainEvent, StoredEvent } from '../core/types.js';
 import type { CheckpointSink } from '../ports/checkpoint-sink.js';
@@ -79,6 +79,8 @@ export interface App extends Omit<Scaling, 'close'> {
   readonly aggregates: AppDefinition['aggregates'];
   /** Runs one command through the pipeline. */
   execute<I, S, E extends DomainEvent>(command: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<CommandResult<E>>;
+  /** Validates, authorizes and decides one command, and answers with the events it would record; writes nothing. */
+  dryRun<I, S, E extends DomainEvent>(command: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<DryRun<E> | Refused>;
   newId(): string;
   /** A projection's rows, by projection name; every read names its tenant. */
   rows<R extends object>(name: string): ReadRows<R>;
@@ -212,6 +214,7 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
       if (mode === 'read') throw new ConfigurationError('read-only', `${command.name}: this app was opened to read only`);
       return pipeline.execute(command, input, context);
     },
+    dryRun: (command, input, context) => pipeline.dryRun(command, input, context),
     newId: () => pipeline.newId(),
     rows: (name) => projections.rows(name),
     verify: (verifyOptions = {}) =>

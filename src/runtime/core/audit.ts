@@ -23,10 +23,14 @@ export class AuditDraft {
   #decision: 'allowed' | 'denied' = 'allowed';
   #reason: string | null = null;
 
-  constructor(command: string, commandId: string, context: CommandContext) {
+  /** A dry run records nothing, not even this record. */
+  readonly dryRun: boolean;
+
+  constructor(command: string, commandId: string, context: CommandContext, dryRun = false) {
     this.command = command;
     this.commandId = commandId;
     this.context = context;
+    this.dryRun = dryRun;
   }
 
   at(streamId: string): this {

@@ -34,6 +34,19 @@ export interface Refused {
   readonly error: Failure;
 }
 
+/** What a command would do, decided on the current state, with nothing written. */
+export interface DryRun<E extends DomainEvent = DomainEvent> {
+  readonly ok: true;
+  readonly dryRun: true;
+  readonly commandId: string;
+  readonly streamId: string;
+  /** The stream's version after the events it would record. */
+  readonly version: number;
+  /** True when the command id or idempotency key was already accepted: nothing new would be recorded. */
+  readonly duplicate: boolean;
+  readonly events: readonly { readonly type: E['type']; readonly data: E['data']; readonly version: number }[];
+}
+
 /** A command that passed every check made before it is queued. */
 export interface Admitted {
   readonly ok: true;
@@ -99,6 +112,20 @@ export class CommandPipeline {
     return this.#checked(definition, input, context, false);
   }
 
+  /**
+   * Validates, authorizes, loads and decides like `execute`, and answers with the events the command
+   * would record; appends nothing, not even an audit record. Refusals come back as they would.
+   */
+  async dryRun<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<DryRun<E> | Refused> {
+    const checked = checkContext(context, { reserved: false });
+    if (!checked.ok) return { ok: false, commandId: this.#ids(), error: contextError(definition.name, checked.issues) };
+    const result = await this.#run(definition, input, checked.context, true);
+    if (result instanceof Planned) return result.plan as DryRun<E>;
+    if (!result.ok) return result;
+    const events = result.events.map((e) => ({ type: e.type, data: e.data, version: e.version }));
+    return { ok: true, dryRun: true, commandId: result.commandId, streamId: result.streamId, version: result.version, duplicate: true, events };
+  }
+
   /** For the trust operations only: a command whose id is in their reserved namespace (`undo:<id>`). */
   executeReserved<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<CommandResult<E>> {
     return this.#checked(definition, input, context, true);
@@ -112,7 +139,9 @@ export class CommandPipeline {
   ): Promise<CommandResult<E>> {
     const checked = checkContext(raw, { reserved });
     if (!checked.ok) return this.#refuseContext(definition, input, raw, checked.issues);
-    return this.#run(definition, input, checked.context);
+    const result = await this.#run(definition, input, checked.context, false);
+    if (result instanceof Planned) throw new Error('a command that is not a dry run was only planned');
+    return result;
   }
 
   async #refuseContext<I, S, E extends DomainEvent>(
@@ -122,10 +151,10 @@ export class CommandPipeline {
     issues: readonly ValidationIssue[],
   ): Promise<Refused> {
     const commandId = this.#ids();
-    const message = `invalid context for ${definition.name}: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+    const error = contextError(definition.name, issues);
     const streamId = rawStreamId(input, definition);
-    await this.#store.recordCommand(bucketOf(streamId), this.#clock().toISOString(), refusedContextRecord(definition.name, commandId, streamId, raw, message));
-    return { ok: false, commandId, error: { code: 'validation', message, issues } };
+    await this.#store.recordCommand(bucketOf(streamId), this.#clock().toISOString(), refusedContextRecord(definition.name, commandId, streamId, raw, error.message));
+    return { ok: false, commandId, error };
   }
 
   /**
@@ -136,14 +165,19 @@ export class CommandPipeline {
   async admit<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, input: unknown, raw: unknown): Promise<Admitted | Refused> {
     const checked = checkContext(raw, { reserved: false });
     if (!checked.ok) return this.#refuseContext(definition, input, raw, checked.issues);
-    const admitted = await this.#admit(definition, input, checked.context);
+    const admitted = await this.#admit(definition, input, checked.context, false);
     if (!('command' in admitted)) return admitted;
     const { audit, bucket } = admitted;
     return { ok: true, commandId: audit.commandId, bucket, context: { ...checked.context, commandId: audit.commandId } };
   }
 
-  async #run<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<CommandResult<E>> {
-    const admitted = await this.#admit(definition, input, context);
+  async #run<I, S, E extends DomainEvent>(
+    definition: CommandDefinition<I, S, E>,
+    input: unknown,
+    context: CommandContext,
+    dryRun: boolean,
+  ): Promise<CommandResult<E> | Planned> {
+    const admitted = await this.#admit(definition, input, context, dryRun);
     if (!('command' in admitted)) return admitted;
     const { command, audit, bucket, binding } = admitted;
     return this.#store.exclusive(bucket, async () => {
@@ -163,9 +197,10 @@ export class CommandPipeline {
     definition: CommandDefinition<I, S, E>,
     input: unknown,
     context: CommandContext,
+    dryRun: boolean,
   ): Promise<{ command: I; audit: AuditDraft; bucket: number; binding: Binding | undefined } | Refused> {
     const commandId = context.commandId ?? this.#ids();
-    const audit = new AuditDraft(definition.name, commandId, context);
+    const audit = new AuditDraft(definition.name, commandId, context, dryRun);
     const parsed = definition.schema.safeParse(input);
     if (!parsed.success) {
       const streamId = rawStreamId(input, definition);
@@ -190,12 +225,13 @@ export class CommandPipeline {
     binding: Binding | undefined,
     audit: AuditDraft,
     bucket: number,
-  ): Promise<CommandResult<E>> {
+  ): Promise<CommandResult<E> | Planned> {
     const aggregate = definition.aggregate;
     const previous = await this.#store.findAccepted(context.tenant, { commandId: context.commandId, idempotencyKey: context.idempotencyKey });
     if (previous !== undefined) return this.#replay(aggregate, previous, audit);
     const attempt = (loaded: Loaded<S> & { readonly assumed: boolean }) => this.#attempt(definition, command, context, binding, audit, bucket, loaded);
-    const first = await attempt(await this.#loadAssumingCached(aggregate, audit.streamId));
+    // A dry run has no commit to prove a cached state current: it always reads the stream.
+    const first = await attempt(audit.dryRun ? { ...(await this.load(aggregate, audit.streamId)), assumed: false } : await this.#loadAssumingCached(aggregate, audit.streamId));
     if (first !== STALE) return first;
     const second = await attempt({ ...(await this.load(aggregate, audit.streamId)), assumed: false });
     if (second === STALE) throw new Error('a state read from the store cannot be stale');
@@ -224,7 +260,7 @@ export class CommandPipeline {
     audit: AuditDraft,
     bucket: number,
     loaded: Loaded<S> & { readonly assumed: boolean },
-  ): Promise<CommandResult<E> | typeof STALE> {
+  ): Promise<CommandResult<E> | Planned | typeof STALE> {
     const refuse = (answer: () => Promise<CommandResult<E>>) => (loaded.assumed ? STALE : answer());
     const aggregate = definition.aggregate;
     const { state, version, tenant } = loaded;
@@ -253,7 +289,7 @@ export class CommandPipeline {
     }
     for (const event of decision) aggregate.fold(state, event);
     audit.subject = aggregate.subjectOf(state, audit.streamId) ?? null;
-    if (audit.subject !== null && !this.#store.refusesForgotten && (await this.#codec.keys?.forgotten(audit.subject)) === true) {
+    if (audit.subject !== null && (audit.dryRun || !this.#store.refusesForgotten) && (await this.#codec.keys?.forgotten(audit.subject)) === true) {
       return this.#forgotten(audit, audit.subject);
     }
     if (definition.creates) {
@@ -301,8 +337,12 @@ export class CommandPipeline {
     loaded: Loaded<S> & { readonly assumed: boolean },
     audit: AuditDraft,
     bucket: number,
-  ): Promise<CommandResult<E> | typeof STALE> {
+  ): Promise<CommandResult<E> | Planned | typeof STALE> {
     const version = loaded.version;
+    if (audit.dryRun) {
+      const planned = events.map((e, i) => ({ type: e.type, data: e.data, version: version + i + 1 }));
+      return new Planned({ ok: true, dryRun: true, commandId: audit.commandId, streamId: audit.streamId, version: version + events.length, duplicate: false, events: planned });
+    }
     const recordedAt = this.#clock().toISOString();
     const newVersion = version + events.length;
     const aggregate = definition.aggregate;
@@ -464,6 +504,7 @@ export class CommandPipeline {
   }
 
   async #finish(audit: AuditDraft, outcome: Exclude<Outcome, 'accepted'>, error: Failure): Promise<Refused> {
+    if (audit.dryRun) return { ok: false, commandId: audit.commandId, error };
     const record = audit.build(outcome, { code: error.code, ...('rule' in error ? { rule: error.rule } : {}) }, null);
     try {
       await this.#store.recordCommand(bucketOf(audit.streamId), this.#clock().toISOString(), record);
@@ -474,6 +515,18 @@ export class CommandPipeline {
     }
     return { ok: false, commandId: audit.commandId, error };
   }
+}
+
+/** The answer of a dry run from deep inside the pipeline: what would be recorded. */
+class Planned {
+  readonly plan: DryRun;
+  constructor(plan: DryRun) {
+    this.plan = plan;
+  }
+}
+
+function contextError(command: string, issues: readonly ValidationIssue[]): { code: 'validation'; message: string; issues: readonly ValidationIssue[] } {
+  return { code: 'validation', message: `invalid context for ${command}: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, issues };
 }
 
 /** The answer of an attempt made on an assumed state that turned out to be behind the store. */
