@@ -1,9 +1,11 @@
 /**
  * Spreading command partitions over the live workers. Each worker keeps a membership lease, reads
  * who else is alive, and consumes the partitions that fall to it (partition mod the number of
- * workers, by the workers' sorted ids). When a worker joins or dies, the others take up or give up
- * partitions within a round; the broker's single active consumer makes a partition's new owner wait
- * until the old one let go, so no two processes ever run one partition's commands at once.
+ * workers, by the workers' sorted ids). A partition is also a lease: its new owner subscribes only
+ * once the old one finished the command in hand, stopped consuming and let the lease go (or died and
+ * let it expire), so a partition's commands never run in two processes at once and stay in order.
+ * The broker's single active consumer is the second guard: a stalled owner that lost its lease is
+ * still the only consumer taking messages until it stops.
  */
 import type { CommandBus, CommandSubscription, Delivery, Settlement } from '../ports/bus.js';
 import type { Leases } from '../ports/command-outbox.js';
@@ -26,6 +28,7 @@ export interface BalancerOptions {
 }
 
 const GROUP = 'worker:';
+const PARTITION = 'partition:';
 
 export class PartitionBalancer {
   readonly #leases: Leases;
@@ -52,7 +55,8 @@ export class PartitionBalancer {
   /** Joins, consumes its share, and resolves once the broker registered every consumer of it. */
   async start(): Promise<void> {
     await this.#rebalance();
-    await Promise.all([...this.#owned.values()].map((s) => s.ready));
+    // A subscription the broker cannot take yet is lost, and made again by the next round.
+    await Promise.all([...this.#owned.values()].map((s) => s.ready.catch(() => undefined)));
     this.#schedule();
   }
 
@@ -61,6 +65,7 @@ export class PartitionBalancer {
     clearTimeout(this.#timer);
     await this.#round;
     await Promise.all([...this.#owned.values()].map((s) => s.close(this.#options.graceMs)));
+    for (const p of this.#owned.keys()) await this.#leases.release(`${PARTITION}${p}`, this.#options.holder).catch(() => undefined);
     this.#owned.clear();
     await this.#leases.release(`${GROUP}${this.#options.holder}`, this.#options.holder).catch(() => undefined);
   }
@@ -83,11 +88,29 @@ export class PartitionBalancer {
 
   async #rebalance(): Promise<void> {
     const { holder } = this.#options;
-    await this.#leases.acquire(`${GROUP}${holder}`, holder, this.#options.ttlMs ?? 3000);
+    const ttl = this.#options.ttlMs ?? 3000;
+    await this.#leases.acquire(`${GROUP}${holder}`, holder, ttl);
     const mine = new Set(partitionsOf(holder, await this.#leases.live(GROUP), this.#bus.partitions));
-    const giving = [...this.#owned].filter(([p]) => !mine.has(p));
-    for (const [p] of giving) this.#owned.delete(p);
-    for (const p of mine) if (!this.#owned.has(p)) this.#owned.set(p, this.#bus.consume(p, this.#handle));
-    await Promise.all(giving.map(([, subscription]) => subscription.close(this.#options.graceMs)));
+    // Renew what we keep first (fast), then give up the rest, so a slow hand-over never lets a kept lease run out.
+    const leaving: [number, CommandSubscription][] = [];
+    for (const [p, subscription] of [...this.#owned]) {
+      if (mine.has(p) && (await this.#leases.acquire(`${PARTITION}${p}`, holder, ttl))) {
+        if (subscription.lost) this.#owned.set(p, this.#bus.consume(p, this.#handle));
+        continue;
+      }
+      this.#owned.delete(p);
+      leaving.push([p, subscription]);
+    }
+    // Finish the command in hand, stop (returning what was prefetched), and only then let the lease go.
+    await Promise.all(
+      leaving.map(async ([p, subscription]) => {
+        await subscription.close(this.#options.graceMs);
+        await this.#leases.release(`${PARTITION}${p}`, holder);
+      }),
+    );
+    for (const p of mine) {
+      if (this.#owned.has(p) || !(await this.#leases.acquire(`${PARTITION}${p}`, holder, ttl))) continue;
+      this.#owned.set(p, this.#bus.consume(p, this.#handle));
+    }
   }
 }

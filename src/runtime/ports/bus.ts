@@ -35,6 +35,8 @@ export interface Delivery {
 export interface CommandSubscription {
   /** Resolves once the consumer is registered with the broker. */
   readonly ready: Promise<void>;
+  /** True when the subscription went away by itself (the connection dropped): the owner subscribes again. */
+  readonly lost: boolean;
   /** Stops taking messages, lets the ones in hand finish (at most `graceMs`), then closes. */
   close(graceMs?: number): Promise<void>;
 }

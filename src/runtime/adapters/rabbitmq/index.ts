@@ -4,7 +4,7 @@
  * has no modulus-hash exchange), each a quorum queue with a single active consumer, an explicit
  * delivery limit and a parking queue behind it; events go to a topic exchange, routing key = type.
  */
-import { Connection, ConsumerStatus, type AsyncMessage, type Publisher } from 'rabbitmq-client';
+import { Connection, type AsyncMessage, type Channel, type Publisher } from 'rabbitmq-client';
 import type { StoredEvent } from '../../core/types.js';
 import type { CommandBus, CommandMessage, CommandSubscription, Delivery, EventBus, Settlement } from '../../ports/bus.js';
 
@@ -146,40 +146,99 @@ class RabbitCommandBus implements CommandBus {
     if (queue === undefined) throw new Error(`there is no command partition ${partition} (of ${this.partitions})`);
     this.#parking ??= this.#connection.createPublisher({ confirm: true, maxAttempts: 3 });
     const park = this.#parking;
-    const consumer = this.#connection.createConsumer(
-      { queue, queueOptions: this.#declaration(queue), qos: { prefetchCount: this.#prefetch }, concurrency: 1, requeue: true },
-      async (raw: AsyncMessage) => {
-        const delivery = deliveryOf(raw);
-        const settlement: Settlement =
-          'malformed' in delivery ? { settle: 'park', reason: `malformed message: ${delivery.malformed}` } : await handle(delivery);
-        if (settlement.settle === 'retry') return ConsumerStatus.REQUEUE;
-        if (settlement.settle === 'park') {
-          await park.send(
-            {
-              routingKey: this.#names.parked,
-              durable: true,
-              ...(raw.messageId === undefined ? {} : { messageId: raw.messageId }),
-              ...(raw.contentType === undefined ? {} : { contentType: raw.contentType }),
-              headers: { 'x-parked-reason': settlement.reason, 'x-parked-from': queue },
-            },
-            raw.body,
-          );
-        }
-        return ConsumerStatus.ACK;
-      },
-    );
-    // Errors are redeliveries in the making (a lost channel requeues what it held); the consumer recovers by itself.
-    consumer.on('error', () => undefined);
-    const ready = new Promise<void>((resolve) => consumer.once('ready', () => resolve()));
-    return {
-      ready,
-      // Closing waits for the message in hand; the ones prefetched and not started go back to the queue.
-      close: (graceMs = 10_000) => withTimeout(consumer.close(), graceMs, 'the command in hand did not finish in time').catch(() => undefined),
+    const settle = async (raw: AsyncMessage): Promise<'ack' | 'requeue'> => {
+      const delivery = deliveryOf(raw);
+      const settlement: Settlement = 'malformed' in delivery ? { settle: 'park', reason: `malformed message: ${delivery.malformed}` } : await handle(delivery);
+      if (settlement.settle === 'retry') return 'requeue';
+      if (settlement.settle === 'park') {
+        await park.send(
+          {
+            routingKey: this.#names.parked,
+            durable: true,
+            ...(raw.messageId === undefined ? {} : { messageId: raw.messageId }),
+            ...(raw.contentType === undefined ? {} : { contentType: raw.contentType }),
+            headers: { 'x-parked-reason': settlement.reason, 'x-parked-from': queue },
+          },
+          raw.body,
+        );
+      }
+      return 'ack';
     };
+    return new PartitionConsumer(this.#connection, this.#declaration(queue), this.#prefetch, settle);
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([this.#publisher.close(), this.#parking?.close()]);
+  }
+}
+
+/**
+ * One partition, consumed on a channel of its own, one message at a time. It stops by finishing the
+ * message in hand and then closing the channel, which cancels the consumer and returns every message
+ * it held in one step: the next consumer (single active consumer) starts with those, in order. A
+ * cancel before the close would let the next consumer take newer messages while older ones were
+ * still held here.
+ */
+class PartitionConsumer implements CommandSubscription {
+  readonly ready: Promise<void>;
+  #channel: Channel | undefined;
+  #inHand: Promise<void> = Promise.resolve();
+  #closing = false;
+  #lost = false;
+
+  constructor(
+    connection: Connection,
+    declaration: { queue: string; durable: boolean; arguments: Record<string, unknown> },
+    prefetch: number,
+    settle: (raw: AsyncMessage) => Promise<'ack' | 'requeue'>,
+  ) {
+    this.ready = (async () => {
+      const channel = await connection.acquire();
+      this.#channel = channel;
+      channel.once('close', () => {
+        this.#lost = !this.#closing;
+      });
+      // The broker cancelled the consumer (its queue was deleted, the node is going down): subscribe again.
+      channel.on('basic.cancel', () => {
+        this.#lost = !this.#closing;
+        void channel.close().catch(() => undefined);
+      });
+      channel.on('error', () => undefined);
+      await channel.basicQos({ prefetchCount: prefetch });
+      await channel.queueDeclare(declaration);
+      await channel.basicConsume({ queue: declaration.queue }, (raw) => {
+        this.#inHand = this.#inHand.then(() => this.#take(channel, raw, settle));
+      });
+    })();
+    // A channel that fails to open is a lost subscription; the owner makes a new one.
+    this.ready.catch(() => {
+      this.#lost = true;
+    });
+  }
+
+  /** True when the channel went away without close() (the connection dropped): subscribe again. */
+  get lost(): boolean {
+    return this.#lost;
+  }
+
+  async #take(channel: Channel, raw: AsyncMessage, settle: (raw: AsyncMessage) => Promise<'ack' | 'requeue'>): Promise<void> {
+    // Once closing, what was prefetched stays unacknowledged: the channel's close returns it, in order.
+    if (this.#closing || !channel.active) return;
+    try {
+      const answer = await settle(raw);
+      if (!channel.active) return;
+      if (answer === 'ack') channel.basicAck({ deliveryTag: raw.deliveryTag });
+      else channel.basicNack({ deliveryTag: raw.deliveryTag, requeue: true });
+    } catch {
+      if (channel.active) channel.basicNack({ deliveryTag: raw.deliveryTag, requeue: true });
+    }
+  }
+
+  async close(graceMs = 10_000): Promise<void> {
+    this.#closing = true;
+    await this.ready.catch(() => undefined);
+    await withTimeout(this.#inHand, graceMs, 'the command in hand did not finish in time').catch(() => undefined);
+    await this.#channel?.close().catch(() => undefined);
   }
 }
 
