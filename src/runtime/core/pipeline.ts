@@ -153,7 +153,11 @@ export class CommandPipeline {
     const commandId = this.#ids();
     const error = contextError(definition.name, issues);
     const streamId = rawStreamId(input, definition);
-    await this.#store.recordCommand(bucketOf(streamId), this.#clock().toISOString(), refusedContextRecord(definition.name, commandId, streamId, raw, error.message));
+    await this.#store.recordCommand(
+      bucketOf(streamId),
+      this.#clock().toISOString(),
+      refusedContextRecord(definition.name, commandId, streamId, raw, error.message),
+    );
     return { ok: false, commandId, error };
   }
 
@@ -231,7 +235,9 @@ export class CommandPipeline {
     if (previous !== undefined) return this.#replay(aggregate, previous, audit);
     const attempt = (loaded: Loaded<S> & { readonly assumed: boolean }) => this.#attempt(definition, command, context, binding, audit, bucket, loaded);
     // A dry run has no commit to prove a cached state current: it always reads the stream.
-    const first = await attempt(audit.dryRun ? { ...(await this.load(aggregate, audit.streamId)), assumed: false } : await this.#loadAssumingCached(aggregate, audit.streamId));
+    const first = await attempt(
+      audit.dryRun ? { ...(await this.load(aggregate, audit.streamId)), assumed: false } : await this.#loadAssumingCached(aggregate, audit.streamId),
+    );
     if (first !== STALE) return first;
     const second = await attempt({ ...(await this.load(aggregate, audit.streamId)), assumed: false });
     if (second === STALE) throw new Error('a state read from the store cannot be stale');
@@ -341,7 +347,15 @@ export class CommandPipeline {
     const version = loaded.version;
     if (audit.dryRun) {
       const planned = events.map((e, i) => ({ type: e.type, data: e.data, version: version + i + 1 }));
-      return new Planned({ ok: true, dryRun: true, commandId: audit.commandId, streamId: audit.streamId, version: version + events.length, duplicate: false, events: planned });
+      return new Planned({
+        ok: true,
+        dryRun: true,
+        commandId: audit.commandId,
+        streamId: audit.streamId,
+        version: version + events.length,
+        duplicate: false,
+        events: planned,
+      });
     }
     const recordedAt = this.#clock().toISOString();
     const newVersion = version + events.length;
