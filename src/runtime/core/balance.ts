@@ -36,7 +36,10 @@ export class PartitionBalancer {
   readonly #handle: (delivery: Delivery) => Promise<Settlement>;
   readonly #options: BalancerOptions;
   readonly #owned = new Map<number, CommandSubscription>();
+  /** Partitions being handed over: their leases are kept until the command in hand returned. */
+  readonly #leaving = new Map<number, Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
+  #renewer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
   #stopped = false;
 
@@ -58,20 +61,26 @@ export class PartitionBalancer {
     // A subscription the broker cannot take yet is lost, and made again by the next round.
     await Promise.all([...this.#owned.values()].map((s) => s.ready.catch(() => undefined)));
     this.#schedule();
+    // Leases are renewed on their own clock, so a slow hand-over never lets a kept one run out.
+    this.#renewer = setInterval(() => void this.#renew().catch(() => undefined), Math.floor(this.#ttl / 3));
+    this.#renewer.unref();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#round;
-    await Promise.all([...this.#owned.values()].map((s) => s.close(this.#options.graceMs)));
-    for (const p of this.#owned.keys()) await this.#leases.release(`${PARTITION}${p}`, this.#options.holder).catch(() => undefined);
-    this.#owned.clear();
+    for (const p of [...this.#owned.keys()]) this.#handOver(p);
+    await Promise.all(this.#leaving.values());
+    clearInterval(this.#renewer);
     await this.#leases.release(`${GROUP}${this.#options.holder}`, this.#options.holder).catch(() => undefined);
   }
 
+  get #ttl(): number {
+    return this.#options.ttlMs ?? 3000;
+  }
+
   #schedule(): void {
-    const ttl = this.#options.ttlMs ?? 3000;
     this.#timer = setTimeout(
       () => {
         this.#round = this.#rebalance()
@@ -81,36 +90,57 @@ export class PartitionBalancer {
             if (!this.#stopped) this.#schedule();
           });
       },
-      this.#options.everyMs ?? Math.floor(ttl / 3),
+      this.#options.everyMs ?? Math.floor(this.#ttl / 3),
     );
     this.#timer.unref();
   }
 
+  /** Membership, and every partition held or being handed over. */
+  async #renew(): Promise<void> {
+    const { holder } = this.#options;
+    await this.#leases.acquire(`${GROUP}${holder}`, holder, this.#ttl);
+    for (const p of new Set([...this.#owned.keys(), ...this.#leaving.keys()])) await this.#leases.acquire(`${PARTITION}${p}`, holder, this.#ttl);
+  }
+
   async #rebalance(): Promise<void> {
     const { holder } = this.#options;
-    const ttl = this.#options.ttlMs ?? 3000;
-    await this.#leases.acquire(`${GROUP}${holder}`, holder, ttl);
+    await this.#leases.acquire(`${GROUP}${holder}`, holder, this.#ttl);
     const mine = new Set(partitionsOf(holder, await this.#leases.live(GROUP), this.#bus.partitions));
-    // Renew what we keep first (fast), then give up the rest, so a slow hand-over never lets a kept lease run out.
-    const leaving: [number, CommandSubscription][] = [];
     for (const [p, subscription] of [...this.#owned]) {
-      if (mine.has(p) && (await this.#leases.acquire(`${PARTITION}${p}`, holder, ttl))) {
-        if (subscription.lost) this.#owned.set(p, this.#bus.consume(p, this.#handle));
-        continue;
-      }
-      this.#owned.delete(p);
-      leaving.push([p, subscription]);
+      // Someone else holds it now (our lease ran out while we were stalled): stop at once, it is theirs.
+      const kept = mine.has(p) && (await this.#leases.acquire(`${PARTITION}${p}`, holder, this.#ttl).catch(() => true));
+      if (!kept) this.#handOver(p);
+      else if (subscription.lost) this.#resubscribeWhenIdle(p, subscription);
     }
-    // Finish the command in hand, stop (returning what was prefetched), and only then let the lease go.
-    await Promise.all(
-      leaving.map(async ([p, subscription]) => {
-        await subscription.close(this.#options.graceMs);
-        await this.#leases.release(`${PARTITION}${p}`, holder);
-      }),
-    );
     for (const p of mine) {
-      if (this.#owned.has(p) || !(await this.#leases.acquire(`${PARTITION}${p}`, holder, ttl))) continue;
-      this.#owned.set(p, this.#bus.consume(p, this.#handle));
+      if (this.#owned.has(p) || this.#leaving.has(p)) continue;
+      if (await this.#leases.acquire(`${PARTITION}${p}`, holder, this.#ttl).catch(() => false)) this.#owned.set(p, this.#bus.consume(p, this.#handle));
     }
+  }
+
+  /** A subscription that went away by itself: keep the lease, and subscribe again once its last command returned. */
+  #resubscribeWhenIdle(p: number, subscription: CommandSubscription): void {
+    this.#owned.delete(p);
+    this.#leaving.set(
+      p,
+      subscription.idle.catch(() => undefined).finally(() => this.#leaving.delete(p)),
+    );
+  }
+
+  /**
+   * Stops consuming `p` (the command in hand finishes, what was prefetched goes back in order), and
+   * lets its lease go only once no command of it runs here any more, so the next owner never runs
+   * one of its commands beside ours.
+   */
+  #handOver(p: number): void {
+    const subscription = this.#owned.get(p);
+    if (subscription === undefined) return;
+    this.#owned.delete(p);
+    const done = (async () => {
+      await subscription.close(this.#options.graceMs);
+      await subscription.idle;
+      await this.#leases.release(`${PARTITION}${p}`, this.#options.holder).catch(() => undefined);
+    })().finally(() => this.#leaving.delete(p));
+    this.#leaving.set(p, done);
   }
 }

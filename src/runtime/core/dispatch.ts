@@ -118,7 +118,7 @@ export class CommandWorker {
     this.#options = options;
   }
 
-  /** Stops retrying: a delivery in hand that cannot reach the store goes back to its queue. */
+  /** Stops retrying: a delivery in hand that cannot be settled goes back to its queue, in order. */
   stop(): void {
     this.#stopping = true;
   }
@@ -129,10 +129,11 @@ export class CommandWorker {
     return settlement.settlement;
   }
 
-  async #settle({ message, previousDeliveries }: Delivery): Promise<{ settlement: Settlement; outcome: string }> {
+  async #settle({ message, previousDeliveries, abandoned }: Delivery): Promise<{ settlement: Settlement; outcome: string }> {
     const definition = Object.hasOwn(this.#commands, message.command) ? this.#commands[message.command] : undefined;
     if (definition === undefined) return this.#park(message, `this project has no command ${message.command}`);
-    for (;;) {
+    // Attempts are made here, holding the message, so no later command of its partition overtakes it.
+    for (let attempts = previousDeliveries; ; ) {
       const known = await this.#outbox.status(message.commandId, message.context.tenant).catch(() => undefined);
       if (known !== undefined && (known.status === 'succeeded' || known.status === 'rejected' || (known.status === 'failed' && known.parked !== null))) {
         return { settlement: { settle: 'ack' }, outcome: `${known.status} before` };
@@ -143,13 +144,10 @@ export class CommandWorker {
       if (result !== undefined && result.error.code !== 'storage' && result.error.code !== 'internal') {
         return { settlement: { settle: 'ack' }, outcome: result.error.code };
       }
-      if (result?.error.code === 'internal') {
-        // The command's own code fails: try it again on another delivery, and park it on the last one the broker allows.
-        if (previousDeliveries + 1 >= this.#deliveryLimit) return this.#park(message, result.error.message);
-        return { settlement: { settle: 'retry' }, outcome: 'internal' };
-      }
-      // The store is unreachable: hold the message (its partition waits, in order) and try again.
-      if (this.#stopping) return { settlement: { settle: 'retry' }, outcome: 'storage' };
+      // The command's own code fails (audited each time): try again, and park it after as many attempts as deliveries allowed.
+      if (result?.error.code === 'internal' && ++attempts >= this.#deliveryLimit) return this.#park(message, result.error.message);
+      // Otherwise the store is unreachable: wait and try again, unless this worker stops or gave the partition up.
+      if (this.#stopping || abandoned()) return { settlement: { settle: 'retry' }, outcome: result?.error.code ?? 'storage' };
       await new Promise((resolve) => setTimeout(resolve, this.#options.storageRetryMs ?? 500));
     }
   }
@@ -224,9 +222,13 @@ abstract class LeasedLoop {
 
   /** One round under the lease; true when there may be more to do. */
   async #round(): Promise<boolean> {
-    const ttl = Math.max(5000, (this.options.intervalMs ?? 200) * 10);
-    if (!(await this.#leases.acquire(this.#name, this.options.holder, ttl))) return false;
+    if (!(await this.stillHeld())) return false;
     return this.work();
+  }
+
+  /** Takes or renews the lease; false when another process holds it (then this one must stop). */
+  protected stillHeld(): Promise<boolean> {
+    return this.#leases.acquire(this.#name, this.options.holder, Math.max(5000, (this.options.intervalMs ?? 200) * 10));
   }
 
   protected abstract work(): Promise<boolean>;
@@ -250,6 +252,8 @@ export class CommandRelay extends LeasedLoop {
     try {
       // One at a time, in order: a later command of a stream never overtakes an earlier one.
       for (const message of batch) {
+        // Renewed as it goes: a relay that lost its lease stops (what it sent is marked; the rest is the other's).
+        if (sent.length % 50 === 49 && !(await this.stillHeld())) break;
         await this.#bus.publish(message);
         sent.push(message.commandId);
       }
@@ -261,9 +265,10 @@ export class CommandRelay extends LeasedLoop {
 }
 
 /**
- * Publishes committed events in commit order (so per bucket in chain order), then moves its position
- * with a compare-and-set: a relay that lost its lease cannot move it, and one that dies mid-batch
- * republishes at most that batch.
+ * Publishes committed events in commit order (so per bucket in chain order), then, still holding
+ * its lease, moves its position with a compare-and-set: a relay that lost the lease stops before
+ * moving it, two can never move it past each other, and one that dies mid-batch leaves the batch to
+ * be published again (duplicates bounded by the batch; message ids let subscribers drop them).
  */
 export class EventRelay extends LeasedLoop {
   readonly #events: EventStore;
@@ -282,7 +287,8 @@ export class EventRelay extends LeasedLoop {
     const { events, next } = await this.#events.readAll(from, this.options.batch ?? 200);
     if (events.length === 0) return false;
     await this.#bus.publish(events);
-    if (!(await this.#outbox.advance(RELAY, from, next))) return false;
+    // Only the lease holder moves the position (and only from where it read): a relay that lost the lease republished at most this batch.
+    if (!(await this.stillHeld()) || !(await this.#outbox.advance(RELAY, from, next))) return false;
     return events.length === (this.options.batch ?? 200);
   }
 }

@@ -296,7 +296,8 @@ export class CommandPipeline {
     for (const event of decision) aggregate.fold(state, event);
     audit.subject = aggregate.subjectOf(state, audit.streamId) ?? null;
     if (audit.subject !== null && (audit.dryRun || !this.#store.refusesForgotten) && (await this.#codec.keys?.forgotten(audit.subject)) === true) {
-      return this.#forgotten(audit, audit.subject);
+      const subject = audit.subject;
+      return refuse(() => this.#forgotten(audit, subject));
     }
     if (definition.creates) {
       const subjectDenial = checkSubject(aggregate.subjectOf(state, audit.streamId), binding);

@@ -21,7 +21,10 @@ export interface CommandMessage {
 export type Settlement =
   /** Done: the outcome is recorded (committed, or the refusal audited). */
   | { readonly settle: 'ack' }
-  /** Not done and not the command's fault (the store is unreachable): deliver it again. */
+  /**
+   * Not done, and the worker gives it up (it stops, or gave the partition away): the message and
+   * every one held after it go back to the queue together, in order, for the partition's next owner.
+   */
   | { readonly settle: 'retry' }
   /** The command fails every time: move it to the parking queue with the reason. */
   | { readonly settle: 'park'; readonly reason: string };
@@ -30,6 +33,8 @@ export interface Delivery {
   readonly message: CommandMessage;
   /** How many times the broker delivered this message before (0 the first time). */
   readonly previousDeliveries: number;
+  /** True once the subscription is closing: a handler waiting to retry should give the message up. */
+  abandoned(): boolean;
 }
 
 export interface CommandSubscription {
@@ -37,6 +42,8 @@ export interface CommandSubscription {
   readonly ready: Promise<void>;
   /** True when the subscription went away by itself (the connection dropped): the owner subscribes again. */
   readonly lost: boolean;
+  /** Resolves when no message is in hand any more (after close, when the last handler returned). */
+  readonly idle: Promise<void>;
   /** Stops taking messages, lets the ones in hand finish (at most `graceMs`), then closes. */
   close(graceMs?: number): Promise<void>;
 }

@@ -144,10 +144,14 @@ class RabbitCommandBus implements CommandBus {
   consume(partition: number, handle: (delivery: Delivery) => Promise<Settlement>): CommandSubscription {
     const queue = this.#names.partitions[partition];
     if (queue === undefined) throw new Error(`there is no command partition ${partition} (of ${this.partitions})`);
-    this.#parking ??= this.#connection.createPublisher({ confirm: true, maxAttempts: 3 });
+    this.#parking ??= this.#connection.createPublisher({
+      confirm: true,
+      maxAttempts: 3,
+      queues: [{ queue: this.#names.parked, durable: true, arguments: { 'x-queue-type': 'quorum' } }],
+    });
     const park = this.#parking;
-    const settle = async (raw: AsyncMessage): Promise<'ack' | 'requeue'> => {
-      const delivery = deliveryOf(raw);
+    const settle = async (raw: AsyncMessage, abandoned: () => boolean): Promise<'ack' | 'requeue'> => {
+      const delivery = deliveryOf(raw, abandoned);
       const settlement: Settlement = 'malformed' in delivery ? { settle: 'park', reason: `malformed message: ${delivery.malformed}` } : await handle(delivery);
       if (settlement.settle === 'retry') return 'requeue';
       if (settlement.settle === 'park') {
@@ -155,6 +159,7 @@ class RabbitCommandBus implements CommandBus {
           {
             routingKey: this.#names.parked,
             durable: true,
+            mandatory: true,
             ...(raw.messageId === undefined ? {} : { messageId: raw.messageId }),
             ...(raw.contentType === undefined ? {} : { contentType: raw.contentType }),
             headers: { 'x-parked-reason': settlement.reason, 'x-parked-from': queue },
@@ -190,7 +195,7 @@ class PartitionConsumer implements CommandSubscription {
     connection: Connection,
     declaration: { queue: string; durable: boolean; arguments: Record<string, unknown> },
     prefetch: number,
-    settle: (raw: AsyncMessage) => Promise<'ack' | 'requeue'>,
+    settle: (raw: AsyncMessage, abandoned: () => boolean) => Promise<'ack' | 'requeue'>,
   ) {
     this.ready = (async () => {
       const channel = await connection.acquire();
@@ -199,10 +204,7 @@ class PartitionConsumer implements CommandSubscription {
         this.#lost = !this.#closing;
       });
       // The broker cancelled the consumer (its queue was deleted, the node is going down): subscribe again.
-      channel.on('basic.cancel', () => {
-        this.#lost = !this.#closing;
-        void channel.close().catch(() => undefined);
-      });
+      channel.on('basic.cancel', () => this.#abandon(channel));
       channel.on('error', () => undefined);
       await channel.basicQos({ prefetchCount: prefetch });
       await channel.queueDeclare(declaration);
@@ -216,22 +218,34 @@ class PartitionConsumer implements CommandSubscription {
     });
   }
 
-  /** True when the channel went away without close() (the connection dropped): subscribe again. */
+  /** True when the channel went away without close() (the connection dropped, or a message was given up): subscribe again. */
   get lost(): boolean {
     return this.#lost;
   }
 
-  async #take(channel: Channel, raw: AsyncMessage, settle: (raw: AsyncMessage) => Promise<'ack' | 'requeue'>): Promise<void> {
+  get idle(): Promise<void> {
+    return this.#inHand;
+  }
+
+  async #take(channel: Channel, raw: AsyncMessage, settle: (raw: AsyncMessage, abandoned: () => boolean) => Promise<'ack' | 'requeue'>): Promise<void> {
     // Once closing, what was prefetched stays unacknowledged: the channel's close returns it, in order.
     if (this.#closing || !channel.active) return;
+    let answer: 'ack' | 'requeue';
     try {
-      const answer = await settle(raw);
-      if (!channel.active) return;
-      if (answer === 'ack') channel.basicAck({ deliveryTag: raw.deliveryTag });
-      else channel.basicNack({ deliveryTag: raw.deliveryTag, requeue: true });
+      answer = await settle(raw, () => this.#closing);
     } catch {
-      if (channel.active) channel.basicNack({ deliveryTag: raw.deliveryTag, requeue: true });
+      answer = 'requeue';
     }
+    if (!channel.active) return;
+    if (answer === 'ack') channel.basicAck({ deliveryTag: raw.deliveryTag });
+    // A message given up goes back with every one held after it, in one step, so none overtakes it.
+    else this.#abandon(channel);
+  }
+
+  #abandon(channel: Channel): void {
+    if (!this.#closing) this.#lost = true;
+    this.#closing = true;
+    void channel.close().catch(() => undefined);
   }
 
   async close(graceMs = 10_000): Promise<void> {
@@ -243,11 +257,11 @@ class PartitionConsumer implements CommandSubscription {
 }
 
 /** The message and its delivery count, or why the body is not a command message. */
-function deliveryOf(raw: AsyncMessage): Delivery | { malformed: string } {
+function deliveryOf(raw: AsyncMessage, abandoned: () => boolean): Delivery | { malformed: string } {
   const body: unknown = Buffer.isBuffer(raw.body) ? safeParse(raw.body.toString('utf8')) : typeof raw.body === 'string' ? safeParse(raw.body) : raw.body;
   if (!isCommandMessage(body)) return { malformed: 'not a command message' };
   const count = raw.headers?.['x-delivery-count'];
-  return { message: body, previousDeliveries: typeof count === 'number' ? count : raw.redelivered ? 1 : 0 };
+  return { message: body, previousDeliveries: typeof count === 'number' ? count : raw.redelivered ? 1 : 0, abandoned };
 }
 
 function safeParse(text: string): unknown {
