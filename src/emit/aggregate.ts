@@ -165,6 +165,11 @@ function commandsFile(context: Context, a: Aggregate): PlannedFile {
       ...(c.references.length === 0 ? [] : [`  references: [\n${c.references.map(referenceEntry).join('\n')}\n  ],`]),
       `  decide: ${names.decide(c)},`,
       `  undo: ${c.undo === undefined ? 'undefined' : str(c.undo)},`,
+      ...(c.approval === undefined
+        ? []
+        : [
+            `  approval: { actors: [${c.approval.actors.map(str).join(', ')}], by: [${c.approval.by.map(str).join(', ')}], expiresMs: ${c.approval.expiresMs} },`,
+          ]),
       '};',
     ].join('\n');
   });

@@ -15,9 +15,11 @@ import {
   type Spec,
 } from '../spec/schema.js';
 import type { SpecFile } from './check.js';
+import { durationMs } from './duration.js';
 import type {
   AccessRule,
   Aggregate,
+  Approval,
   CommandDef,
   Constraints,
   Context,
@@ -159,6 +161,7 @@ function buildCommands(
       ownDataRoles: command.allow === 'public' ? [] : (command.allow ?? []).filter((role) => ownData.has(role)),
       references: [],
       ...optional('undo', command.undo),
+      ...optional('approval', approvalOf(command)),
     }),
   );
   for (const command of commands) {
@@ -168,6 +171,18 @@ function buildCommands(
     command.undoCommand = target;
   }
   return commands;
+}
+
+/** The approval a command declares, resolved; undefined when it declares none (or an expiry the rules refuse). */
+function approvalOf(command: CommandSpec): Approval | undefined {
+  const spec = command.approval;
+  const expiresMs = spec === undefined ? undefined : durationMs(spec.expires);
+  if (spec === undefined || expiresMs === undefined) return undefined;
+  return {
+    actors: spec.actors === undefined ? [...ACTOR_KINDS] : ACTOR_KINDS.filter((k) => spec.actors!.includes(k)),
+    by: [...spec.by],
+    expiresMs,
+  };
 }
 
 function buildProjection(name: string, p: ProjectionSpec, aggregates: readonly Aggregate[], piiTypes: PiiTypes): Projection {

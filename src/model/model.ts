@@ -79,8 +79,16 @@ export interface CommandDef {
   /** Input fields naming another aggregate, which the pipeline checks before deciding. */
   readonly references: readonly Reference[];
   readonly undo?: string;
+  /** Calls of these actor kinds need a human's approval first, by one of these roles, usable for this long. */
+  readonly approval?: Approval;
   /** The command named by `undo`; it may name this command back, so do not serialize commands. */
   readonly undoCommand?: CommandDef;
+}
+
+export interface Approval {
+  readonly actors: readonly ActorKind[];
+  readonly by: readonly string[];
+  readonly expiresMs: number;
 }
 
 /** An input field that names an aggregate of the same context. Do not serialize: aggregates hold commands. */

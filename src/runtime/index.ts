@@ -83,6 +83,7 @@ export { PartitionBalancer, partitionsOf } from './core/balance.js';
 export type { DispatchResult, RelayOptions, WorkerOptions } from './core/dispatch.js';
 export type { CommandBus, CommandMessage, CommandSubscription, Delivery, EventBus, Settlement } from './ports/bus.js';
 export type { CommandOutbox, CommandStatus, Leases } from './ports/command-outbox.js';
+export type { ApprovalRecord, ApprovalRequest, ApprovalStore } from './ports/approvals.js';
 export { deleteRabbitTopology, openRabbitBus } from './adapters/rabbitmq/index.js';
 export type { RabbitBus, RabbitOptions } from './adapters/rabbitmq/index.js';
 export type { App, AppOptions } from './app/open.js';

@@ -107,6 +107,11 @@ export const RULES = {
     severity: 'error',
     summary: 'Two spec files declare the same trust operation under `operations`; who may run it must be said once per project.',
   },
+  GW1058: {
+    name: 'approval-invalid',
+    severity: 'error',
+    summary: 'An `approval` names no approving role, or an expiry that is not a duration from 1 minute to 30 days (`30s` is too short, `45d` too long).',
+  },
 
   // Fields and constraints
   GW1070: { name: 'pii-id', severity: 'error', summary: 'A `pii` field is used as an aggregate id; ids are stored in clear and can never be erased.' },

@@ -110,6 +110,20 @@ const command = z
       .describe('The kinds of actor that may run this command: human, agent, service, job. Default all.')
       .optional(),
     undo: z.string().describe('The compensating command of the same aggregate that `groundwork undo` dispatches.').optional(),
+    approval: z
+      .strictObject({
+        description: description.optional(),
+        actors: z
+          .array(z.enum(ACTOR_KINDS).describe('An actor kind.'))
+          .describe('The kinds of actor whose calls need approval: human, agent, service, job. Default all.')
+          .optional(),
+        by: roleList.describe('The roles that may approve. The approver is a human and never the requester. At least one.'),
+        expires: z.string().describe('How long a request for approval stays open, and an approval stays usable: a number and s, m, h or d, such as `15m`.'),
+      })
+      .describe(
+        "Calls of these actors need a human's approval first: the first call records a request, a human approves it, the caller runs the command again with the approval id.",
+      )
+      .optional(),
   })
   .describe('A command: what a caller asks the aggregate to do.');
 

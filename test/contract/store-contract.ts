@@ -439,5 +439,37 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
         void counter;
       }),
     );
+
+    it(
+      'keeps requests for approval by id within their tenant, and records one decision only',
+      withStore(async ({ store }) => {
+        const request = {
+          approvalId: 'ap-1',
+          command: 'Rename',
+          tenant: 't1',
+          streamId: 'a1',
+          subject: 'cust-1',
+          payloadHash: 'h',
+          requester: { id: 'agent-7', kind: 'agent' as const },
+          onBehalfOf: 'cust-1',
+          requestedAt: '2026-01-01T00:00:00.000Z',
+          expiresAt: '2026-01-01T00:15:00.000Z',
+        };
+        await store.approvals.request(request);
+        await store.approvals.request({ ...request, command: 'Other' });
+        expect(await store.approvals.get('ap-1', 't1')).toEqual({ ...request, decision: 'pending', decidedBy: null, decidedAt: null, reason: null });
+        expect(await store.approvals.get('ap-1', 't2')).toBeUndefined();
+        expect(await store.approvals.get('ap-2', 't1')).toBeUndefined();
+        expect(await store.approvals.decide('ap-1', 't2', 'approved', 'lead', '2026-01-01T00:01:00.000Z', null)).toBe(false);
+        expect(await store.approvals.decide('ap-1', 't1', 'refused', 'lead', '2026-01-01T00:01:00.000Z', 'no')).toBe(true);
+        expect(await store.approvals.decide('ap-1', 't1', 'approved', 'lead-2', '2026-01-01T00:02:00.000Z', null)).toBe(false);
+        expect(await store.approvals.get('ap-1', 't1')).toMatchObject({
+          decision: 'refused',
+          decidedBy: 'lead',
+          decidedAt: '2026-01-01T00:01:00.000Z',
+          reason: 'no',
+        });
+      }),
+    );
   });
 }

@@ -109,3 +109,26 @@ describe('the model resolves references once', () => {
     expect(stateVersion(reshaped, context.types)).not.toBe(stateVersion(person, context.types));
   });
 });
+
+describe('approval', () => {
+  it('is resolved once (actor kinds by default all, the expiry in milliseconds) and emitted on the command definition', async () => {
+    const { planProject } = await import('../../src/emit/index.js');
+    const { compileProject } = await import('../../src/model/project.js');
+    const { BASE, variant } = await import('../helpers.js');
+    const text = variant('        undo: ReopenOrder\n', '        undo: ReopenOrder\n        approval: { actors: [agent], by: [support], expires: 15m }\n');
+    expect(text).not.toBe(BASE);
+    const { project } = compileProject([{ file: 'shop.groundwork.yaml', text }]);
+    const pay = project!.contexts[0]!.aggregates[0]!.commands.find((c) => c.name === 'PayOrder')!;
+    expect(pay.approval).toEqual({ actors: ['agent'], by: ['support'], expiresMs: 900_000 });
+    const everyone = compileProject([
+      {
+        file: 'shop.groundwork.yaml',
+        text: variant('        undo: ReopenOrder\n', '        undo: ReopenOrder\n        approval: { by: [support], expires: 2h }\n'),
+      },
+    ]).project!.contexts[0]!.aggregates[0]!.commands.find((c) => c.name === 'PayOrder')!;
+    expect(everyone.approval).toEqual({ actors: ['human', 'agent', 'service', 'job'], by: ['support'], expiresMs: 7_200_000 });
+    const files = planProject(project!);
+    const commands = files.find((f) => f.path.endsWith('order/commands.ts'))!;
+    expect(commands.content).toContain("  approval: { actors: ['agent'], by: ['support'], expiresMs: 900000 },");
+  });
+});

@@ -139,6 +139,26 @@ const cases: Case[] = [
     hint: 'type: ulid',
   },
   {
+    code: 'GW1058',
+    name: 'approval with an expiry shorter than a minute',
+    text: variant('        undo: ReopenOrder\n', '        undo: ReopenOrder\n        approval: { actors: [agent], by: [support], expires: 30s }\n'),
+    at: '30s',
+    hint: '15m',
+  },
+  {
+    code: 'GW1058',
+    name: 'approval no role may give',
+    text: variant('        undo: ReopenOrder\n', '        undo: ReopenOrder\n        approval: { by: [], expires: 15m }\n'),
+    at: '[]',
+  },
+  {
+    code: 'GW1054',
+    name: 'approval by an undeclared role',
+    text: `${variant('        undo: ReopenOrder\n', '        undo: ReopenOrder\n        approval: { by: [suport], expires: 1h }\n')}roles:\n  customer: {}\n  billing: {}\n  support: {}\n`,
+    at: 'suport',
+    hint: 'did you mean "support"?',
+  },
+  {
     code: 'GW1051',
     name: 'forget allows no role',
     text: `${BASE}operations:\n  forget: { allow: [] }\n`,

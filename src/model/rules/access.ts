@@ -6,11 +6,17 @@
 import { finding, type Finding, type Path } from '../../spec/diagnostics.js';
 import type { AccessRuleSpec, FieldMapSpec, FieldSpec } from '../../spec/schema.js';
 import { didYouMean } from '../../spec/suggest.js';
+import { durationMs } from '../duration.js';
 import { quote } from '../names.js';
 import { asObject, checkName, reportDuplicates, structureFieldsPath, type SpecFile } from './shared.js';
 
+/** How long an approval may stay open: long enough for a human to answer, short enough to stay a decision about now. */
+export const APPROVAL_MIN_MS = 60_000;
+export const APPROVAL_MAX_MS = 30 * 86_400_000;
+
 export function checkAccess(f: SpecFile, out: Finding[]): void {
   checkRoles(f, out);
+  checkApprovals(f, out);
   const forget = f.spec.operations?.forget;
   if (forget !== undefined) checkAccessRule(f, ['operations', 'forget'], 'forget', forget, out);
   checkReferences(f, out);
@@ -53,6 +59,40 @@ function checkRoles(f: SpecFile, out: Finding[]): void {
           );
         }
       });
+    }
+  }
+}
+
+function checkApprovals(f: SpecFile, out: Finding[]): void {
+  for (const [a, aggregate] of Object.entries(f.spec.aggregates ?? {})) {
+    for (const [c, command] of Object.entries(aggregate.commands)) {
+      const approval = command.approval;
+      if (approval === undefined) continue;
+      const path = ['aggregates', a, 'commands', c, 'approval'];
+      if (approval.by.length === 0) {
+        out.push(
+          finding('GW1058', f.file, [...path, 'by'], `${c} needs approval, but no role may approve it`, {
+            hint: 'list the roles whose holders may approve, such as `by: [support_lead]`',
+          }),
+        );
+      }
+      approval.by.forEach((role, i) => {
+        if (checkName(out, f.file, [...path, 'by', i], role, 'role', 'value', 'role')) checkDeclared(f, [...path, 'by', i], role, out);
+      });
+      reportDuplicates(out, f.file, [...path, 'by'], approval.by, 'role');
+      reportDuplicates(out, f.file, [...path, 'actors'], approval.actors ?? [], 'actor kind');
+      const ms = durationMs(approval.expires);
+      if (ms === undefined || ms < APPROVAL_MIN_MS || ms > APPROVAL_MAX_MS) {
+        const what =
+          ms === undefined
+            ? `${quote(approval.expires)} is not a duration`
+            : `${quote(approval.expires)} is ${ms < APPROVAL_MIN_MS ? 'shorter than a minute' : 'longer than 30 days'}`;
+        out.push(
+          finding('GW1058', f.file, [...path, 'expires'], `${c}'s approval expiry: ${what}`, {
+            hint: 'write a number and s, m, h or d, from 1m to 30d, such as `15m`',
+          }),
+        );
+      }
     }
   }
 }

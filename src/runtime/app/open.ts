@@ -158,6 +158,7 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
   const pipeline = new CommandPipeline(store.events, {
     clock,
     codec,
+    approvals: store.approvals,
     ids: options.ids,
     policy: options.policy,
     afterCommit: async (events) => {
@@ -200,6 +201,7 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
     clock,
     meta: store.meta,
     forget: definition.forget,
+    approvals: store.approvals,
   });
   if (mode === 'write' && keys !== undefined) await trust.resumeForgets();
   return {

@@ -36,6 +36,8 @@ const USAGE = `usage: node dist/cli.js <command> [options]
   state-at <Aggregate> <id> [--version N | --at TIME]   an aggregate's state back then
   undo     <commandId> --actor ID --kind KIND --roles R1,R2 [--input JSON]   run the declared undo
   forget   <subject> --actor ID --kind KIND --roles R1,R2   erase a subject's personal data
+  approve  <approvalId> --actor ID --roles R1,R2   approve a command's request for approval (humans only)
+  refuse   <approvalId> --actor ID --roles R1,R2 [--reason TEXT]   refuse it
   keys                                           print new keys for the environment
 
 options: --tenant T (default $GROUNDWORK_TENANT or "default"), --json
@@ -86,6 +88,7 @@ export async function runTrustCommand(
         roles: { type: 'string' },
         tenant: { type: 'string' },
         input: { type: 'string' },
+        reason: { type: 'string' },
         version: { type: 'string' },
         at: { type: 'string' },
         incremental: { type: 'boolean' },
@@ -130,6 +133,18 @@ export async function runTrustCommand(
         return report(await app.trust.undo(required(args[0], 'the command id'), context(values, tenant), parseInput(values.input)), json, out);
       case 'forget':
         return reportForget(await app.trust.forget(required(args[0], 'the subject id'), context(values, tenant)), json, out);
+      case 'approve':
+      case 'refuse': {
+        const decided = await app.trust.decideApproval(
+          required(args[0], 'the approval id'),
+          command === 'approve' ? 'approved' : 'refused',
+          context(values, tenant),
+          values.reason,
+        );
+        if (!decided.ok) return report(decided, json, out);
+        out.stdout(json ? `${JSON.stringify({ schemaVersion: 1, ...decided })}\n` : `${decided.approvalId}: ${decided.decision} (${decided.command})\n`);
+        return 0;
+      }
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

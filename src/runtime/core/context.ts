@@ -1,7 +1,7 @@
 /**
  * The context of a command (who acts, for whom, in which tenant, under which ids) is input too:
  * validated and bounded at the edge, like the command's own input, before anything is decided or
- * stored. Ids in the trust operations' namespaces (`undo:`, `forget:`) are not the caller's to use.
+ * stored. Ids in the trust operations' namespaces (`undo:`, `forget:`, `approved:`) are not the caller's to use.
  */
 import { z } from 'zod';
 import type { AuditRecord } from '../ports/event-store.js';
@@ -12,7 +12,7 @@ import { ACTOR_KINDS, type CommandContext } from './types.js';
 export const MAX_ID_LENGTH = 256;
 
 /** Command ids the trust operations give their own commands. */
-export const RESERVED_PREFIXES = ['undo:', 'forget:'] as const;
+export const RESERVED_PREFIXES = ['undo:', 'forget:', 'approved:'] as const;
 
 const id = z.string().min(1).max(MAX_ID_LENGTH);
 const commandId = id.refine((value) => !RESERVED_PREFIXES.some((prefix) => value.startsWith(prefix)), {
@@ -27,6 +27,7 @@ const contextSchema = z.strictObject({
   idempotencyKey: id.optional(),
   correlationId: id.optional(),
   causationId: id.optional(),
+  approvalId: id.optional(),
 });
 
 /** The context of the trust operations' own commands, whose ids are in the reserved namespaces. */

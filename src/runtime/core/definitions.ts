@@ -67,6 +67,12 @@ export interface CommandDefinition<I, S, E extends DomainEvent> {
   readonly references?: readonly Reference[] | undefined;
   decide(command: I, state: DeepReadonly<S>): Decision<E>;
   readonly undo: string | undefined;
+  /**
+   * Calls of these actor kinds need a human's approval first: the first call records a request,
+   * a human holding one of `by` (never the requester) approves it, and the caller runs the command
+   * again with the approval id, the same input and the same identity, within `expiresMs`.
+   */
+  readonly approval?: ApprovalRule | undefined;
 }
 
 /** An input field whose value must be the id of an existing aggregate of one type. */
@@ -78,6 +84,12 @@ export interface Reference {
   readonly events: readonly string[];
   /** Whether it has a data subject; only then does a bound actor's subject have to match. */
   readonly hasSubject: boolean;
+}
+
+export interface ApprovalRule {
+  readonly actors: readonly ActorKind[];
+  readonly by: readonly string[];
+  readonly expiresMs: number;
 }
 
 /** Who may run a trust operation, like a command's `allow`, `actors` and `ownDataRoles`. */

@@ -138,7 +138,8 @@ export class CommandWorker {
       if (known !== undefined && (known.status === 'succeeded' || known.status === 'rejected' || (known.status === 'failed' && known.parked !== null))) {
         return { settlement: { settle: 'ack' }, outcome: `${known.status} before` };
       }
-      const context: CommandContext = { ...message.context, commandId: message.commandId };
+      // Under an approval, the pipeline derives the id from the approval again (callers may not name such ids).
+      const context: CommandContext = message.context.approvalId === undefined ? { ...message.context, commandId: message.commandId } : message.context;
       const result = known === undefined ? undefined : await this.#pipeline.execute(definition, message.input, context);
       if (result?.ok === true) return { settlement: { settle: 'ack' }, outcome: 'succeeded' };
       if (result !== undefined && result.error.code !== 'storage' && result.error.code !== 'internal') {

@@ -17,11 +17,13 @@ export type CommandError =
   | { readonly code: 'domain'; readonly message: string; readonly rule: string }
   | { readonly code: 'not-undoable'; readonly message: string; readonly commandId: string }
   | { readonly code: 'already-undone'; readonly message: string; readonly commandId: string }
-  | { readonly code: 'forgotten'; readonly message: string; readonly subject: string };
+  | { readonly code: 'forgotten'; readonly message: string; readonly subject: string }
+  /** The command needs a human's approval first: a request was recorded under `approvalId`; run it again with that id once approved. */
+  | { readonly code: 'approval-required'; readonly message: string; readonly approvalId: string; readonly expiresAt: string; readonly by: readonly string[] };
 
 export type CommandErrorCode = CommandError['code'];
 
-export type ForbiddenReason = 'role' | 'actor-kind' | 'subject' | 'tenant' | 'policy';
+export type ForbiddenReason = 'role' | 'actor-kind' | 'subject' | 'tenant' | 'policy' | 'approval';
 
 /** What decide returns to refuse a command: a business rule, named so callers can react to it. */
 export interface DomainError {

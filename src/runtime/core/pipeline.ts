@@ -3,11 +3,12 @@
  * -> append events, audit record and outbox rows in one transaction. Every command leaves a
  * chained audit record, whatever its outcome; errors come back as values.
  */
+import type { ApprovalStore } from '../ports/approvals.js';
 import type { EventStore, FoldEvent, Outcome, StoredCommand } from '../ports/event-store.js';
 import { AuditDraft, payloadHash, refusedContextRecord } from './audit.js';
 import { authorize, bindingOf, checkSubject, type Binding, type Policy } from './authorize.js';
 import { bucketOf } from './bucket.js';
-import type { AggregateDefinition, AnyAggregate, CommandDefinition } from './definitions.js';
+import type { AggregateDefinition, AnyAggregate, ApprovalRule, CommandDefinition } from './definitions.js';
 import { bounded, checkContext } from './context.js';
 import { ForgottenSubjectError, StorageError, isDomainError, type CommandError, type ForbiddenReason, type ValidationIssue } from './errors.js';
 import { ulidGenerator, type Clock, type IdGenerator } from './ids.js';
@@ -68,6 +69,8 @@ export interface PipelineOptions {
   readonly onAfterCommitError?: ((error: unknown) => void) | undefined;
   /** How many aggregates' states to keep in memory between commands (default 10,000; 0: none). */
   readonly stateCache?: number | undefined;
+  /** Where requests for approval are kept; needed when a command declares `approval`. */
+  readonly approvals?: ApprovalStore | undefined;
 }
 
 export interface Loaded<S> {
@@ -90,6 +93,7 @@ export class CommandPipeline {
   readonly #codec: PiiCodec;
   readonly #payloadKey: string | Uint8Array;
   readonly #states: StateCache;
+  readonly #approvals: ApprovalStore | undefined;
 
   constructor(store: EventStore, options: PipelineOptions = {}) {
     this.#store = store;
@@ -101,6 +105,7 @@ export class CommandPipeline {
     this.#afterCommit = options.afterCommit;
     this.#onAfterCommitError = options.onAfterCommitError;
     this.#states = new StateCache(options.stateCache ?? 10_000);
+    this.#approvals = options.approvals;
   }
 
   newId(): string {
@@ -172,7 +177,9 @@ export class CommandPipeline {
     const admitted = await this.#admit(definition, input, checked.context, false);
     if (!('command' in admitted)) return admitted;
     const { audit, bucket } = admitted;
-    return { ok: true, commandId: audit.commandId, bucket, context: { ...checked.context, commandId: audit.commandId } };
+    // Under an approval the id is derived from it again on every delivery; otherwise it travels in the context.
+    const context = checked.context.approvalId === undefined ? { ...checked.context, commandId: audit.commandId } : checked.context;
+    return { ok: true, commandId: audit.commandId, bucket, context };
   }
 
   async #run<I, S, E extends DomainEvent>(
@@ -203,7 +210,8 @@ export class CommandPipeline {
     context: CommandContext,
     dryRun: boolean,
   ): Promise<{ command: I; audit: AuditDraft; bucket: number; binding: Binding | undefined } | Refused> {
-    const commandId = context.commandId ?? this.#ids();
+    // A command run under an approval has the approval's own id: it can take effect once, and a retry returns that result.
+    const commandId = context.approvalId !== undefined ? `${APPROVED_PREFIX}${context.approvalId}` : (context.commandId ?? this.#ids());
     const audit = new AuditDraft(definition.name, commandId, context, dryRun);
     const parsed = definition.schema.safeParse(input);
     if (!parsed.success) {
@@ -303,7 +311,67 @@ export class CommandPipeline {
       const subjectDenial = checkSubject(aggregate.subjectOf(state, audit.streamId), binding);
       if (subjectDenial !== undefined) return refuse(() => this.#deny(audit, 'subject', subjectDenial));
     }
+    const approval = definition.approval;
+    if (approval !== undefined && approval.actors.includes(context.actor.kind)) {
+      const unapproved = await this.#approved(definition.name, approval, context, audit);
+      if (unapproved !== undefined) return refuse(unapproved);
+    }
     return this.#commit(definition, decision, state, loaded, audit, bucket);
+  }
+
+  /**
+   * Undefined when the command runs under an approval a human gave for exactly this: the same
+   * command, stream, input, actor, on-behalf-of and subject, in time. Otherwise the refusal to
+   * record: without an approval id, a request for one (its id is this call's id); with one that
+   * does not fit, a denial saying why.
+   */
+  async #approved(command: string, rule: ApprovalRule, context: CommandContext, audit: AuditDraft): Promise<(() => Promise<Refused>) | undefined> {
+    const store = this.#approvals;
+    const now = this.#clock();
+    if (context.approvalId === undefined) {
+      const expiresAt = new Date(now.getTime() + rule.expiresMs).toISOString();
+      const approvalId = audit.commandId;
+      const message = `${command} needs the approval of ${rule.by.join(' or ')}: ask for approval ${approvalId}, then run it again with approvalId ${approvalId} before ${expiresAt}`;
+      return async () => {
+        if (store === undefined) return this.#deny(audit, 'approval', `${command} needs approval, and this app keeps no approvals`);
+        if (!audit.dryRun) {
+          await store.request({
+            approvalId,
+            command,
+            tenant: context.tenant,
+            streamId: audit.streamId,
+            subject: audit.subject,
+            payloadHash: audit.payloadHash,
+            requester: { id: context.actor.id, kind: context.actor.kind },
+            onBehalfOf: context.onBehalfOf ?? null,
+            requestedAt: now.toISOString(),
+            expiresAt,
+          });
+        }
+        return this.#finish(audit, 'rejected', { code: 'approval-required', message, approvalId, expiresAt, by: rule.by });
+      };
+    }
+    const id = context.approvalId;
+    const record = await store?.get(id, context.tenant);
+    const problem =
+      record === undefined
+        ? `there is no request for approval ${id}`
+        : record.command !== command || record.streamId !== audit.streamId
+          ? `approval ${id} is for ${record.command} on ${record.streamId}`
+          : record.payloadHash !== audit.payloadHash
+            ? `approval ${id} was given for other input`
+            : record.requester.id !== context.actor.id || record.requester.kind !== context.actor.kind || record.onBehalfOf !== (context.onBehalfOf ?? null)
+              ? `approval ${id} was asked for by another actor`
+              : record.subject !== audit.subject
+                ? `approval ${id} was given for another data subject`
+                : record.decision === 'pending'
+                  ? `approval ${id} has not been given yet`
+                  : record.decision === 'refused'
+                    ? `approval ${id} was refused by ${record.decidedBy ?? 'someone'}${record.reason === null ? '' : `: ${record.reason}`}`
+                    : Date.parse(record.expiresAt) <= now.getTime()
+                      ? `approval ${id} expired at ${record.expiresAt}`
+                      : undefined;
+    return problem === undefined ? undefined : () => this.#deny(audit, 'approval', problem);
   }
 
   #forgotten<E extends DomainEvent>(audit: AuditDraft, subject: string): Promise<CommandResult<E>> {
@@ -531,6 +599,9 @@ export class CommandPipeline {
     return { ok: false, commandId: audit.commandId, error };
   }
 }
+
+/** The id of a command run under an approval: `approved:<approval id>`, one per approval. */
+export const APPROVED_PREFIX = 'approved:';
 
 /** The answer of a dry run from deep inside the pipeline: what would be recorded. */
 class Planned {

@@ -26,6 +26,8 @@ export interface CommandContext {
   readonly idempotencyKey?: string | undefined;
   readonly correlationId?: string | undefined;
   readonly causationId?: string | undefined;
+  /** The approval a command that needs one runs under (the id its first call was answered with). */
+  readonly approvalId?: string | undefined;
 }
 
 /** An event as decide returns it and evolve receives it. */

@@ -1,4 +1,5 @@
 /** A store adapter: the ports one database gives, opened and closed together. */
+import type { ApprovalStore } from './approvals.js';
 import type { ChainReader } from './chain-reader.js';
 import type { EventStore } from './event-store.js';
 import type { Outbox } from './outbox.js';
@@ -24,5 +25,7 @@ export interface Store {
   readonly projections: ProjectionStore;
   readonly outbox: Outbox;
   readonly meta: StoreMeta;
+  /** Requests for a human's approval of a command, by id. */
+  readonly approvals: ApprovalStore;
   close(): Promise<void>;
 }

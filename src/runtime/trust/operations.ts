@@ -8,12 +8,13 @@ import { authorize, bindingOf, type Denial } from '../core/authorize.js';
 import { bucketOf } from '../core/bucket.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { AccessRule, AggregateDefinition, AnyCommand } from '../core/definitions.js';
-import type { ValidationIssue } from '../core/errors.js';
+import type { CommandError, ValidationIssue } from '../core/errors.js';
 import type { CommandPipeline, CommandResult } from '../core/pipeline.js';
 import type { ProjectionRunner } from '../core/projections.js';
 import type { EventReader } from '../core/reader.js';
 import type { CommandContext, DomainEvent, StoredEvent } from '../core/types.js';
 import type { AuditRecord, CommandQuery, EventStore } from '../ports/event-store.js';
+import type { ApprovalStore } from '../ports/approvals.js';
 import type { KeyStore } from '../ports/key-store.js';
 import type { StoreMeta } from '../ports/store.js';
 import { MAX_ID_LENGTH, checkContext } from '../core/context.js';
@@ -49,7 +50,13 @@ export interface TrustOptions {
   readonly meta: StoreMeta;
   /** Who may forget, as the spec declares it; undefined: nobody. */
   readonly forget: AccessRule | undefined;
+  /** Requests for approval, which approve and refuse decide. */
+  readonly approvals?: ApprovalStore | undefined;
 }
+
+export type ApprovalDecisionOutcome =
+  | { readonly ok: true; readonly commandId: string; readonly approvalId: string; readonly decision: 'approved' | 'refused'; readonly command: string }
+  | { readonly ok: false; readonly commandId: string; readonly error: CommandError };
 
 export interface ForgetResult {
   readonly subject: string;
@@ -177,6 +184,61 @@ export class Trust {
       },
     );
     return result.ok && result.duplicate ? alreadyUndone : result;
+  }
+
+  /**
+   * A human holding a role the command's `approval` names, and not the one who asked, approves or
+   * refuses a pending request in its own tenant, before it expires. Every attempt leaves an audit
+   * record (`Approve` or `Refuse`, correlated to the request), granted or denied.
+   */
+  async decideApproval(approvalId: string, decision: 'approved' | 'refused', context: unknown, reason?: string): Promise<ApprovalDecisionOutcome> {
+    const name = decision === 'approved' ? 'Approve' : 'Refuse';
+    const now = (this.#o.clock ?? (() => new Date()))();
+    const commandId = this.#o.pipeline.newId();
+    const streamId = `approval:${String(approvalId).slice(0, MAX_ID_LENGTH)}`;
+    const checked = checkContext(context);
+    if (!checked.ok || typeof approvalId !== 'string' || approvalId.length === 0 || approvalId.length > MAX_ID_LENGTH) {
+      const issues = checked.ok ? [{ path: ['approvalId'], message: `an approval id is 1 to ${MAX_ID_LENGTH} characters` }] : checked.issues;
+      const message = `invalid ${name.toLowerCase()}: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+      await this.#o.events.recordCommand(bucketOf(streamId), now.toISOString(), refusedContextRecord(name, commandId, streamId, context, message));
+      return { ok: false, commandId, error: { code: 'validation', message, issues } };
+    }
+    const who = { ...checked.context, correlationId: approvalId, causationId: approvalId };
+    const record = await this.#o.approvals?.get(approvalId, who.tenant);
+    const draft = new AuditDraft(name, commandId, who).at(record?.streamId ?? streamId);
+    draft.subject = record?.subject ?? null;
+    const refuse = async (error: CommandError): Promise<ApprovalDecisionOutcome> => {
+      if (error.code === 'forbidden') draft.deny(`${error.reason}: ${error.message}`);
+      await this.#o.events.recordCommand(
+        bucketOf(draft.streamId),
+        now.toISOString(),
+        draft.build(error.code === 'forbidden' ? 'denied' : 'rejected', { code: error.code }, null),
+      );
+      return { ok: false, commandId, error };
+    };
+    if (record === undefined) return refuse({ code: 'not-found', message: `there is no request for approval ${approvalId} in tenant ${who.tenant}`, streamId });
+    const rule = this.#o.commands[record.command]?.approval;
+    const actor = who.actor;
+    const denial =
+      rule === undefined
+        ? `${record.command} declares no approval`
+        : actor.kind !== 'human'
+          ? `only a human may ${name.toLowerCase()}; this actor is a ${actor.kind}`
+          : !actor.roles.some((role) => rule.by.includes(role))
+            ? `${name.toLowerCase()} needs one of the roles ${rule.by.join(', ')}`
+            : actor.id === record.requester.id
+              ? `${actor.id} asked for this approval and cannot decide it`
+              : record.decision !== 'pending'
+                ? `approval ${approvalId} was already ${record.decision} by ${record.decidedBy ?? 'someone'}`
+                : Date.parse(record.expiresAt) <= now.getTime()
+                  ? `approval ${approvalId} expired at ${record.expiresAt}`
+                  : undefined;
+    if (denial !== undefined) return refuse({ code: 'forbidden', message: denial, reason: 'approval' });
+    if (!(await this.#o.approvals!.decide(approvalId, who.tenant, decision, actor.id, now.toISOString(), reason ?? null))) {
+      return refuse({ code: 'forbidden', message: `approval ${approvalId} was decided meanwhile`, reason: 'approval' });
+    }
+    await this.#o.events.recordCommand(bucketOf(draft.streamId), now.toISOString(), draft.build('accepted', null, null));
+    return { ok: true, commandId, approvalId, decision, command: record.command };
   }
 
   /**

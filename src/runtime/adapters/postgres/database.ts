@@ -136,6 +136,10 @@ CREATE INDEX gw_command_outbox_pending ON ${s}.gw_command_outbox (seq) WHERE pub
 CREATE INDEX gw_commands_command_id ON ${s}.gw_commands (command_id);
 CREATE TABLE ${s}.gw_leases (name text PRIMARY KEY, holder text NOT NULL, until timestamptz NOT NULL);
 `,
+  // 3: requests for a human's approval, found again by id.
+  (s) => `
+CREATE TABLE ${s}.gw_approvals (approval_id text PRIMARY KEY, tenant text NOT NULL, record text NOT NULL, decision text NOT NULL, decided_by text, decided_at text, reason text);
+`,
 ];
 
 /** Creates the schema and applies every migration it lacks; safe to run from many processes at once. */

@@ -1,6 +1,7 @@
 /** The PostgreSQL store: every port on one database schema, shared by any number of processes. */
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../../ports/store.js';
+import { PostgresApprovalStore } from './approvals.js';
 import { PostgresChainReader } from './chain-reader.js';
 import { PostgresCommandOutbox, PostgresLeases } from './command-outbox.js';
 import { ConfigurationError } from '../../core/errors.js';
@@ -51,6 +52,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       outbox: events,
       commandOutbox: new PostgresCommandOutbox(pool, schema),
       leases: new PostgresLeases(pool, schema),
+      approvals: new PostgresApprovalStore(pool, schema),
       chains: new PostgresChainReader(pool, schema),
       projections: new PostgresProjectionStore(pool, schema),
       meta: {

@@ -1,4 +1,5 @@
 /** The embedded store: every port of one SQLite file. */
+import { SqliteApprovalStore } from './approvals.js';
 import type { Store } from '../../ports/store.js';
 import { SqliteChainReader } from './chain-reader.js';
 import { openDatabase, type Db, type SqliteOptions } from './database.js';
@@ -33,6 +34,7 @@ export function openSqliteStore(path: string, options: SqliteOptions & { readonl
     outbox: events,
     chains: new SqliteChainReader(db, gate),
     projections: new SqliteProjectionStore(db, gate),
+    approvals: new SqliteApprovalStore(db),
     meta: {
       get: (key) => events.readMeta(key),
       setOnce: (key, value) => events.writeMetaOnce(key, value),
