@@ -48,7 +48,7 @@ afterEach(async () => {
 async function requestApproval(input = { accountId: 'a1', name: 'Ada L.' }, context = agent): Promise<string> {
   const asked = await app.execute(guardedRename, input, context);
   expect(asked).toMatchObject({ ok: false, error: { code: 'approval-required', by: ['support_lead'] } });
-  if (asked.ok || asked.error.code !== 'approval-required') throw new Error('no approval requested');
+  if (asked.ok || asked.error.code !== 'approval-required' || asked.error.approvalId === null) throw new Error('no approval requested');
   return asked.error.approvalId;
 }
 
@@ -58,20 +58,31 @@ describe('approvals', () => {
   it('records a request (audited, no events), a human approves it, and the requester runs the command with it, once', async () => {
     const approvalId = await requestApproval();
     expect(await events()).toBe(1);
+    // Trying before it is approved is refused and changes nothing about the approval.
+    expect(await app.execute(guardedRename, { accountId: 'a1', name: 'Ada L.' }, { ...agent, approvalId })).toMatchObject({
+      ok: false,
+      error: { reason: 'approval' },
+    });
     expect(await app.trust.decideApproval(approvalId, 'approved', lead)).toMatchObject({ ok: true, decision: 'approved', command: 'Rename' });
     const ran = await app.execute(guardedRename, { accountId: 'a1', name: 'Ada L.' }, { ...agent, approvalId });
-    expect(ran).toMatchObject({ ok: true, commandId: `approved:${approvalId}`, events: [{ type: 'CustomerRenamed', version: 2 }] });
+    expect(ran).toMatchObject({ ok: true, events: [{ type: 'CustomerRenamed', version: 2 }] });
     // Once: running it again returns the same result and records nothing new.
-    expect(await app.execute(guardedRename, { accountId: 'a1', name: 'Ada L.' }, { ...agent, approvalId })).toMatchObject({ ok: true, duplicate: true });
+    expect(await app.execute(guardedRename, { accountId: 'a1', name: 'Ada L.' }, { ...agent, approvalId })).toMatchObject({
+      ok: true,
+      duplicate: true,
+      commandId: ran.commandId,
+    });
     expect(await events()).toBe(2);
     const history = await app.trust.history({ stream: 'a1' }, 't1');
     expect(history.map((h) => [h.audit.command, h.audit.outcome, h.audit.error?.code ?? null])).toEqual([
       ['Register', 'accepted', null],
       ['Rename', 'rejected', 'approval-required'],
+      ['Rename', 'denied', 'forbidden'],
       ['Approve', 'accepted', null],
       ['Rename', 'accepted', null],
     ]);
-    const approve = history[2]!.audit;
+    expect(history[4]!.audit.idempotencyKey).toBe(`approved:${approvalId}`);
+    const approve = history[3]!.audit;
     expect(approve).toMatchObject({ actor: { id: 'lead-1', kind: 'human' }, correlationId: approvalId, subject: 'cust-1' });
   });
 
@@ -82,7 +93,7 @@ describe('approvals', () => {
   it('refuses self-approval, a non-human or role-less approver, a refused or pending request, and a second decision', async () => {
     const asked = await app.execute(humanGuardedRename, { accountId: 'a1', name: 'Ada L.' }, leadAsHuman);
     if (asked.ok || asked.error.code !== 'approval-required') throw new Error('expected a request');
-    const own = asked.error.approvalId;
+    const own = asked.error.approvalId!;
     expect(await app.trust.decideApproval(own, 'approved', leadAsHuman)).toMatchObject({
       ok: false,
       error: { code: 'forbidden', reason: 'approval', message: 'lead-1 asked for this approval and cannot decide it' },
@@ -128,10 +139,28 @@ describe('approvals', () => {
     expect(await app.execute(guardedRename, { accountId: 'a1', name: 'Ada L.' }, { ...agent, approvalId: 'made-up' })).toMatchObject(
       refused('there is no request for approval made-up'),
     );
-    // The caller cannot name the id an approved command runs under.
-    expect(await app.execute(guardedRename, { accountId: 'a1', name: 'Ada L.' }, { ...agent, commandId: `approved:${approvalId}` })).toMatchObject({
+    // The caller cannot use the key an approved command runs under, nor an approval where none is needed.
+    expect(await app.execute(guardedRename, { accountId: 'a1', name: 'Ada L.' }, { ...agent, idempotencyKey: `approved:${approvalId}` })).toMatchObject({
       ok: false,
       error: { code: 'validation' },
+    });
+    expect(await app.execute(guardedRename, { accountId: 'a1', name: 'Ada H.' }, { ...supportHuman, approvalId })).toMatchObject({
+      ok: false,
+      error: { code: 'validation', message: `invalid context for Rename: approvalId ${approvalId} given, but Rename needs no approval from a human` },
+    });
+    expect(
+      await app.execute(register, { accountId: 'a2', customerId: 'c2', name: 'Bo', email: 'bo@example.com' }, { ...supportHuman, approvalId }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'validation' },
+    });
+    // The person the command acts for cannot approve it either.
+    const forSelf = await requestApproval({ accountId: 'a1', name: 'Ada Q.' });
+    expect(
+      await app.trust.decideApproval(forSelf, 'approved', { actor: { id: 'cust-1', kind: 'human', roles: ['support_lead'] }, tenant: 't1' }),
+    ).toMatchObject({
+      ok: false,
+      error: { message: 'cust-1 is who the command acts for and cannot decide its approval' },
     });
     now += 16 * 60_000;
     expect(await app.execute(guardedRename, { accountId: 'a1', name: 'Ada L.' }, { ...agent, approvalId })).toMatchObject(
@@ -148,7 +177,10 @@ describe('approvals', () => {
 
   it('answers a dry run with the request it would make, and records nothing', async () => {
     const before = (await app.trust.history({ stream: 'a1' }, 't1')).length;
-    expect(await app.dryRun(guardedRename, { accountId: 'a1', name: 'Ada L.' }, agent)).toMatchObject({ ok: false, error: { code: 'approval-required' } });
+    expect(await app.dryRun(guardedRename, { accountId: 'a1', name: 'Ada L.' }, agent)).toMatchObject({
+      ok: false,
+      error: { code: 'approval-required', approvalId: null },
+    });
     expect((await app.trust.history({ stream: 'a1' }, 't1')).length).toBe(before);
   });
 

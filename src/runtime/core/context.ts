@@ -24,7 +24,7 @@ const contextSchema = z.strictObject({
   onBehalfOf: id.nullish(),
   tenant: id,
   commandId: commandId.optional(),
-  idempotencyKey: id.optional(),
+  idempotencyKey: commandId.optional(),
   correlationId: id.optional(),
   causationId: id.optional(),
   approvalId: id.optional(),

@@ -18,8 +18,14 @@ export type CommandError =
   | { readonly code: 'not-undoable'; readonly message: string; readonly commandId: string }
   | { readonly code: 'already-undone'; readonly message: string; readonly commandId: string }
   | { readonly code: 'forgotten'; readonly message: string; readonly subject: string }
-  /** The command needs a human's approval first: a request was recorded under `approvalId`; run it again with that id once approved. */
-  | { readonly code: 'approval-required'; readonly message: string; readonly approvalId: string; readonly expiresAt: string; readonly by: readonly string[] };
+  /** The command needs a human's approval first: a request was recorded under `approvalId` (null in a dry run, which records none); run it again with that id once approved. */
+  | {
+      readonly code: 'approval-required';
+      readonly message: string;
+      readonly approvalId: string | null;
+      readonly expiresAt: string;
+      readonly by: readonly string[];
+    };
 
 export type CommandErrorCode = CommandError['code'];
 

@@ -177,9 +177,8 @@ export class CommandPipeline {
     const admitted = await this.#admit(definition, input, checked.context, false);
     if (!('command' in admitted)) return admitted;
     const { audit, bucket } = admitted;
-    // Under an approval the id is derived from it again on every delivery; otherwise it travels in the context.
-    const context = checked.context.approvalId === undefined ? { ...checked.context, commandId: audit.commandId } : checked.context;
-    return { ok: true, commandId: audit.commandId, bucket, context };
+    // The id travels in the context, so every delivery is the same command (an approval's key is derived again from it).
+    return { ok: true, commandId: audit.commandId, bucket, context: { ...checked.context, commandId: audit.commandId } };
   }
 
   async #run<I, S, E extends DomainEvent>(
@@ -193,7 +192,7 @@ export class CommandPipeline {
     const { command, audit, bucket, binding } = admitted;
     return this.#store.exclusive(bucket, async () => {
       try {
-        return await this.#locked(definition, command, context, binding, audit, bucket);
+        return await this.#locked(definition, command, admitted.context, binding, audit, bucket);
       } catch (error) {
         if (error instanceof StorageError) return this.#finish(audit, 'failed', { code: 'storage', message: error.message });
         if (error instanceof ForgottenSubjectError)
@@ -209,9 +208,21 @@ export class CommandPipeline {
     input: unknown,
     context: CommandContext,
     dryRun: boolean,
-  ): Promise<{ command: I; audit: AuditDraft; bucket: number; binding: Binding | undefined } | Refused> {
-    // A command run under an approval has the approval's own id: it can take effect once, and a retry returns that result.
-    const commandId = context.approvalId !== undefined ? `${APPROVED_PREFIX}${context.approvalId}` : (context.commandId ?? this.#ids());
+  ): Promise<{ command: I; audit: AuditDraft; bucket: number; binding: Binding | undefined; context: CommandContext } | Refused> {
+    const commandId = context.commandId ?? this.#ids();
+    const approvalId = context.approvalId;
+    const rule = definition.approval;
+    if (approvalId !== undefined && (rule === undefined || !rule.actors.includes(context.actor.kind) || context.idempotencyKey !== undefined)) {
+      const message =
+        context.idempotencyKey !== undefined
+          ? `invalid context for ${definition.name}: an approved command's idempotency key is its approval; give approvalId or idempotencyKey, not both`
+          : `invalid context for ${definition.name}: approvalId ${approvalId} given, but ${definition.name} needs no approval from a ${context.actor.kind}`;
+      const audit = new AuditDraft(definition.name, commandId, context, dryRun).at(rawStreamId(input, definition));
+      return this.#finish(audit, 'invalid', { code: 'validation', message, issues: [{ path: ['context', 'approvalId'], message }] });
+    }
+    // A command run under an approval takes effect once: its idempotency key is the approval (a reserved
+    // namespace), enforced by the same unique index as any key; a retry returns the first result.
+    if (approvalId !== undefined) context = { ...context, idempotencyKey: `${APPROVED_PREFIX}${approvalId}` };
     const audit = new AuditDraft(definition.name, commandId, context, dryRun);
     const parsed = definition.schema.safeParse(input);
     if (!parsed.success) {
@@ -227,7 +238,7 @@ export class CommandPipeline {
     if (denied !== undefined) return this.#deny(audit, denied.reason, denied.message);
     const bound = bindingOf(definition, context);
     if ('denial' in bound) return this.#deny(audit, bound.denial.reason, bound.denial.message);
-    return { command, audit, bucket: bucketOf(streamId), binding: bound.binding };
+    return { command, audit, bucket: bucketOf(streamId), binding: bound.binding, context };
   }
 
   async #locked<I, S, E extends DomainEvent>(
@@ -330,11 +341,15 @@ export class CommandPipeline {
     const now = this.#clock();
     if (context.approvalId === undefined) {
       const expiresAt = new Date(now.getTime() + rule.expiresMs).toISOString();
-      const approvalId = audit.commandId;
-      const message = `${command} needs the approval of ${rule.by.join(' or ')}: ask for approval ${approvalId}, then run it again with approvalId ${approvalId} before ${expiresAt}`;
+      // A fresh id the server makes, never one a caller chose: nobody can take another's request id first.
+      const approvalId = audit.dryRun ? null : this.#ids();
+      const message =
+        approvalId === null
+          ? `${command} needs the approval of ${rule.by.join(' or ')} (a dry run records no request)`
+          : `${command} needs the approval of ${rule.by.join(' or ')}: ask for approval ${approvalId}, then run it again with approvalId ${approvalId} before ${expiresAt}`;
       return async () => {
         if (store === undefined) return this.#deny(audit, 'approval', `${command} needs approval, and this app keeps no approvals`);
-        if (!audit.dryRun) {
+        if (approvalId !== null) {
           await store.request({
             approvalId,
             command,

@@ -228,11 +228,13 @@ export class Trust {
             ? `${name.toLowerCase()} needs one of the roles ${rule.by.join(', ')}`
             : actor.id === record.requester.id
               ? `${actor.id} asked for this approval and cannot decide it`
-              : record.decision !== 'pending'
-                ? `approval ${approvalId} was already ${record.decision} by ${record.decidedBy ?? 'someone'}`
-                : Date.parse(record.expiresAt) <= now.getTime()
-                  ? `approval ${approvalId} expired at ${record.expiresAt}`
-                  : undefined;
+              : actor.id === record.onBehalfOf
+                ? `${actor.id} is who the command acts for and cannot decide its approval`
+                : record.decision !== 'pending'
+                  ? `approval ${approvalId} was already ${record.decision} by ${record.decidedBy ?? 'someone'}`
+                  : Date.parse(record.expiresAt) <= now.getTime()
+                    ? `approval ${approvalId} expired at ${record.expiresAt}`
+                    : undefined;
     if (denial !== undefined) return refuse({ code: 'forbidden', message: denial, reason: 'approval' });
     if (!(await this.#o.approvals!.decide(approvalId, who.tenant, decision, actor.id, now.toISOString(), reason ?? null))) {
       return refuse({ code: 'forbidden', message: `approval ${approvalId} was decided meanwhile`, reason: 'approval' });

@@ -21,7 +21,7 @@ export class PostgresApprovalStore implements ApprovalStore {
 
   async request(request: ApprovalRequest): Promise<void> {
     await this.#pool.query(
-      `INSERT INTO ${this.#s}.gw_approvals (approval_id, tenant, record, decision) VALUES ($1, $2, $3, 'pending') ON CONFLICT (approval_id) DO NOTHING`,
+      `INSERT INTO ${this.#s}.gw_approvals (approval_id, tenant, record, decision) VALUES ($1, $2, $3, 'pending') ON CONFLICT (tenant, approval_id) DO NOTHING`,
       [request.approvalId, request.tenant, JSON.stringify(request)],
     );
   }

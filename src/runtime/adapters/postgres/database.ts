@@ -138,7 +138,7 @@ CREATE TABLE ${s}.gw_leases (name text PRIMARY KEY, holder text NOT NULL, until 
 `,
   // 3: requests for a human's approval, found again by id.
   (s) => `
-CREATE TABLE ${s}.gw_approvals (approval_id text PRIMARY KEY, tenant text NOT NULL, record text NOT NULL, decision text NOT NULL, decided_by text, decided_at text, reason text);
+CREATE TABLE ${s}.gw_approvals (approval_id text NOT NULL, tenant text NOT NULL, record text NOT NULL, decision text NOT NULL, decided_by text, decided_at text, reason text, PRIMARY KEY (tenant, approval_id));
 `,
 ];
 

@@ -19,7 +19,7 @@ export class SqliteApprovalStore implements ApprovalStore {
 
   async request(request: ApprovalRequest): Promise<void> {
     this.#db
-      .prepare(`INSERT INTO gw_approvals (approval_id, tenant, record, decision) VALUES (?, ?, ?, 'pending') ON CONFLICT (approval_id) DO NOTHING`)
+      .prepare(`INSERT INTO gw_approvals (approval_id, tenant, record, decision) VALUES (?, ?, ?, 'pending') ON CONFLICT (tenant, approval_id) DO NOTHING`)
       .run(request.approvalId, request.tenant, JSON.stringify(request));
   }
 

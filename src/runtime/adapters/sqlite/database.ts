@@ -82,7 +82,7 @@ CREATE TABLE IF NOT EXISTS gw_checkpoints (seq INTEGER PRIMARY KEY, hash TEXT NO
 CREATE TABLE IF NOT EXISTS gw_checkpoint_heads (seq INTEGER NOT NULL, bucket INTEGER NOT NULL, bseq INTEGER NOT NULL, event_head TEXT NOT NULL, cseq INTEGER NOT NULL, command_head TEXT NOT NULL, PRIMARY KEY (seq, bucket)) STRICT;
 CREATE TABLE IF NOT EXISTS gw_checkpoint_latest (bucket INTEGER PRIMARY KEY, bseq INTEGER NOT NULL, event_head TEXT NOT NULL, cseq INTEGER NOT NULL, command_head TEXT NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS gw_projection_positions (name TEXT PRIMARY KEY, position INTEGER NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS gw_approvals (approval_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, record TEXT NOT NULL, decision TEXT NOT NULL, decided_by TEXT, decided_at TEXT, reason TEXT) STRICT;
+CREATE TABLE IF NOT EXISTS gw_approvals (approval_id TEXT NOT NULL, tenant TEXT NOT NULL, record TEXT NOT NULL, decision TEXT NOT NULL, decided_by TEXT, decided_at TEXT, reason TEXT, PRIMARY KEY (tenant, approval_id)) STRICT;
 `;
 
 /** Opens a database with the durability settings applied; every connection gets them. */
