@@ -89,11 +89,14 @@ describe.skipIf(!available)('the bus under faults', () => {
     await releaseBroker?.();
   });
 
-  it('a worker killed inside a command before its commit: another worker runs it, once', async () => {
+  /**
+   * A worker alone (so it owns every partition and the sixth Post reaches it) is killed at that Post
+   * as `crash` says; a survivor starts after it died and settles all ten.
+   */
+  async function killedAtTheSixthPost(crash: Record<string, string>) {
     const { app, schema } = await dispatcher();
     const args = [dbUrl, schema, busUrl];
-    // Alone, the doomed worker owns every partition, so the tenth command reaches it; the survivor starts after it died.
-    const doomed = await startWorkerProcess(args, { CRASH_BEFORE_COMMIT: '5' });
+    const doomed = await startWorkerProcess(args, crash);
     const opened = await app.dispatch(Open, { ledgerId: 'L', n: 0 }, job);
     await settleAll(app, [opened.commandId], 10_000);
     const ids = await dispatchPosts(app, () => 'L', 0, 10);
@@ -102,24 +105,18 @@ describe.skipIf(!available)('the bus under faults', () => {
     await settleAll(app, ids, 20_000);
     expect([...(await postedCounts(schema)).entries()].sort((a, b) => a[0] - b[0])).toEqual(Array.from({ length: 10 }, (_, n) => [n, 3]));
     expect(await acceptedAudits(schema, ids[5]!)).toBe(1);
+    return { app, ids, survivor };
+  }
+
+  it('a worker killed inside a command before its commit: another worker runs it, once', async () => {
+    const { app, ids, survivor } = await killedAtTheSixthPost({ CRASH_BEFORE_COMMIT: '5' });
     expect(survivor.lines).toContain(`settled ${ids[5]} ack succeeded`);
     expect(await app.verify()).toMatchObject({ ok: true });
     await app.close();
   });
 
   it('a worker killed after its commit, before the acknowledgement: the redelivery returns the stored outcome', async () => {
-    const { app, schema } = await dispatcher();
-    const args = [dbUrl, schema, busUrl];
-    // Alone, the doomed worker owns every partition, so the tenth command reaches it; the survivor starts after it died.
-    const doomed = await startWorkerProcess(args, { CRASH_AFTER_COMMIT: '5' });
-    const opened = await app.dispatch(Open, { ledgerId: 'L', n: 0 }, job);
-    await settleAll(app, [opened.commandId], 10_000);
-    const ids = await dispatchPosts(app, () => 'L', 0, 10);
-    expect(await doomed.exited).toBe(null);
-    const survivor = await startWorkerProcess(args);
-    await settleAll(app, ids, 20_000);
-    expect([...(await postedCounts(schema)).entries()].sort((a, b) => a[0] - b[0])).toEqual(Array.from({ length: 10 }, (_, n) => [n, 3]));
-    expect(await acceptedAudits(schema, ids[5]!)).toBe(1);
+    const { app, ids, survivor } = await killedAtTheSixthPost({ CRASH_AFTER_COMMIT: '5' });
     expect(survivor.lines).toContain(`settled ${ids[5]} ack succeeded before`);
     await app.close();
   });

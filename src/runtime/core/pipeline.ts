@@ -254,11 +254,9 @@ export class CommandPipeline {
     if (previous !== undefined) return this.#replay(aggregate, previous, audit);
     const attempt = (loaded: Loaded<S> & { readonly assumed: boolean }) => this.#attempt(definition, command, context, binding, audit, bucket, loaded);
     // A dry run has no commit to prove a cached state current: it always reads the stream.
-    const first = await attempt(
-      audit.dryRun ? { ...(await this.load(aggregate, audit.streamId)), assumed: false } : await this.#loadAssumingCached(aggregate, audit.streamId),
-    );
+    const first = await attempt(audit.dryRun ? await this.#loadRead(aggregate, audit.streamId) : await this.#loadAssumingCached(aggregate, audit.streamId));
     if (first !== STALE) return first;
-    const second = await attempt({ ...(await this.load(aggregate, audit.streamId)), assumed: false });
+    const second = await attempt(await this.#loadRead(aggregate, audit.streamId));
     if (second === STALE) throw new Error('a state read from the store cannot be stale');
     return second;
   }
@@ -270,6 +268,11 @@ export class CommandPipeline {
   async #loadAssumingCached<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, streamId: string): Promise<Loaded<S> & { assumed: boolean }> {
     const cached = aggregate.statePii ? undefined : this.#states.get(streamId, aggregate);
     if (cached !== undefined) return { state: cached.state as S, version: cached.version, tenant: cached.tenant, assumed: true };
+    return this.#loadRead(aggregate, streamId);
+  }
+
+  /** The state with the stream read up to now: never assumed. */
+  async #loadRead<S, E extends DomainEvent>(aggregate: AggregateDefinition<S, E>, streamId: string): Promise<Loaded<S> & { assumed: boolean }> {
     return { ...(await this.load(aggregate, streamId)), assumed: false };
   }
 
