@@ -409,6 +409,42 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
     );
 
     it(
+      'pages a projection in key order (byte order), within one tenant, filtered by a column',
+      withStore(async ({ store }) => {
+        interface Row {
+          counterId: string;
+          owner: string | null;
+        }
+        const owners: ProjectionDefinition<Row, StoredEvent> = {
+          name: 'ContractOwners',
+          pii: false,
+          table: 'contract_owners',
+          key: 'counterId',
+          columns: [{ name: 'owner', kind: 'text' }],
+          handles: ['CounterIncremented'],
+          async apply(event, rows) {
+            await rows.merge(event.streamId, { owner: event.streamId.endsWith('1') ? 'ann' : 'bob' });
+          },
+        };
+        for (const id of ['b1', 'a2', 'B1', 'c1', 'a1']) await store.events.commit(request(id, 0, 1));
+        await store.events.commit(request('z1', 0, 1, { tenant: 't2' }));
+        const runner = new ProjectionRunner(store.events, store.projections, [owners as unknown as AnyProjection], async (e) => e);
+        await runner.prepare();
+        await runner.catchUp();
+        const rows = runner.rows<Row>('ContractOwners');
+        const keys = async (query: Parameters<typeof rows.page>[1]) => (await rows.page('t1', query)).map((r) => r.counterId);
+        expect(await keys({ limit: 10 })).toEqual(['B1', 'a1', 'a2', 'b1', 'c1']);
+        expect(await keys({ limit: 2 })).toEqual(['B1', 'a1']);
+        expect(await keys({ limit: 2, after: 'a1' })).toEqual(['a2', 'b1']);
+        expect(await keys({ limit: 10, after: 'c1' })).toEqual([]);
+        expect(await keys({ limit: 10, where: { column: 'owner', value: 'ann' } })).toEqual(['B1', 'a1', 'b1', 'c1']);
+        expect(await keys({ limit: 1, after: 'a1', where: { column: 'owner', value: 'ann' } })).toEqual(['b1']);
+        expect((await rows.page('t2', { limit: 10 })).map((r) => r.counterId)).toEqual(['z1']);
+        await expect(rows.page('t1', { limit: 1, where: { column: 'nope', value: 'x' } })).rejects.toThrow('no column nope');
+      }),
+    );
+
+    it(
       'forget destroys the key but leaves the ciphertext and every chain intact',
       withStore(async ({ store, keys }) => {
         const codec = new PiiCodec(keys);

@@ -82,6 +82,8 @@ export class AuditDraft {
       outcome,
       error,
       versions,
+      ...(c.delegatedBy === undefined ? {} : { delegatedBy: c.delegatedBy }),
+      ...(c.via === undefined ? {} : { via: c.via }),
     };
   }
 }

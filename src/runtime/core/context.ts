@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { AuditRecord } from '../ports/event-store.js';
 import type { ValidationIssue } from './errors.js';
-import { ACTOR_KINDS, type CommandContext } from './types.js';
+import { ACTOR_KINDS, TRANSPORTS, type CommandContext } from './types.js';
 
 /** The longest id, tenant or role a context may carry. */
 export const MAX_ID_LENGTH = 256;
@@ -28,6 +28,16 @@ const contextSchema = z.strictObject({
   correlationId: id.optional(),
   causationId: id.optional(),
   approvalId: id.optional(),
+  delegatedBy: id.optional(),
+  via: z
+    .strictObject({
+      transport: z.enum(TRANSPORTS),
+      route: id,
+      clientId: id.nullable(),
+      tokenFingerprint: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+      requestId: id,
+    })
+    .optional(),
 });
 
 /** The context of the trust operations' own commands, whose ids are in the reserved namespaces. */

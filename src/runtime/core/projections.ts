@@ -33,6 +33,14 @@ export interface Rows<R extends object> {
 export interface ReadRows<R extends object> {
   get(key: string, tenant: string): Promise<R | undefined>;
   findBy<K extends keyof R & string>(column: K, value: R[K], tenant: string): Promise<R[]>;
+  /** Up to `limit` rows of a tenant in key order, after the key `after`; only those whose `where.column` equals `where.value` when given. */
+  page(tenant: string, query: PageQuery): Promise<R[]>;
+}
+
+export interface PageQuery {
+  readonly after?: string | undefined;
+  readonly limit: number;
+  readonly where?: { readonly column: string; readonly value: string } | undefined;
 }
 
 export interface ProjectionDefinition<R extends object, E extends StoredEvent = StoredEvent> {

@@ -28,6 +28,24 @@ export interface CommandContext {
   readonly causationId?: string | undefined;
   /** The approval a command that needs one runs under (the id its first call was answered with). */
   readonly approvalId?: string | undefined;
+  /** The person whose authority a delegated credential carries (set by a surface from a verified token). */
+  readonly delegatedBy?: string | undefined;
+  /** The surface the command came through (set by the HTTP and MCP servers, never by their callers). */
+  readonly via?: Via | undefined;
+}
+
+export const TRANSPORTS = ['http', 'mcp-http', 'mcp-stdio'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+/** How a command reached the pipeline, as the audit records it. */
+export interface Via {
+  readonly transport: Transport;
+  /** The route (`POST /commands/IssueRefund`) or the tool (`issue_refund`). */
+  readonly route: string;
+  readonly clientId: string | null;
+  /** SHA-256 of the bearer token, hex; the token itself is never kept. */
+  readonly tokenFingerprint: string | null;
+  readonly requestId: string;
 }
 
 /** An event as decide returns it and evolve receives it. */

@@ -4,7 +4,7 @@
  * synchronous driver. Every guarantee an adapter must keep is written on the method; the store
  * contract suite (test/contract) checks them against every adapter.
  */
-import type { ActorKind, EventMetadata, StoredEvent } from '../core/types.js';
+import type { ActorKind, EventMetadata, StoredEvent, Via } from '../core/types.js';
 
 export type Outcome = 'accepted' | 'rejected' | 'denied' | 'invalid' | 'failed';
 
@@ -30,6 +30,10 @@ export interface AuditRecord {
   readonly error: { readonly code: string; readonly rule?: string } | null;
   /** The versions of the events the command recorded, when it was accepted. */
   readonly versions: { readonly from: number; readonly to: number } | null;
+  /** Who delegated the actor (a delegated credential's subject); only on records of such commands. */
+  readonly delegatedBy?: string | undefined;
+  /** The surface (HTTP or MCP) the command came through; only on records of commands that came through one. */
+  readonly via?: Via | undefined;
 }
 
 export interface StoredCommand {

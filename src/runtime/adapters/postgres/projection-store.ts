@@ -4,7 +4,7 @@
  * compared and advanced under a row lock in the same transaction as the rows.
  */
 import { isErased } from '../../core/pii.js';
-import type { ColumnKind, ProjectionDefinition, ReadRows, Rows } from '../../core/projections.js';
+import type { ColumnKind, PageQuery, ProjectionDefinition, ReadRows, Rows } from '../../core/projections.js';
 import { START, type GlobalPosition } from '../../ports/event-store.js';
 import type { BatchRows, ProjectionStore } from '../../ports/projection-store.js';
 import { LOCK_NAMESPACE, inTransaction, type Pool, type Queryable } from './database.js';
@@ -87,7 +87,11 @@ export class PostgresProjectionStore implements ProjectionStore {
 
   rows<R extends object>(definition: ProjectionDefinition<R>): ReadRows<R> {
     const table = this.#table(definition);
-    return { get: (key, tenant) => table.get(this.#pool, key, tenant), findBy: (column, value, tenant) => table.findBy(this.#pool, column, value, tenant) };
+    return {
+      get: (key, tenant) => table.get(this.#pool, key, tenant),
+      findBy: (column, value, tenant) => table.findBy(this.#pool, column, value, tenant),
+      page: (tenant, query) => table.page(this.#pool, tenant, query),
+    };
   }
 
   #table<R extends object>(definition: ProjectionDefinition<R>): PostgresTable<R> {
@@ -135,6 +139,20 @@ class PostgresTable<R extends object> {
       tenant,
     ]);
     return rows.map((row) => this.#decode(row));
+  }
+
+  async page(on: Queryable, tenant: string, query: PageQuery): Promise<R[]> {
+    const where = query.where === undefined ? '' : ` AND ${quote(this.#column(query.where.column))} = $4`;
+    const { rows } = await on.query<Record<string, unknown>>(
+      `SELECT * FROM ${this.name} WHERE ${TENANT} = $1 AND ${this.#key} COLLATE "C" > $2${where} ORDER BY ${this.#key} COLLATE "C" LIMIT $3`,
+      [tenant, query.after ?? '', query.limit, ...(query.where === undefined ? [] : [query.where.value])],
+    );
+    return rows.map((row) => this.#decode(row));
+  }
+
+  #column(name: string): string {
+    if (!this.#kinds.has(name) && name !== this.#definition.key) throw new Error(`${this.#definition.name} has no column ${name}`);
+    return name;
   }
 
   async #merge(on: Queryable, tenant: string, key: string, values: Partial<R>): Promise<void> {

@@ -3,7 +3,7 @@
  * carrying its tenant, and a position per projection advanced in the same transaction as its rows.
  */
 import { isErased } from '../../core/pii.js';
-import type { ColumnKind, ProjectionDefinition, ReadRows, Rows } from '../../core/projections.js';
+import type { ColumnKind, PageQuery, ProjectionDefinition, ReadRows, Rows } from '../../core/projections.js';
 import { START, type GlobalPosition } from '../../ports/event-store.js';
 import type { BatchRows, ProjectionStore } from '../../ports/projection-store.js';
 import type { Db } from './database.js';
@@ -196,6 +196,21 @@ class SqliteTable<R extends object> implements ReadRows<R> {
       this.#finders.set(column, find);
     }
     return find(this.#encode(column, value), tenant).map((row) => this.#decode(row));
+  }
+
+  async page(tenant: string, query: PageQuery): Promise<R[]> {
+    const where = query.where === undefined ? '' : ` AND ${quoteIdentifier(this.#column(query.where.column))} = ?`;
+    const sql = `SELECT * FROM ${this.#quoted} WHERE ${TENANT} = ? AND ${this.#key} > ?${where} ORDER BY ${this.#key} LIMIT ?`;
+    const params: unknown[] = [tenant, query.after ?? '', ...(query.where === undefined ? [] : [query.where.value]), query.limit];
+    return this.#db
+      .prepare<unknown[], Record<string, unknown>>(sql)
+      .all(...params)
+      .map((row) => this.#decode(row));
+  }
+
+  #column(name: string): string {
+    if (!this.#kinds.has(name) && name !== this.#definition.key) throw new Error(`${this.#definition.name} has no column ${name}`);
+    return name;
   }
 
   #merge(tenant: string, key: string, values: Partial<R>): void {

@@ -1,0 +1,86 @@
+/**
+ * Bearer JWTs checked with `jose` against one issuer, one audience (this server: RFC 8707, never
+ * a token meant for another resource) and a JWKS, then mapped onto an identity; and the labelled
+ * development tokens, a static table for local use that is off unless asked for.
+ */
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { identityFromClaims, tokenFingerprint, type Claims, type ClaimsMapping } from '../../core/identity.js';
+import type { CredentialCheck, CredentialProblem, Credentials } from '../../ports/credentials.js';
+
+export interface JwtOptions {
+  readonly issuer: string;
+  readonly audience: string;
+  /** Where the issuer publishes its keys; or `jwks`, a key set given inline. */
+  readonly jwksUrl?: string | undefined;
+  readonly jwks?: JSONWebKeySet | undefined;
+  readonly mapping?: ClaimsMapping | undefined;
+  /** Seconds of clock skew tolerated on exp and nbf (default 30). */
+  readonly clockToleranceSeconds?: number | undefined;
+}
+
+/** Only asymmetric algorithms: a key set the server can read must not be able to mint tokens. */
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
+export function jwtCredentials(options: JwtOptions): Credentials {
+  const keys = keySet(options);
+  return {
+    kind: 'jwt',
+    check: async (token) => {
+      let claims: Claims;
+      try {
+        const verified = await jwtVerify(token, keys, {
+          issuer: options.issuer,
+          audience: options.audience,
+          algorithms: ALGORITHMS,
+          clockTolerance: options.clockToleranceSeconds ?? 30,
+          requiredClaims: ['exp', 'sub'],
+        });
+        claims = verified.payload;
+      } catch (error) {
+        return refusal(error);
+      }
+      return mapped(claims, token, options.mapping);
+    },
+  };
+}
+
+/**
+ * Static tokens for local development: each token names the claims it stands for, mapped like a
+ * JWT's. Nothing is verified; a server using them says so on every start.
+ */
+export function developmentCredentials(tokens: Readonly<Record<string, Claims>>, mapping?: ClaimsMapping): Credentials {
+  const table = new Map(Object.entries(tokens));
+  return {
+    kind: 'development',
+    check: async (token) => {
+      const claims = table.get(token);
+      if (claims === undefined) return { ok: false, problem: 'invalid', message: 'not one of the development tokens' };
+      return mapped(claims, token, mapping);
+    },
+  };
+}
+
+function keySet(options: JwtOptions): JWTVerifyGetKey {
+  if (options.jwks !== undefined) return createLocalJWKSet(options.jwks);
+  if (options.jwksUrl !== undefined) return createRemoteJWKSet(new URL(options.jwksUrl));
+  throw new Error('a JWKS URL or key set is needed to check tokens');
+}
+
+function mapped(claims: Claims, token: string, mapping: ClaimsMapping | undefined): CredentialCheck {
+  const identity = identityFromClaims(claims, mapping);
+  if (!identity.ok) return { ok: false, problem: 'claims', message: identity.message };
+  return { ok: true, identity: { ...identity.identity, tokenFingerprint: tokenFingerprint(token) } };
+}
+
+function refusal(error: unknown): CredentialCheck {
+  const problem: CredentialProblem =
+    error instanceof errors.JWTExpired
+      ? 'expired'
+      : error instanceof errors.JWTClaimValidationFailed && error.claim === 'aud'
+        ? 'audience'
+        : error instanceof errors.JWTClaimValidationFailed && error.claim === 'iss'
+          ? 'issuer'
+          : 'invalid';
+  const detail = error instanceof errors.JOSEError ? error.message : 'the token could not be read';
+  return { ok: false, problem, message: detail };
+}
