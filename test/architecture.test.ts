@@ -89,15 +89,18 @@ const ALLOWED: Record<string, readonly string[]> = {
     'runtime/adapters/rabbitmq',
     'runtime/adapters/file',
   ],
+  'runtime/surface': ['runtime/core', 'runtime/ports', 'runtime/trust', 'runtime/app', 'runtime/surface', 'runtime/adapters/jwt'],
   runtime: [
     'runtime/core',
     'runtime/ports',
     'runtime/trust',
     'runtime/app',
+    'runtime/surface',
     'runtime/adapters/sqlite',
     'runtime/adapters/postgres',
     'runtime/adapters/rabbitmq',
     'runtime/adapters/file',
+    'runtime/adapters/jwt',
   ],
 };
 
@@ -157,6 +160,10 @@ describe('architecture', () => {
     expect(files.filter((f) => f.startsWith('runtime/adapters/postgres/') && imports(f).packages.includes('better-sqlite3'))).toEqual([]);
     // Only the RabbitMQ adapter speaks AMQP.
     expect(files.filter((f) => !f.startsWith('runtime/adapters/rabbitmq/') && imports(f).packages.includes('rabbitmq-client'))).toEqual([]);
+    // Only the JWT adapter checks tokens; only the HTTP server speaks Fastify; only mcp.ts calls the MCP SDK.
+    expect(files.filter((f) => !f.startsWith('runtime/adapters/jwt/') && imports(f).packages.includes('jose'))).toEqual([]);
+    expect(files.filter((f) => f !== 'runtime/surface/http.ts' && imports(f).packages.includes('fastify'))).toEqual([]);
+    expect(files.filter((f) => f !== 'runtime/surface/mcp.ts' && imports(f).packages.some((p) => p.startsWith('@modelcontextprotocol/')))).toEqual([]);
     // Positive control: the checks do see the adapters.
     expect(files.filter((f) => f.startsWith('runtime/adapters/sqlite/') && SQL.test(readFileSync(join(SRC, f), 'utf8'))).length).toBeGreaterThan(2);
     expect(files.filter((f) => f.startsWith('runtime/adapters/postgres/') && SQL.test(readFileSync(join(SRC, f), 'utf8'))).length).toBeGreaterThan(2);

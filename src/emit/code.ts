@@ -71,3 +71,22 @@ export function block(lines: readonly string[], indent = ''): string {
 export function inlineObject(entries: readonly string[]): string {
   return entries.length === 0 ? '{}' : `{ ${entries.join(', ')} }`;
 }
+
+/** `IssueRefund` -> `issue_refund`, for MCP tool names. */
+export function snake(name: string): string {
+  return kebab(name).replace(/-/g, '_');
+}
+
+/** `IssueRefund` -> `Issue refund`, for titles. */
+export function title(name: string): string {
+  const spaced = kebab(name).replace(/-/g, ' ');
+  return spaced[0]!.toUpperCase() + spaced.slice(1);
+}
+
+/**
+ * Data as a TypeScript expression: JSON, which since ES2019 is a subset of JavaScript, so any
+ * text inside it (descriptions from the spec included) stays inside its string literal.
+ */
+export function jsonLiteral(value: unknown, indent = ''): string {
+  return JSON.stringify(value, null, 2).replace(/\n/g, `\n${indent}`);
+}

@@ -55,9 +55,9 @@ export function namedSchemaName(name: string): string {
 }
 
 /** The longest string a field without `maxLength` accepts; checked before any pattern runs. */
-const MAX_STRING = 10_000;
+export const MAX_STRING = 10_000;
 /** The longest email address (RFC 5321's path limit), checked before the email pattern runs. */
-const MAX_EMAIL = 320;
+export const MAX_EMAIL = 320;
 /** A ULID: its length is checked before the pattern. */
 export const ULID_SCHEMA = 'z.string().max(26, { abort: true }).regex(ULID_PATTERN)';
 

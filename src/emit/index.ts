@@ -6,6 +6,7 @@ import { planContextTypes } from './context.js';
 import type { PlannedFile } from './plan.js';
 import { planProjections } from './projections.js';
 import { planRuntime } from './runtime.js';
+import { planSurface } from './surface.js';
 
 export type { Ownership, PlannedFile } from './plan.js';
 
@@ -18,6 +19,7 @@ export function planProject(project: Project): PlannedFile[] {
       ...planProjections(context),
     ]),
     ...planApp(project),
+    ...planSurface(project),
   ];
   return planned.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -10,6 +10,12 @@ export const RUNTIME_INDEX = `${RUNTIME_DIR}/index.ts`;
 export const APP_FILE = 'src/app.ts';
 export const CLI_FILE = 'src/cli.ts';
 export const WORKER_FILE = 'src/worker.ts';
+export const RUNTIME_SERVE = `${RUNTIME_DIR}/serve.ts`;
+export const SURFACE_FILE = 'src/surface.ts';
+export const OPENAPI_FILE = 'src/openapi.ts';
+export const OPENAPI_JSON = 'openapi.json';
+export const SERVE_FILE = 'src/serve.ts';
+export const MCP_FILE = 'src/mcp.ts';
 export const MANIFEST_FILE = 'groundwork.manifest.json';
 
 export function contextDir(context: Context): string {

@@ -5,6 +5,7 @@
 import {
   ACTOR_KINDS,
   type AccessRuleSpec,
+  type ReadRuleSpec,
   BUILTIN_TYPES,
   type AggregateSpec,
   type CommandSpec,
@@ -30,6 +31,7 @@ import type {
   NamedType,
   Project,
   Projection,
+  ReadRule,
   Reference,
   Role,
   ScalarKind,
@@ -46,8 +48,26 @@ type Resolving<T> = { -readonly [K in keyof T]: T[K] };
 
 export function buildProject(files: readonly SpecFile[]): Project {
   const contexts = files.map(buildContext).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const declaring = files.find((f) => f.spec.operations?.forget !== undefined);
-  return { contexts, ...optional('forget', declaring === undefined ? undefined : accessRule(declaring.spec.operations!.forget!, declaring.spec)) };
+  const declared = <K extends 'forget' | 'history' | 'stateAt' | 'verify'>(operation: K) => files.find((f) => f.spec.operations?.[operation] !== undefined);
+  const rule = (operation: 'forget' | 'verify') => {
+    const file = declared(operation);
+    return file === undefined ? undefined : accessRule(file.spec.operations![operation]!, file.spec);
+  };
+  const read = (operation: 'history' | 'stateAt') => {
+    const file = declared(operation);
+    return file === undefined ? undefined : readRule(file.spec.operations![operation]!, file.spec);
+  };
+  return {
+    contexts,
+    ...optional('forget', rule('forget')),
+    ...optional('history', read('history')),
+    ...optional('stateAt', read('stateAt')),
+    ...optional('verify', rule('verify')),
+  };
+}
+
+function readRule(rule: ReadRuleSpec, spec: Spec): ReadRule {
+  return { ...accessRule(rule, spec), pii: [...(rule.pii ?? [])] };
 }
 
 function accessRule(rule: AccessRuleSpec, spec: Spec): AccessRule {
@@ -76,7 +96,7 @@ function buildContext({ file, spec }: SpecFile): Context {
     file,
     types,
     aggregates,
-    projections: Object.entries(spec.projections ?? {}).map(([name, p]) => buildProjection(name, p, aggregates, piiTypes)),
+    projections: Object.entries(spec.projections ?? {}).map(([name, p]) => buildProjection(name, p, aggregates, piiTypes, spec)),
     roles,
   };
 }
@@ -185,8 +205,9 @@ function approvalOf(command: CommandSpec): Approval | undefined {
   };
 }
 
-function buildProjection(name: string, p: ProjectionSpec, aggregates: readonly Aggregate[], piiTypes: PiiTypes): Projection {
+function buildProjection(name: string, p: ProjectionSpec, aggregates: readonly Aggregate[], piiTypes: PiiTypes, spec: Spec): Projection {
   const columns = fields(p.columns, piiTypes);
+  const read = p.read === undefined ? undefined : { ...readRule(p.read, spec), ...optional('subject', p.read.subject) };
   return {
     name,
     ...optional('description', p.description),
@@ -195,6 +216,7 @@ function buildProjection(name: string, p: ProjectionSpec, aggregates: readonly A
     pii: columns.some((f) => f.encrypted),
     on: [...p.on],
     handles: p.on.map((event) => handledEvent(name, event, aggregates)),
+    ...optional('read', read),
   };
 }
 

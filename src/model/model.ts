@@ -113,6 +113,16 @@ export interface AccessRule {
   readonly ownDataRoles: readonly string[];
 }
 
+/** Who may read over HTTP and MCP, and which of them see personal data. */
+export interface ReadRule extends AccessRule {
+  readonly pii: readonly string[];
+}
+
+export interface ProjectionRead extends ReadRule {
+  /** The column (or the key) that names whose data a row is. */
+  readonly subject?: string;
+}
+
 export interface Aggregate {
   readonly name: string;
   readonly description?: string;
@@ -144,6 +154,8 @@ export interface Projection {
   readonly on: readonly string[];
   /** The events of `on`, in the same order. */
   readonly handles: readonly HandledEvent[];
+  /** Who may read it over HTTP and MCP; undefined: nobody. */
+  readonly read?: ProjectionRead;
 }
 
 export interface Context {
@@ -162,4 +174,8 @@ export interface Project {
   readonly contexts: readonly Context[];
   /** Who may forget a data subject; undefined: nobody (denied by default). */
   readonly forget?: AccessRule;
+  /** Who may read history, state-at and verify over HTTP and MCP; undefined: nobody. */
+  readonly history?: ReadRule;
+  readonly stateAt?: ReadRule;
+  readonly verify?: AccessRule;
 }

@@ -112,6 +112,12 @@ export const RULES = {
     severity: 'error',
     summary: 'An `approval` names no approving role, or an expiry that is not a duration from 1 minute to 30 days (`30s` is too short, `45d` too long).',
   },
+  GW1059: {
+    name: 'read-invalid',
+    severity: 'error',
+    summary:
+      "A `read` rule could never be checked: its `subject` is not a column of the projection, an `own` role may read a projection with no `subject`, or a `pii` role is not one of the rule's `allow`.",
+  },
 
   // Fields and constraints
   GW1070: { name: 'pii-id', severity: 'error', summary: 'A `pii` field is used as an aggregate id; ids are stored in clear and can never be erased.' },

@@ -138,6 +138,13 @@ const accessRule = z
   })
   .describe('Who may run a trust operation: roles and actor kinds.');
 
+const readRule = accessRule
+  .extend({
+    allow: roleList.describe('The roles that may read. At least one.'),
+    pii: roleList.describe('The roles among `allow` that also see personal data (pii fields); everyone else reads without them. Default none.').optional(),
+  })
+  .describe('Who may read over HTTP and MCP: roles and actor kinds; an `own` role reads only its own data.');
+
 const role = z
   .strictObject({
     description: description.optional(),
@@ -173,6 +180,17 @@ const projection = z
     key: z.string().describe('The column that identifies a row: an aggregate id or a field of the events in `on`.'),
     columns: fieldMap.describe('The columns of the read model table, besides the key.'),
     on: z.array(z.string().describe('An event name.')).min(1).describe('The events this projection handles. It never skips one.'),
+    read: readRule
+      .extend({
+        subject: z
+          .string()
+          .describe(
+            "The column (or the key) that names whose data a row is: an actor acting for someone, or holding an `own` role, reads only that subject's rows.",
+          )
+          .optional(),
+      })
+      .describe('Who may read this projection over HTTP and MCP. Without it, nobody may.')
+      .optional(),
   })
   .describe('A projection: a read model table kept up to date from events.');
 
@@ -191,6 +209,9 @@ export const specSchema = z
     operations: z
       .strictObject({
         forget: accessRule.describe('Who may forget a data subject (erase its personal data for good). Without it, forget is denied to everyone.').optional(),
+        history: readRule.describe('Who may read the history (audit records with their events) over HTTP and MCP. Without it, nobody may.').optional(),
+        stateAt: readRule.describe("Who may read an aggregate's state at a past version or time over HTTP and MCP. Without it, nobody may.").optional(),
+        verify: accessRule.describe('Who may run verify over HTTP and MCP. Without it, nobody may.').optional(),
       })
       .describe('Who may run the trust operations. Declared in at most one file of a project.')
       .optional(),
@@ -207,6 +228,7 @@ export type AggregateSpec = z.output<typeof aggregate>;
 export type CommandSpec = z.output<typeof command>;
 export type ProjectionSpec = z.output<typeof projection>;
 export type AccessRuleSpec = z.output<typeof accessRule>;
+export type ReadRuleSpec = z.output<typeof readRule>;
 export type RoleSpec = z.output<typeof role>;
 
 /** The keys each kind of mapping accepts, for did-you-mean hints on unknown keys. */
@@ -216,7 +238,7 @@ export const KNOWN_KEYS = {
   command: Object.keys(command.shape),
   projection: Object.keys(projection.shape),
   role: Object.keys(role.shape),
-  operations: ['forget'],
+  operations: ['forget', 'history', 'stateAt', 'verify'],
   accessRule: Object.keys(accessRule.shape),
   field: Object.keys(fieldObject.shape),
   structure: ['description', 'fields'],

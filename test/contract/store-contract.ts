@@ -225,6 +225,9 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
         expect(await store.events.readStream('s2', 0)).toEqual([]);
         expect(await store.events.findAccepted('t1', { commandId: 'c-1' })).toMatchObject({ audit: { streamId: 's1', versions: { from: 1, to: 1 } } });
         expect(await store.events.findAccepted('t1', { idempotencyKey: 'k-1' })).toMatchObject({ audit: { commandId: 'c-1' } });
+        // A new command id with a used key finds the command of that key (a retry under a fresh id).
+        expect(await store.events.findAccepted('t1', { commandId: 'c-new', idempotencyKey: 'k-1' })).toMatchObject({ audit: { commandId: 'c-1' } });
+        expect(await store.events.findAccepted('t1', { commandId: 'c-new', idempotencyKey: 'k-new' })).toBeUndefined();
         expect(await store.events.findAccepted('t2', { commandId: 'c-1' })).toBeUndefined();
         expect(await store.events.commit(request('s3', 0, 1, { commandId: 'c-1', tenant: 't2' }))).toMatchObject({ ok: true });
       }),

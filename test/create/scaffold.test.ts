@@ -11,10 +11,11 @@ import { postgresAvailable, testDatabaseUrl } from '../contract/postgres-env.js'
 import { REPO } from '../gen/project.js';
 
 /** The value with every `references` key removed, and a field left as `{ type }` back in its shorthand. */
+/** The spec without the declarations a template adds: references, approvals and who may read. */
 function withoutReferences(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutReferences);
   if (typeof value !== 'object' || value === null) return value;
-  const entries = Object.entries(value).filter(([key]) => key !== 'references');
+  const entries = Object.entries(value).filter(([key]) => key !== 'references' && key !== 'approval' && key !== 'read');
   if (entries.length === 1 && entries[0]![0] === 'type' && 'references' in value) return entries[0]![1];
   return Object.fromEntries(entries.map(([key, inner]) => [key, withoutReferences(inner)]));
 }
@@ -93,13 +94,16 @@ describe('create-groundwork', () => {
           expect(story).toContain('content-mismatch');
           expect(story).toContain('forget by support: refused (forbidden)');
           expect(story).toContain('forget by the customer: data key destroyed: true');
+          expect(story).toContain('IssueRefund: refused (approval-required)');
+          expect(story).toContain('approved by the support lead: yes');
+          expect(story).toContain('IssueRefund, approved: ok, RefundIssued');
         }
       }
     },
     60_000,
   );
 
-  it('the template specs are the shared examples, plus declarations of roles, references and who may forget', () => {
+  it('the template specs are the shared examples, plus declarations of roles, references, approvals and who may forget and read', () => {
     const shared = join(REPO, '../shared/examples');
     if (!existsSync(shared)) return;
     for (const name of ['subscriptions', 'bank']) {

@@ -159,6 +159,29 @@ const cases: Case[] = [
     hint: 'did you mean "support"?',
   },
   {
+    code: 'GW1059',
+    name: 'read subject that is not a column',
+    text: variant(
+      '    on: [OrderPlaced, OrderPaid, OrderReopened]\n',
+      '    on: [OrderPlaced, OrderPaid, OrderReopened]\n    read: { allow: [support], subject: custmerId }\n',
+    ),
+    at: 'custmerId',
+    hint: 'did you mean "customerId"?',
+  },
+  {
+    code: 'GW1059',
+    name: 'own role reading a projection that does not say whose a row is',
+    text: `${variant('    on: [OrderPlaced, OrderPaid, OrderReopened]\n', '    on: [OrderPlaced, OrderPaid, OrderReopened]\n    read: { allow: [customer] }\n')}roles:\n  customer: { scope: own }\n  billing: {}\n  support: {}\n`,
+    at: '[customer]',
+    hint: 'subject: customerId',
+  },
+  {
+    code: 'GW1059',
+    name: 'pii role that may not read',
+    text: `${BASE}operations:\n  history: { allow: [support], pii: [billing] }\n`,
+    at: 'billing',
+  },
+  {
     code: 'GW1051',
     name: 'forget allows no role',
     text: `${BASE}operations:\n  forget: { allow: [] }\n`,

@@ -4,7 +4,7 @@
  * declaration that could never be checked is an error here, not a silent no-op there.
  */
 import { finding, type Finding, type Path } from '../../spec/diagnostics.js';
-import type { AccessRuleSpec, FieldMapSpec, FieldSpec } from '../../spec/schema.js';
+import type { AccessRuleSpec, FieldMapSpec, FieldSpec, ReadRuleSpec } from '../../spec/schema.js';
 import { didYouMean } from '../../spec/suggest.js';
 import { durationMs } from '../duration.js';
 import { quote } from '../names.js';
@@ -17,9 +17,56 @@ export const APPROVAL_MAX_MS = 30 * 86_400_000;
 export function checkAccess(f: SpecFile, out: Finding[]): void {
   checkRoles(f, out);
   checkApprovals(f, out);
-  const forget = f.spec.operations?.forget;
-  if (forget !== undefined) checkAccessRule(f, ['operations', 'forget'], 'forget', forget, out);
+  const operations = f.spec.operations ?? {};
+  for (const operation of ['forget', 'verify'] as const) {
+    const rule = operations[operation];
+    if (rule !== undefined) checkAccessRule(f, ['operations', operation], operation, rule, out);
+  }
+  for (const operation of ['history', 'stateAt'] as const) {
+    const rule = operations[operation];
+    if (rule !== undefined) checkReadRule(f, ['operations', operation], `read ${operation === 'history' ? 'the history' : 'state-at'}`, rule, out);
+  }
+  checkProjectionReads(f, out);
   checkReferences(f, out);
+}
+
+function checkReadRule(f: SpecFile, path: Path, operation: string, rule: ReadRuleSpec, out: Finding[]): void {
+  checkAccessRule(f, path, operation, rule, out);
+  (rule.pii ?? []).forEach((role, i) => {
+    if (!checkName(out, f.file, [...path, 'pii', i], role, 'role', 'value', 'role')) return;
+    if (!rule.allow.includes(role)) {
+      out.push(
+        finding('GW1059', f.file, [...path, 'pii', i], `role ${quote(role)} may see personal data but may not ${operation} at all`, {
+          hint: `add ${quote(role)} to \`allow\`, or remove it from \`pii\``,
+        }),
+      );
+    }
+  });
+}
+
+function checkProjectionReads(f: SpecFile, out: Finding[]): void {
+  for (const [name, projection] of Object.entries(f.spec.projections ?? {})) {
+    const read = projection.read;
+    if (read === undefined) continue;
+    const path = ['projections', name, 'read'];
+    checkReadRule(f, path, `read ${name}`, read, out);
+    const columns = [projection.key, ...Object.keys(projection.columns)];
+    if (read.subject !== undefined && !columns.includes(read.subject)) {
+      out.push(
+        finding('GW1059', f.file, [...path, 'subject'], `${quote(read.subject)} is not a column of ${name}`, {
+          hint: didYouMean(read.subject, columns) ?? `name the column that holds whose data a row is: one of ${columns.join(', ')}`,
+        }),
+      );
+    }
+    const own = read.allow.filter((role) => f.spec.roles?.[role]?.scope === 'own');
+    if (read.subject === undefined && own.length > 0) {
+      out.push(
+        finding('GW1059', f.file, [...path, 'allow'], `role ${quote(own[0]!)} reads only its own data, but ${name} does not say whose data a row is`, {
+          hint: 'name the column that holds the data subject with `subject:`, such as `subject: customerId`',
+        }),
+      );
+    }
+  }
 }
 
 /** A trust operation may be declared in one file only. */

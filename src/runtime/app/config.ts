@@ -58,3 +58,50 @@ function partitionsFrom(text: string | undefined): number | undefined {
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
+
+/** How the HTTP and MCP servers authenticate their callers, and where they listen. */
+export interface SurfaceEnvironment {
+  /** The issuer whose JWTs are accepted (GROUNDWORK_AUTH_ISSUER). */
+  readonly issuer: string | undefined;
+  /** The audience tokens must name: this server (GROUNDWORK_AUTH_AUDIENCE). */
+  readonly audience: string | undefined;
+  /** The issuer's key set URL (GROUNDWORK_AUTH_JWKS_URL), or a key set given inline as JSON (GROUNDWORK_AUTH_JWKS). */
+  readonly jwksUrl: string | undefined;
+  readonly jwks: string | undefined;
+  /** The claims mapping as JSON (GROUNDWORK_AUTH_CLAIMS), such as {"roles":"scope","tenant":"org_id"}. */
+  readonly claims: string | undefined;
+  /** A JSON file of static development tokens (GROUNDWORK_AUTH_DEV_TOKENS); never honoured when NODE_ENV=production. */
+  readonly devTokens: string | undefined;
+  readonly production: boolean;
+  /** The identity of the MCP server over stdio: a token checked like a bearer token (GROUNDWORK_TOKEN). */
+  readonly token: string | undefined;
+  readonly host: string;
+  readonly port: number;
+  /** The URL clients reach the server at (GROUNDWORK_PUBLIC_URL; default http://host:port). */
+  readonly publicUrl: string | undefined;
+  /** Host header values the MCP endpoint accepts, comma-separated (GROUNDWORK_ALLOWED_HOSTS). */
+  readonly allowedHosts: readonly string[] | undefined;
+}
+
+export function readSurfaceEnvironment(env: NodeJS.ProcessEnv = process.env): SurfaceEnvironment {
+  const port = nonEmpty(env['GROUNDWORK_PORT']) ?? '3000';
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535)
+    throw new ConfigurationError('invalid-auth', `GROUNDWORK_PORT must be a port number, not ${JSON.stringify(port)}`);
+  return {
+    issuer: nonEmpty(env['GROUNDWORK_AUTH_ISSUER']),
+    audience: nonEmpty(env['GROUNDWORK_AUTH_AUDIENCE']),
+    jwksUrl: nonEmpty(env['GROUNDWORK_AUTH_JWKS_URL']),
+    jwks: nonEmpty(env['GROUNDWORK_AUTH_JWKS']),
+    claims: nonEmpty(env['GROUNDWORK_AUTH_CLAIMS']),
+    devTokens: nonEmpty(env['GROUNDWORK_AUTH_DEV_TOKENS']),
+    production: env['NODE_ENV'] === 'production',
+    token: nonEmpty(env['GROUNDWORK_TOKEN']),
+    host: nonEmpty(env['GROUNDWORK_HOST']) ?? '127.0.0.1',
+    port: Number(port),
+    publicUrl: nonEmpty(env['GROUNDWORK_PUBLIC_URL']),
+    allowedHosts: nonEmpty(env['GROUNDWORK_ALLOWED_HOSTS'])
+      ?.split(',')
+      .map((h) => h.trim())
+      .filter((h) => h !== ''),
+  };
+}

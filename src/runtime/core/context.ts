@@ -28,13 +28,17 @@ const contextSchema = z.strictObject({
   correlationId: id.optional(),
   causationId: id.optional(),
   approvalId: id.optional(),
+  expectedVersion: z.int().min(0).optional(),
   delegatedBy: id.optional(),
   via: z
     .strictObject({
       transport: z.enum(TRANSPORTS),
       route: id,
       clientId: id.nullable(),
-      tokenFingerprint: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+      tokenFingerprint: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .nullable(),
       requestId: id,
     })
     .optional(),

@@ -73,7 +73,9 @@ export type ConfigurationCode =
   /** The bus is configured wrongly (GROUNDWORK_BUS_URL without a shared database, a bad partition count). */
   | 'invalid-bus'
   /** Something that needs the bus (a worker, command status) was asked of an app without one. */
-  | 'no-bus';
+  | 'no-bus'
+  /** How callers of the HTTP or MCP server are authenticated is missing or wrong (issuer, audience, key set, claims mapping, development tokens). */
+  | 'invalid-auth';
 
 /** A mistake in how an app is configured or opened: refused, naming what to fix, before anything changes. */
 export class ConfigurationError extends Error {

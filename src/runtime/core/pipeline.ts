@@ -308,6 +308,11 @@ export class CommandPipeline {
       const subjectDenial = checkSubject(aggregate.subjectOf(state, audit.streamId), binding);
       if (subjectDenial !== undefined) return refuse(() => this.#deny(audit, 'subject', subjectDenial));
     }
+    if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
+      const expectedVersion = context.expectedVersion;
+      const message = `${aggregate.name} ${audit.streamId} is at version ${version}, not ${expectedVersion} as the caller expected`;
+      return refuse(() => this.#finish(audit, 'rejected', { code: 'conflict', message, streamId: audit.streamId, expectedVersion, actualVersion: version }));
+    }
     const badReference = await this.#checkReferences(definition, command, context.tenant, binding, audit);
     if (badReference !== undefined) return badReference;
 

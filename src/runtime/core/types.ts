@@ -28,6 +28,8 @@ export interface CommandContext {
   readonly causationId?: string | undefined;
   /** The approval a command that needs one runs under (the id its first call was answered with). */
   readonly approvalId?: string | undefined;
+  /** The stream version the caller last saw (HTTP If-Match): the command is refused with `conflict` if the stream moved since. */
+  readonly expectedVersion?: number | undefined;
   /** The person whose authority a delegated credential carries (set by a surface from a verified token). */
   readonly delegatedBy?: string | undefined;
   /** The surface the command came through (set by the HTTP and MCP servers, never by their callers). */

@@ -462,16 +462,12 @@ async function findAcceptedOn(
   tenant: string,
   key: { commandId?: string | undefined; idempotencyKey?: string | undefined },
 ): Promise<StoredCommand | undefined> {
-  const by =
-    key.commandId !== undefined
-      ? { column: 'command_id', value: key.commandId }
-      : key.idempotencyKey !== undefined
-        ? { column: 'idempotency_key', value: key.idempotencyKey }
-        : undefined;
-  if (by === undefined) return undefined;
+  if (key.commandId === undefined && key.idempotencyKey === undefined) return undefined;
+  // The command id first: the one row with that id, else the one with that key.
   const { rows } = await on.query<CommandRow>(
-    `SELECT ${COMMAND_COLUMNS} FROM ${s}.gw_commands WHERE tenant = $1 AND ${by.column} = $2 AND outcome = 'accepted'`,
-    [tenant, by.value],
+    `SELECT ${COMMAND_COLUMNS} FROM ${s}.gw_commands WHERE tenant = $1 AND outcome = 'accepted' AND (command_id = $2 OR idempotency_key = $3)
+      ORDER BY (command_id = $2) DESC NULLS LAST LIMIT 1`,
+    [tenant, key.commandId ?? null, key.idempotencyKey ?? null],
   );
   return rows[0] === undefined ? undefined : toStoredCommand(rows[0]);
 }

@@ -221,11 +221,8 @@ export class SqliteEventStore implements EventStore, Outbox {
 
   #findAcceptedSync(tenant: string, key: { commandId?: string | undefined; idempotencyKey?: string | undefined }): StoredCommand | undefined {
     const row =
-      key.commandId !== undefined
-        ? this.#statements.findById.get(tenant, key.commandId)
-        : key.idempotencyKey !== undefined
-          ? this.#statements.findByKey.get(tenant, key.idempotencyKey)
-          : undefined;
+      (key.commandId === undefined ? undefined : this.#statements.findById.get(tenant, key.commandId)) ??
+      (key.idempotencyKey === undefined ? undefined : this.#statements.findByKey.get(tenant, key.idempotencyKey));
     return row === undefined ? undefined : toStoredCommand(row);
   }
 

@@ -64,9 +64,16 @@ show(
   await app.commands.StartSubscription({ subscriptionId, customerId, plan: 'pro', price, email: 'ada@example.com' }, { ...customer, commandId: 'start-1' }),
 );
 
-heading('An AI support agent, acting for the customer, cancels, refunds and sends three emails');
+heading('An AI support agent, acting for the customer, cancels, refunds (a support lead approves) and sends three emails');
 show('CancelSubscription', await app.commands.CancelSubscription({ subscriptionId, reason: 'customer asked to stop' }, { ...agent, commandId: 'cancel-1' }));
-show('IssueRefund', await app.commands.IssueRefund({ refundId: app.newId(), subscriptionId, customerId, amount: price }, { ...agent, commandId: 'refund-1' }));
+const refund = { refundId: app.newId(), subscriptionId, customerId, amount: price };
+const asked = await app.commands.IssueRefund(refund, { ...agent, commandId: 'refund-ask' });
+show('IssueRefund', asked);
+if (asked.ok || asked.error.code !== 'approval-required' || asked.error.approvalId === null) throw new Error('an agent refund waits for a human');
+const lead = { actor: { id: 'lea-support-lead', kind: 'human', roles: ['support_lead'] }, tenant: 'acme' } as const;
+const decided = await app.trust.decideApproval(asked.error.approvalId, 'approved', lead, 'goodwill refund');
+console.log(`   approved by the support lead: ${decided.ok ? 'yes' : `no (${decided.error.code}) ${decided.error.message}`}`);
+show('IssueRefund, approved', await app.commands.IssueRefund(refund, { ...agent, commandId: 'refund-1', approvalId: asked.error.approvalId }));
 for (const template of ['cancellation', 'refund', 'follow-up'] as const) {
   show(
     `SendEmail ${template}`,
