@@ -8,6 +8,7 @@ import pg from 'pg';
 import { Connection } from 'rabbitmq-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, runWorker, type AnyAggregate, type AnyCommand, type App, type AppDefinition, type StoredEvent } from '../../src/runtime/index.js';
+import { SurfaceOperations, developmentCredentials, httpServer, type SurfaceDefinition } from '../../src/runtime/serve.js';
 import { postgresAvailable, testDatabaseUrl, uniqueSchema } from '../contract/postgres-env.js';
 import { counter, human, increment, openCounter } from '../runtime/counter.js';
 import { deleteTopology, holdBroker, queueDepth, rabbitAvailable, testBusUrl } from './rabbit-env.js';
@@ -57,6 +58,66 @@ afterAll(async () => {
 });
 
 describe.skipIf(!available)('commands over RabbitMQ', () => {
+  it('answers an HTTP command with Prefer: respond-async with 202 once the broker confirmed it; the status resource follows it to its outcome', async () => {
+    const schema = uniqueSchema('bus_http');
+    schemas.push(schema);
+    const app = await open(schema);
+    const worker = await app.startWorker({ pollMs: 50 });
+    await worker.ready;
+    const annotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+    const surface: SurfaceDefinition = {
+      name: 'counters',
+      version: '1',
+      commands: [
+        {
+          command: openCounter as unknown as AnyCommand,
+          tool: 'open_counter',
+          title: 'Open counter',
+          description: 'Opens a counter.',
+          inputSchema: { type: 'object' },
+          annotations,
+        },
+      ],
+      projections: [],
+      aggregates: [{ aggregate: counter as unknown as AnyAggregate, piiState: [] }],
+      history: undefined,
+      stateAt: undefined,
+      verify: undefined,
+      openapi: {},
+    };
+    const server = httpServer(new SurfaceOperations(app, surface), {
+      credentials: developmentCredentials({ alice: { sub: 'alice', actor_kind: 'human', roles: ['owner'], tenant: 't1' } }),
+      publicUrl: () => 'http://127.0.0.1',
+      authorizationServers: [],
+    });
+    const url = await server.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const headers = { authorization: 'Bearer alice', 'content-type': 'application/json' };
+      const accepted = await fetch(`${url}/commands/OpenCounter`, {
+        method: 'POST',
+        headers: { ...headers, 'idempotency-key': 'open-async', prefer: 'respond-async' },
+        body: JSON.stringify({ counterId: 'http-1', owner: 'alice', limit: 10 }),
+      });
+      expect(accepted.status).toBe(202);
+      expect(await accepted.json()).toMatchObject({ status: 'accepted', via: 'bus' });
+      const location = accepted.headers.get('location')!;
+      let status: Record<string, unknown> = {};
+      for (let i = 0; i < 200 && status['status'] !== 'succeeded'; i++) {
+        const reply = await fetch(`${url}${location}`, { headers });
+        status = reply.status === 200 ? ((await reply.json()) as Record<string, unknown>) : { status: `http ${reply.status}` };
+        if (status['status'] !== 'succeeded') await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(status).toMatchObject({ status: 'succeeded', command: 'OpenCounter', streamId: 'http-1', versions: { from: 1, to: 1 } });
+      // The worker ran it as the token said, and the audit knows it came over HTTP.
+      const [record] = await app.store.events.commands({ stream: 'http-1' }, 't1');
+      expect(record?.audit).toMatchObject({ actor: { id: 'alice' }, via: { transport: 'http', route: 'POST /commands/OpenCounter' } });
+    } finally {
+      await server.close();
+      await worker.stop();
+      await app.close();
+    }
+  });
+
   it('accepts once the broker confirmed, runs on a worker, and answers the status with the versions', async () => {
     const schema = uniqueSchema('bus');
     schemas.push(schema);

@@ -82,7 +82,7 @@ describe('create-groundwork', () => {
       expect(tests).toMatch(/[#ℹ] fail 0/);
       expect(tests).toMatch(/[#ℹ] pass [1-9]/);
       if (template === 'subscriptions') {
-        // The story: the template's declared roles, reference and forget rule, enforced by the generated project.
+        // The story: the template's declared roles, reference, approval and forget rule, enforced by the generated project.
         // And the same project on PostgreSQL, by the variable alone.
         const stores = (await postgresAvailable(testDatabaseUrl())) ? ['sqlite', 'postgres'] : ['sqlite'];
         for (const kind of stores) {
@@ -94,9 +94,14 @@ describe('create-groundwork', () => {
           expect(story).toContain('content-mismatch');
           expect(story).toContain('forget by support: refused (forbidden)');
           expect(story).toContain('forget by the customer: data key destroyed: true');
-          expect(story).toContain('IssueRefund: refused (approval-required)');
+          // The agent acts through MCP tools, people through the HTTP API, as their tokens say.
+          expect(story).toContain('issue_refund: refused (approval-required)');
+          expect(story).toContain('approve_request by the agent itself: refused (forbidden) only a human may approve');
           expect(story).toContain('approved by the support lead: yes');
-          expect(story).toContain('IssueRefund, approved: ok, RefundIssued');
+          expect(story).toContain('issue_refund, approved: ok, RefundIssued');
+          expect(story).toContain('delegated by sam-from-support; via mcp-http cancel_subscription (client support-assistant)');
+          expect(story).toContain('via http POST /approvals/{id}/approve');
+          expect(story).toContain('the same undo again: refused (already-undone)');
         }
       }
     },

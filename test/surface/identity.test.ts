@@ -6,7 +6,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { developmentCredentials, jwtCredentials } from '../../src/runtime/adapters/jwt/index.js';
+import { readSurfaceEnvironment } from '../../src/runtime/app/config.js';
+import { credentialsFrom } from '../../src/runtime/surface/main.js';
 import { identityFromClaims, tokenFingerprint } from '../../src/runtime/core/identity.js';
 import { AUDIENCE, ISSUER, testIssuer } from './tokens.js';
 
@@ -122,5 +127,46 @@ describe('JWT credentials', () => {
     expect(credentials.kind).toBe('development');
     expect(await credentials.check('dev-sam')).toMatchObject({ ok: true, identity: { actor: { id: 'u-1' }, tokenFingerprint: tokenFingerprint('dev-sam') } });
     expect(await credentials.check('dev-other')).toMatchObject({ ok: false, problem: 'invalid' });
+  });
+});
+
+describe('credentials from the environment', () => {
+  const from = (env: Record<string, string>, warn: (t: string) => void = () => undefined) => credentialsFrom(readSurfaceEnvironment(env), warn);
+
+  it('configures JWTs only when issuer, audience and keys are all given, and says which is missing', async () => {
+    expect(from({})).toBeUndefined();
+    expect(() => from({ GROUNDWORK_AUTH_ISSUER: ISSUER })).toThrow(/GROUNDWORK_AUTH_AUDIENCE and GROUNDWORK_AUTH_JWKS_URL/);
+    expect(() => from({ GROUNDWORK_AUTH_ISSUER: ISSUER, GROUNDWORK_AUTH_AUDIENCE: AUDIENCE, GROUNDWORK_AUTH_JWKS: '{nope' })).toThrow(
+      /GROUNDWORK_AUTH_JWKS is not valid JSON/,
+    );
+    const issuer = await testIssuer();
+    const credentials = from({
+      GROUNDWORK_AUTH_ISSUER: ISSUER,
+      GROUNDWORK_AUTH_AUDIENCE: AUDIENCE,
+      GROUNDWORK_AUTH_JWKS: JSON.stringify(issuer.jwks),
+      GROUNDWORK_AUTH_CLAIMS: JSON.stringify({ roles: 'scope', fixedTenant: 'solo' }),
+    })!;
+    expect(credentials.kind).toBe('jwt');
+    expect(await credentials.check(await issuer.mint({ sub: 'u', actor_kind: 'human', scope: 'support billing' }))).toMatchObject({
+      ok: true,
+      identity: { actor: { roles: ['billing', 'support'] }, tenant: 'solo' },
+    });
+  });
+
+  it('accepts development tokens only when asked, says so loudly, and never in production', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-dev-tokens-'));
+    try {
+      const file = join(dir, 'tokens.json');
+      writeFileSync(file, JSON.stringify({ 'dev-sam': { sub: 'sam', actor_kind: 'human', roles: ['support'], tenant: 't1' } }));
+      let warned = '';
+      const credentials = from({ GROUNDWORK_AUTH_DEV_TOKENS: file }, (t) => void (warned += t))!;
+      expect(credentials.kind).toBe('development');
+      expect(warned).toContain('WARNING: DEVELOPMENT AUTHENTICATION');
+      expect(await credentials.check('dev-sam')).toMatchObject({ ok: true, identity: { actor: { id: 'sam' } } });
+      expect(() => from({ GROUNDWORK_AUTH_DEV_TOKENS: file, NODE_ENV: 'production' })).toThrow(/refused when NODE_ENV=production/);
+      expect(() => from({ GROUNDWORK_AUTH_DEV_TOKENS: join(dir, 'missing.json') })).toThrow(/cannot read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -107,7 +107,7 @@ describe('approvals', () => {
       await app.trust.decideApproval(approvalId, 'approved', { actor: { id: 'bot', kind: 'agent', roles: ['support_lead'] }, tenant: 't1' }),
     ).toMatchObject({
       ok: false,
-      error: { code: 'forbidden', message: 'only a human may approve; this actor is a agent' },
+      error: { code: 'forbidden', message: 'only a human may approve; this actor is of kind agent' },
     });
     expect(await app.trust.decideApproval(approvalId, 'approved', supportHuman)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(await app.trust.decideApproval(approvalId, 'approved', { ...lead, tenant: 't2' })).toMatchObject({ ok: false, error: { code: 'not-found' } });

@@ -229,6 +229,11 @@ export function timelineText(entry: TimelineEntry): string {
   lines.push(
     `    by ${who}${a.onBehalfOf === null ? '' : ` on behalf of ${a.onBehalfOf}`}; command ${a.commandId}${a.causationId === null ? '' : `, caused by ${a.causationId}`}`,
   );
+  if (a.delegatedBy !== undefined || a.via !== undefined) {
+    const delegated = a.delegatedBy === undefined ? '' : `delegated by ${a.delegatedBy}`;
+    const via = a.via === undefined ? '' : `via ${a.via.transport} ${a.via.route}${a.via.clientId === null ? '' : ` (client ${a.via.clientId})`}`;
+    lines.push(`    ${[delegated, via].filter((part) => part !== '').join('; ')}`);
+  }
   if (a.decision === 'denied') lines.push(`    denied: ${a.reason ?? ''}`);
   for (const e of entry.events) lines.push(`    -> ${e.type} ${e.streamId} v${e.version} ${show(e.data)}`);
   return `${lines.map(printable).join('\n')}\n`;

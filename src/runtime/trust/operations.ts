@@ -223,7 +223,7 @@ export class Trust {
       rule === undefined
         ? `${record.command} declares no approval`
         : actor.kind !== 'human'
-          ? `only a human may ${name.toLowerCase()}; this actor is a ${actor.kind}`
+          ? `only a human may ${name.toLowerCase()}; this actor is of kind ${actor.kind}`
           : !actor.roles.some((role) => rule.by.includes(role))
             ? `${name.toLowerCase()} needs one of the roles ${rule.by.join(', ')}`
             : actor.id === record.requester.id

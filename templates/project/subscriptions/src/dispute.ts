@@ -1,14 +1,19 @@
 /**
  * The story this project exists for, played against a fresh database: an AI support agent acts
- * for a customer; the next day the customer disputes it. Run with `npm run dispute`: on an
- * embedded SQLite file, or, with GROUNDWORK_DATABASE_URL set, on PostgreSQL (in a schema of its
- * own, dropped at the end).
+ * for a customer through the project's MCP server (a real MCP client, a delegated token); people
+ * use the HTTP API; the next day the customer disputes it, and the history answers. Run with
+ * `npm run dispute`: on an embedded SQLite file, or, with GROUNDWORK_DATABASE_URL set, on
+ * PostgreSQL (in a schema of its own, dropped at the end).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from './app.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import { definition } from './app.js';
+import type { CustomerAccountRow } from './billing/projections/rows.js';
 import {
   FileCheckpointSink,
   isPostgresStore,
@@ -18,92 +23,174 @@ import {
   publicKeyFrom,
   timelineText,
   verifyStore,
-  type CommandResult,
+  type TimelineEntry,
   type VerifyReport,
 } from './groundwork/runtime/index.js';
+import { jwtCredentials, startServer } from './groundwork/runtime/serve.js';
+import { surface } from './surface.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dispute-'));
 const path = join(dir, 'billing.db');
 const sinkPath = join(dir, 'checkpoints.jsonl');
 const keys = newSigningKeys();
 const onPostgres = (process.env['GROUNDWORK_DATABASE_URL'] ?? '') !== '';
-const app = await createApp({
-  ...(onPostgres ? { databaseSchema: `dispute_${randomBytes(4).toString('hex')}` } : { path }),
-  kek: randomBytes(32),
-  signingKey: keys.privateKey,
-  verifyKey: keys.publicKey,
-  checkpointSink: new FileCheckpointSink(sinkPath),
+
+// A stand-in for your identity provider: a key pair made for this run, whose tokens the server checks.
+const issuer = 'https://id.example.test';
+const audience = 'https://billing.example.test';
+const signer = await generateKeyPair('ES256');
+const jwks = { keys: [{ ...(await exportJWK(signer.publicKey)), kid: 'story', alg: 'ES256' }] };
+const token = (claims: JWTPayload) =>
+  new SignJWT({ tenant: 'acme', ...claims })
+    .setProtectedHeader({ alg: 'ES256', kid: 'story' })
+    .setIssuer(issuer)
+    .setAudience(audience)
+    .setExpirationTime('10m')
+    .sign(signer.privateKey);
+
+const server = await startServer(definition, surface, {
+  app: {
+    ...(onPostgres ? { databaseSchema: `dispute_${randomBytes(4).toString('hex')}` } : { path }),
+    kek: randomBytes(32),
+    signingKey: keys.privateKey,
+    verifyKey: keys.publicKey,
+    checkpointSink: new FileCheckpointSink(sinkPath),
+  },
+  credentials: jwtCredentials({ issuer, audience, jwks }),
+  host: '127.0.0.1',
+  port: 0,
+  stderr: () => undefined,
 });
-console.log(`(on ${app.store.kind})`);
+const app = server.app;
+console.log(`(on ${app.store.kind}; API and MCP server on ${server.url})`);
 
 let step = 0;
 function heading(text: string): void {
   step += 1;
   console.log(`\n== ${step}. ${text}`);
 }
-function show(label: string, result: CommandResult): void {
-  console.log(
-    result.ok ? `   ${label}: ok, ${result.events.map((e) => e.type).join(', ')}` : `   ${label}: refused (${result.error.code}) ${result.error.message}`,
-  );
+
+/** What a tool call or an HTTP request answered: the events recorded, or the problem. */
+type Answer =
+  | { readonly ok: true; readonly body: Record<string, unknown> }
+  | { readonly ok: false; readonly problem: { code: string; detail: string; [key: string]: unknown } };
+
+function said(label: string, answer: Answer): void {
+  if (!answer.ok) return console.log(`   ${label}: refused (${answer.problem.code}) ${answer.problem.detail}`);
+  const events = answer.body['events'] as Array<{ type: string }> | undefined;
+  console.log(`   ${label}: ok${events === undefined ? '' : `, ${events.map((e) => e.type).join(', ')}`}`);
+}
+
+/** An MCP client over Streamable HTTP with a bearer token, as an agent host connects. */
+async function mcpClient(bearer: string): Promise<Client> {
+  const client = new Client({ name: 'support-assistant', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${bearer}` } } }));
+  return client;
+}
+
+async function tool(client: Client, name: string, args: Record<string, unknown>): Promise<Answer> {
+  const result = (await client.callTool({ name, arguments: args })) as {
+    isError?: boolean;
+    content: Array<{ text: string }>;
+    structuredContent?: Record<string, unknown>;
+  };
+  if (result.isError === true) return { ok: false, problem: (JSON.parse(result.content[1]!.text) as { error: { code: string; detail: string } }).error };
+  return { ok: true, body: result.structuredContent ?? {} };
+}
+
+async function http(bearer: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const response = await fetch(`${server.url}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json = (await response.json()) as Record<string, unknown>;
+  return response.ok ? { ok: true, body: json } : { ok: false, problem: json as { code: string; detail: string } };
 }
 
 const customerId = app.newId();
 const subscriptionId = app.newId();
-const customer = { actor: { id: customerId, kind: 'human', roles: ['customer'] }, tenant: 'acme' } as const;
-const agent = {
-  actor: { id: 'support-agent-gpt', kind: 'agent', roles: ['support'] },
-  onBehalfOf: customerId,
-  tenant: 'acme',
-  correlationId: 'chat-2291',
-} as const;
 const price = { amount: 1900, currency: 'EUR' };
+const customerToken = await token({ sub: customerId, actor_kind: 'human', roles: ['customer'] });
+// Sam, in support, delegates the assistant to act for this customer (RFC 8693: act names the agent).
+const agentToken = await token({
+  sub: 'sam-from-support',
+  roles: ['support'],
+  on_behalf_of: customerId,
+  client_id: 'support-assistant',
+  act: { sub: 'support-agent-gpt' },
+});
+const leadToken = await token({ sub: 'lea-support-lead', actor_kind: 'human', roles: ['support_lead'] });
+const supportToken = await token({ sub: 'sam-from-support', actor_kind: 'human', roles: ['support'] });
 
-heading('A customer subscribes');
-show(
-  'StartSubscription',
-  await app.commands.StartSubscription({ subscriptionId, customerId, plan: 'pro', price, email: 'ada@example.com' }, { ...customer, commandId: 'start-1' }),
+heading('A customer subscribes, through the HTTP API');
+said(
+  'POST /commands/StartSubscription',
+  await http(
+    customerToken,
+    'POST',
+    '/commands/StartSubscription',
+    { subscriptionId, customerId, plan: 'pro', price, email: 'ada@example.com' },
+    { 'idempotency-key': 'start-1' },
+  ),
 );
 
-heading('An AI support agent, acting for the customer, cancels, refunds (a support lead approves) and sends three emails');
-show('CancelSubscription', await app.commands.CancelSubscription({ subscriptionId, reason: 'customer asked to stop' }, { ...agent, commandId: 'cancel-1' }));
+heading('An AI support agent, acting for the customer through MCP tools, cancels, refunds (a support lead approves) and sends three emails');
+const agent = await mcpClient(agentToken);
+console.log(`   the agent sees ${(await agent.listTools()).tools.length} tools`);
+said(
+  'cancel_subscription',
+  await tool(agent, 'cancel_subscription', { input: { subscriptionId, reason: 'customer asked to stop' }, idempotencyKey: 'cancel-1' }),
+);
 const refund = { refundId: app.newId(), subscriptionId, customerId, amount: price };
-const asked = await app.commands.IssueRefund(refund, { ...agent, commandId: 'refund-ask' });
-show('IssueRefund', asked);
-if (asked.ok || asked.error.code !== 'approval-required' || asked.error.approvalId === null) throw new Error('an agent refund waits for a human');
-const lead = { actor: { id: 'lea-support-lead', kind: 'human', roles: ['support_lead'] }, tenant: 'acme' } as const;
-const decided = await app.trust.decideApproval(asked.error.approvalId, 'approved', lead, 'goodwill refund');
-console.log(`   approved by the support lead: ${decided.ok ? 'yes' : `no (${decided.error.code}) ${decided.error.message}`}`);
-show('IssueRefund, approved', await app.commands.IssueRefund(refund, { ...agent, commandId: 'refund-1', approvalId: asked.error.approvalId }));
+const asked = await tool(agent, 'issue_refund', { input: refund, idempotencyKey: 'refund-1' });
+said('issue_refund', asked);
+if (asked.ok || asked.problem.code !== 'approval-required') throw new Error('an agent refund waits for a human');
+const approvalId = String(asked.problem['approvalId']);
+said('approve_request by the agent itself', await tool(agent, 'approve_request', { approvalId }));
+const decided = await http(leadToken, 'POST', `/approvals/${approvalId}/approve`, { reason: 'goodwill refund' });
+console.log(`   approved by the support lead: ${decided.ok ? 'yes' : `no (${decided.problem.code}) ${decided.problem.detail}`}`);
+said('issue_refund, approved', await tool(agent, 'issue_refund', { input: refund, idempotencyKey: 'refund-1', approvalId }));
 for (const template of ['cancellation', 'refund', 'follow-up'] as const) {
-  show(
-    `SendEmail ${template}`,
-    await app.commands.SendEmail({ emailId: app.newId(), customerId, to: 'ada@example.com', template }, { ...agent, commandId: `email-${template}` }),
+  said(
+    `send_email ${template}`,
+    await tool(agent, 'send_email', { input: { emailId: app.newId(), customerId, to: 'ada@example.com', template }, idempotencyKey: `email-${template}` }),
   );
 }
 heading("Acting on another customer's data: denied, and audited");
 const otherCustomer = app.newId();
 const other = app.newId();
-await app.commands.StartSubscription(
+const otherToken = await token({ sub: otherCustomer, actor_kind: 'human', roles: ['customer'] });
+await http(
+  otherToken,
+  'POST',
+  '/commands/StartSubscription',
   { subscriptionId: other, customerId: otherCustomer, plan: 'basic', price, email: 'bob@example.com' },
-  { actor: { id: otherCustomer, kind: 'human', roles: ['customer'] }, tenant: 'acme', commandId: 'start-2' },
+  { 'idempotency-key': 'start-2' },
 );
-show(
-  'CancelSubscription by the agent, for the other customer',
-  await app.commands.CancelSubscription({ subscriptionId: other }, { ...agent, commandId: 'cancel-2' }),
+said(
+  'cancel_subscription by the agent, for the other customer',
+  await tool(agent, 'cancel_subscription', { input: { subscriptionId: other }, idempotencyKey: 'cancel-2' }),
 );
-show(
+said(
   'CancelSubscription by the customer, of the other one',
-  await app.commands.CancelSubscription({ subscriptionId: other }, { ...customer, commandId: 'cancel-3' }),
+  await http(customerToken, 'POST', '/commands/CancelSubscription', { subscriptionId: other }, { 'idempotency-key': 'cancel-3' }),
 );
-show(
-  "IssueRefund by the agent, against the other customer's subscription",
-  await app.commands.IssueRefund({ refundId: app.newId(), subscriptionId: other, customerId, amount: price }, { ...agent, commandId: 'refund-2' }),
-);
+const crossRefund = await tool(agent, 'issue_refund', {
+  input: { refundId: app.newId(), subscriptionId: other, customerId, amount: price },
+  idempotencyKey: 'refund-2',
+});
+said("IssueRefund by the agent, against the other customer's subscription", crossRefund);
+await agent.close();
 const checkpoint = await app.checkpoint();
 console.log(`   signed checkpoint ${checkpoint?.seq ?? '-'} over ${checkpoint?.events ?? 0} events`);
 
-heading('The next day the customer says: "I never cancelled". History shows who did what, for whom');
-for (const entry of await app.trust.history({ subject: customerId }, 'acme')) process.stdout.write(timelineText(entry));
+heading('The next day the customer says: "I never cancelled". History shows who did what, for whom, on whose authority, through which surface');
+const support = await mcpClient(supportToken);
+const history = await tool(support, 'history', { subject: customerId });
+await support.close();
+if (!history.ok) throw new Error(`history refused: ${history.problem.detail}`);
+for (const entry of history.body['entries'] as TimelineEntry[]) process.stdout.write(timelineText(entry));
 
 heading('Verify: the record was not rewritten');
 const intact = await app.verify();
@@ -145,11 +232,16 @@ async function tamperedReport(): Promise<VerifyReport> {
 }
 
 heading('Support undoes the cancellation (as themselves, caused by the original command)');
+const customer = { actor: { id: customerId, kind: 'human', roles: ['customer'] }, tenant: 'acme' } as const;
 const supervisor = { actor: { id: 'sam-from-support', kind: 'human', roles: ['support'] }, tenant: 'acme' } as const;
-show('undo cancel-1', await app.trust.undo('cancel-1', supervisor));
-show('undo cancel-1 again', await app.trust.undo('cancel-1', supervisor));
-show('undo email-refund', await app.trust.undo('email-refund', supervisor));
-console.log(`   the subscription is ${String((await app.rows.CustomerAccount.get(subscriptionId, 'acme'))?.status)} again`);
+const cancelled = (await app.trust.history({ subject: customerId }, 'acme')).find(
+  (e) => e.audit.command === 'CancelSubscription' && e.audit.outcome === 'accepted',
+);
+const emailed = (await app.trust.history({ subject: customerId }, 'acme')).find((e) => e.audit.command === 'SendEmail' && e.audit.outcome === 'accepted');
+said('POST /commands/{cancel}/undo', await http(supportToken, 'POST', `/commands/${cancelled!.audit.commandId}/undo`));
+said('the same undo again', await http(supportToken, 'POST', `/commands/${cancelled!.audit.commandId}/undo`));
+said('undo of an email', await http(supportToken, 'POST', `/commands/${emailed!.audit.commandId}/undo`));
+console.log(`   the subscription is ${String((await app.rows<CustomerAccountRow>('CustomerAccount').get(subscriptionId, 'acme'))?.status)} again`);
 
 heading('The customer asks to be forgotten');
 const bySupport = await app.trust.forget(customerId, supervisor);
@@ -167,6 +259,6 @@ const after = await app.verify();
 console.log(`   ${after.ok ? 'OK' : 'FAILED'}: ${after.rows.events} events, ${after.rows.commands} audit records, ${after.findings.length} problem(s)`);
 
 if (isPostgresStore(app.store)) await app.store.pool.query(`DROP SCHEMA ${app.store.schema} CASCADE`);
-await app.close();
+await server.close();
 rmSync(dir, { recursive: true, force: true });
 process.exitCode = intact.ok && !report.ok && after.ok ? 0 : 1;
