@@ -11,6 +11,8 @@ export type JsonValue = string | number | boolean | null | readonly JsonValue[] 
 export type JsonSchema = { readonly [key: string]: JsonValue };
 
 const ULID = '^[0-7][0-9A-HJKMNP-TV-Z]{25}$';
+const UUID =
+  '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$';
 
 /** The schema of an object with these fields; `first` fields (such as the aggregate id) come before them. */
 export function objectSchema(
@@ -57,7 +59,8 @@ function typeSchema(type: TypeRef, types: readonly NamedType[]): JsonSchema {
     case 'date':
       return { type: 'string', format: 'date' };
     case 'uuid':
-      return { type: 'string', format: 'uuid' };
+      // As zod checks it: an RFC 9562 version and variant, or the nil and max UUIDs.
+      return { type: 'string', format: 'uuid', pattern: UUID };
     case 'ulid':
       return { type: 'string', pattern: ULID };
     case 'enum':

@@ -25,6 +25,7 @@ const COMMAND_ERRORS = {
   '409': problem('Already exists, a conflict, a request with this key still in flight, not undoable or already undone.'),
   '410': problem('The data subject was forgotten.'),
   '412': problem('The stream is not at the version If-Match names.'),
+  '413': problem('The body is too large.'),
   '422': problem('A business rule refused it, the idempotency key was used with another request, or the input names something that does not exist.'),
 };
 
@@ -63,7 +64,15 @@ export function openApiDocument(project: Project, name: string): JsonSchema {
             description: commandDescription(a, c),
             tags: [a.name],
             parameters: [
-              header('Idempotency-Key', 'A unique value per intended action; the same on every retry.', true),
+              header(
+                'Idempotency-Key',
+                'A unique value per intended action; the same on every retry. Required, except for a dry run and a run under an approval.',
+                false,
+                {
+                  type: 'string',
+                  pattern: '^[\\x21-\\x7e]{1,128}$',
+                },
+              ),
               header('If-Match', 'The ETag of the stream version you last saw: refused with 412 if it moved.'),
               header('Prefer', '`respond-async`: answer 202 once the command is durable, before it runs.'),
               header('Approval-Id', 'The approval id a first call was answered with, once a human approved it.'),

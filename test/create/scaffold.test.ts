@@ -88,7 +88,7 @@ describe('create-groundwork', () => {
         for (const kind of stores) {
           const env = { ...process.env, GROUNDWORK_DATABASE_URL: kind === 'postgres' ? testDatabaseUrl() : '' };
           const story = execFileSync(process.execPath, [join(dir, 'dist/src/dispute.js')], { cwd: dir, encoding: 'utf8', stdio: 'pipe', env });
-          expect(story).toContain(`(on ${kind})`);
+          expect(story).toContain(`(on ${kind}; API and MCP server on http://127.0.0.1:`);
           expect(story).toContain('CancelSubscription by the customer, of the other one: refused (forbidden) role customer acts only on its own data');
           expect(story).toContain("IssueRefund by the agent, against the other customer's subscription: refused (forbidden) subscriptionId names Subscription");
           expect(story).toContain('content-mismatch');

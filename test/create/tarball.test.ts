@@ -67,6 +67,7 @@ describe('npm create groundwork, from a packed tarball', () => {
     const story = npm(['run', 'dispute'], app);
     expect(story.code, story.out).toBe(0);
     expect(story.out).toContain('content-mismatch');
-    expect(story.out).toContain('undo cancel-1: ok, SubscriptionReinstated');
+    expect(story.out).toContain('POST /commands/{cancel}/undo: ok, SubscriptionReinstated');
+    expect(story.out).toContain('issue_refund, approved: ok, RefundIssued');
   }, 900_000);
 });

@@ -26,6 +26,12 @@ const claims = {
   other: { sub: otherCustomer, actor_kind: 'human', roles: ['customer'] },
   /** Sam delegated the agent to act for the customer (RFC 8693 act). */
   agent: { sub: 'sam', roles: ['support'], on_behalf_of: customerId, client_id: 'assistant', act: { sub: 'agent-7' } },
+  /** The same agent, delegated to act for the other customer. */
+  agentForOther: { sub: 'sam', roles: ['support'], on_behalf_of: otherCustomer, client_id: 'assistant', act: { sub: 'agent-7' } },
+  /** The customer delegated their own assistant, with their own role. */
+  assistant: { sub: customerId, roles: ['customer'], act: { sub: 'assistant-1' } },
+  /** Support of another tenant. */
+  stranger: { sub: 'sam', actor_kind: 'human', roles: ['support'], tenant: 'globex' },
 };
 type Who = keyof typeof claims;
 const tokens = {} as Record<Who, string>;
@@ -96,6 +102,8 @@ describe('the HTTP API', () => {
     expect(first.status).toBe(201);
     expect(first.headers.get('etag')).toBe('"1"');
     expect(first.body).toMatchObject({ streamId: subscriptionId, version: 1, events: [{ type: 'SubscriptionStarted', version: 1 }] });
+    // The customer may not read personal data over the surface: the reply leaves it out.
+    expect((first.body['events'] as Array<{ data: object }>)[0]!.data).not.toHaveProperty('email');
     const again = await start(subscriptionId, customerId, 'customer', 'start-1');
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
@@ -110,6 +118,33 @@ describe('the HTTP API', () => {
     expectProblem(otherPayload, 422, 'idempotency-mismatch');
     // The same key from another caller is that caller's own key.
     expect((await start(otherSubscription, otherCustomer, 'other', 'start-1')).status).toBe(201);
+  });
+
+  it("keeps an agent's keys apart per person it acts for, and answers another tenant's aggregate as missing", async () => {
+    const forCustomer = await command('SendEmail', { emailId: ids(), customerId, to: 'a@example.com', template: 'follow-up' }, 'agent', 'mail-1');
+    const forOther = await command(
+      'SendEmail',
+      { emailId: ids(), customerId: otherCustomer, to: 'b@example.com', template: 'follow-up' },
+      'agentForOther',
+      'mail-1',
+    );
+    expect([forCustomer.status, forOther.status]).toEqual([201, 201]);
+    expect(forOther.body['commandId']).not.toBe(forCustomer.body['commandId']);
+    expectProblem(await command('CancelSubscription', { subscriptionId }, 'stranger', 'cancel-x'), 404, 'not-found');
+  });
+
+  it("lets a customer's own assistant act for them with their role, and only for them", async () => {
+    const id = ids();
+    const started = await command(
+      'StartSubscription',
+      { subscriptionId: id, customerId, plan: 'pro', price, email: 'a@example.com' },
+      'assistant',
+      'assistant-start',
+    );
+    expect(started.status).toBe(201);
+    const [record] = await served.app.store.events.commands({ stream: id }, 'acme');
+    expect(record?.audit).toMatchObject({ actor: { id: 'assistant-1', kind: 'agent', roles: ['customer'] }, onBehalfOf: customerId, delegatedBy: customerId });
+    expectProblem(await command('CancelSubscription', { subscriptionId: otherSubscription }, 'assistant', 'assistant-cancel'), 403, 'forbidden');
   });
 
   it('needs an Idempotency-Key, and says which fields are invalid', async () => {
@@ -148,6 +183,12 @@ describe('the HTTP API', () => {
     expectProblem(stale, 412, 'precondition-failed');
     expect(stale.body).toMatchObject({ expectedVersion: 0, actualVersion: 1 });
     expectProblem(await command('CancelSubscription', { subscriptionId }, 'customer', 'cancel-bad', { 'if-match': 'yesterday' }), 400, 'validation');
+    const staleDry = await call('POST', '/commands/CancelSubscription?dryRun=true', {
+      who: 'customer',
+      body: { subscriptionId },
+      headers: { 'if-match': '"0"' },
+    });
+    expectProblem(staleDry, 412, 'precondition-failed');
     const current = await command('CancelSubscription', { subscriptionId, reason: 'too dear' }, 'customer', 'cancel-1', { 'if-match': '"1"' });
     expect(current.status).toBe(200);
     expect(current.headers.get('etag')).toBe('"2"');
@@ -159,6 +200,8 @@ describe('the HTTP API', () => {
     const undone = await call('POST', `/commands/${commandId}/undo`, { who: 'support' });
     expect(undone.status).toBe(200);
     expect(undone.body).toMatchObject({ events: [{ type: 'SubscriptionReinstated' }] });
+    const undoStatus = await call('GET', `/commands/${encodeURIComponent(undone.body['commandId'] as string)}`, { who: 'support' });
+    expect(undoStatus.body).toMatchObject({ status: 'succeeded', command: 'ReinstateSubscription' });
     expectProblem(await call('POST', `/commands/${commandId}/undo`, { who: 'support' }), 409, 'already-undone');
   });
 
@@ -176,6 +219,11 @@ describe('the HTTP API', () => {
     expect(status.body).toMatchObject({ status: 'succeeded', command: 'StartSubscription', streamId: id, versions: { from: 1, to: 1 } });
     // Another customer cannot read it; it reads as missing.
     expectProblem(await call('GET', location, { who: 'other' }), 404, 'not-found');
+    // A retry with the same key is the same command: the same id, and its status.
+    const retried = await command('StartSubscription', { subscriptionId: id, customerId, plan: 'pro', price, email: 'a@example.com' }, 'customer', 'async-1', {
+      prefer: 'respond-async',
+    });
+    expect(retried.body['commandId']).toBe(accepted.body['commandId']);
   });
 
   it("runs an agent's refund after a human approves it; the requester cannot approve its own request", async () => {
@@ -192,6 +240,8 @@ describe('the HTTP API', () => {
     const run = await command('IssueRefund', input, 'agent', 'refund-1', { 'approval-id': approvalId });
     expect(run.status).toBe(201);
     expect(run.body).toMatchObject({ events: [{ type: 'RefundIssued' }] });
+    // The approved run's result is not another caller's to replay, even with the approval id and the same input.
+    expectProblem(await command('IssueRefund', input, 'agentForOther', 'refund-9', { 'approval-id': approvalId }), 422, 'idempotency-mismatch');
   });
 
   it('records in the audit how the command came: transport, route, client, token fingerprint, request id, who delegated', async () => {

@@ -49,6 +49,11 @@ describe('claims mapping', () => {
     expect(identityFromClaims({ sub: 'u', actor_kind: 'human' }, { fixedTenant: 'only' })).toMatchObject({ ok: true, identity: { tenant: 'only' } });
     expect(identityFromClaims({ actor_kind: 'human', tenant: 't' })).toMatchObject({ ok: false, message: 'the token has no sub claim' });
     expect(identityFromClaims({ sub: 'u', tenant: 't', act: {} })).toMatchObject({ ok: false, message: 'the act claim has no sub' });
+    // A delegation claim of the wrong shape never makes the delegator the actor.
+    expect(identityFromClaims({ sub: 'lead', actor_kind: 'human', tenant: 't', act: 'agent-7' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('act claim must be an object'),
+    });
   });
 });
 

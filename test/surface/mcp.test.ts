@@ -106,6 +106,8 @@ describe('the MCP server over Streamable HTTP', () => {
     expect(start.structuredContent).toMatchObject({ streamId: subscriptionId, version: 1 });
     const cancel = await tool('agent', 'cancel_subscription', { input: { subscriptionId, reason: 'customer asked to stop' }, idempotencyKey: 'cancel-1' });
     expect(cancel.structuredContent).toMatchObject({ events: [{ type: 'SubscriptionCancelled' }] });
+    const status = await tool('agent', 'command_status', { commandId: cancel.structuredContent!['commandId'] });
+    expect(status.structuredContent).toMatchObject({ status: 'succeeded', command: 'CancelSubscription', versions: { from: 2, to: 2 }, error: null });
     const refund = { refundId: ids(), subscriptionId, customerId, amount: price };
     const asked = await tool('agent', 'issue_refund', { input: refund, idempotencyKey: 'refund-1' });
     expect(asked.isError).toBe(true);

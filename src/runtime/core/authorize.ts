@@ -36,21 +36,26 @@ export function authorize(definition: Rule, input: unknown, context: CommandCont
  * role it holds that the command allows acts only on its own data. Such an actor cannot act on
  * behalf of anyone else.
  */
-export function bindingOf(definition: Rule, context: CommandContext): { readonly binding: Binding | undefined } | { readonly denial: Denial } {
+export function bindingOf(
+  definition: Rule,
+  context: Pick<CommandContext, 'actor' | 'onBehalfOf' | 'delegatedBy'>,
+): { readonly binding: Binding | undefined } | { readonly denial: Denial } {
   const { actor, onBehalfOf } = context;
   const own = definition.ownDataRoles ?? [];
   const allowed = definition.allow === 'public' ? [] : actor.roles.filter((role) => definition.allow.includes(role));
   const ownOnly = allowed.length > 0 && allowed.every((role) => own.includes(role));
   if (!ownOnly) return { binding: onBehalfOf === undefined ? undefined : { subject: onBehalfOf, because: `acting on behalf of ${onBehalfOf}` } };
-  const because = `role ${allowed.join(', ')} acts only on its own data (${actor.id})`;
-  if (onBehalfOf !== undefined && onBehalfOf !== actor.id) {
+  // A person's own-data role, delegated to an agent (a token's `act`), binds the agent to that person.
+  const self = context.delegatedBy ?? actor.id;
+  const because = `role ${allowed.join(', ')} acts only on its own data (${self})`;
+  if (onBehalfOf !== undefined && onBehalfOf !== self) {
     return { denial: { reason: 'subject', message: `${because}, so it cannot act on behalf of ${onBehalfOf}` } };
   }
-  return { binding: { subject: actor.id, because } };
+  return { binding: { subject: self, because } };
 }
 
 /** A bound actor may only touch its subject's aggregates. */
 export function checkSubject(subject: string | undefined, binding: Binding | undefined): string | undefined {
   if (binding === undefined || subject === binding.subject) return undefined;
-  return `${binding.because}, but the aggregate belongs to ${subject ?? 'no subject'}`;
+  return `${binding.because}, but the aggregate belongs to ${subject === undefined ? 'no subject' : 'another subject'}`;
 }

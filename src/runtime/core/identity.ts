@@ -47,6 +47,8 @@ export type IdentityCheck = { readonly ok: true; readonly identity: Identity } |
  */
 export function identityFromClaims(claims: Claims, mapping: ClaimsMapping = {}): IdentityCheck {
   const act = objectAt(claims, 'act');
+  // A delegation claim that is not an object must not make the delegator the actor.
+  if (claims['act'] !== undefined && act === undefined) return refuse('the act claim must be an object naming the acting party in sub');
   const actorClaims = act ?? claims;
   const id = textAt(actorClaims, 'sub');
   if (id === undefined) return refuse(act === undefined ? 'the token has no sub claim' : 'the act claim has no sub');

@@ -576,12 +576,17 @@ export class CommandPipeline {
     const original = previous.audit;
     // The fingerprint is the command's name and its keyed payload hash: the same id reused for
     // another command, even with the same payload, is a mismatch, never the other command's result.
+    // Nor is it anyone else's: another actor, or the same one acting for someone else, never gets
+    // this command's result (its events may hold another subject's data).
+    const caller = audit.context;
     const differs =
       original.command !== audit.command
         ? `as ${original.command}`
         : audit.payloadHash !== null && original.payloadHash !== audit.payloadHash
           ? 'with a different payload'
-          : undefined;
+          : original.actor.id !== caller.actor.id || original.onBehalfOf !== (caller.onBehalfOf ?? null)
+            ? 'for another caller'
+            : undefined;
     if (differs !== undefined) {
       return this.#finish(audit, 'rejected', {
         code: 'idempotency-mismatch',

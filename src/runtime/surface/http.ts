@@ -50,13 +50,15 @@ export function httpServer(operations: SurfaceOperations, options: HttpOptions):
   server.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
     const status = error.statusCode ?? 500;
     const failure: SurfaceFailure =
-      status === 415
-        ? { code: 'unsupported-media-type', message: 'send the body as application/json' }
-        : status === 413
-          ? invalid(['body'], `the body is larger than ${options.bodyLimit ?? 1024 * 1024} bytes`)
-          : status >= 400 && status < 500
-            ? invalid(['body'], error.message)
-            : { code: 'internal', message: error.message };
+      error.code === 'storage'
+        ? { code: 'storage', message: error.message }
+        : status === 415
+          ? { code: 'unsupported-media-type', message: 'send the body as application/json' }
+          : status === 413
+            ? { code: 'payload-too-large', message: `the body is larger than ${options.bodyLimit ?? 1024 * 1024} bytes` }
+            : status >= 400 && status < 500
+              ? invalid(['body'], error.message)
+              : { code: 'internal', message: error.message };
     return problem(reply, failure, request);
   });
   server.setNotFoundHandler((request, reply) =>

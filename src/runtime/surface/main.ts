@@ -15,6 +15,7 @@ import type { SurfaceDefinition } from './definition.js';
 import { httpServer } from './http.js';
 import { mcpOverHttp, serveMcpStdio } from './mcp.js';
 import { SurfaceOperations, type Caller } from './operations.js';
+import type { SurfaceFailure } from './problems.js';
 
 export interface ServeOptions {
   readonly app?: AppOptions | undefined;
@@ -100,9 +101,17 @@ export async function runMcpStdio(definition: AppDefinition, surface: SurfaceDef
   const stderr = options.stderr ?? ((text: string) => void process.stderr.write(text));
   let app: App | undefined;
   try {
-    const caller = await stdioCaller(env, options.credentials ?? credentialsFrom(env, stderr));
+    const credentials = options.credentials ?? credentialsFrom(env, stderr);
+    const caller = await stdioCaller(env, credentials);
     app = await openApp(definition, { env: options.env, ...options.app });
-    const { closed } = await serveMcpStdio(new SurfaceOperations(app, surface), caller);
+    // The token is checked again on every call: it expires, and its keys may be rotated out.
+    const recheck = async (): Promise<SurfaceFailure | undefined> => {
+      const checked = await credentials!.check(env.token!);
+      return checked.ok
+        ? undefined
+        : { code: 'unauthenticated', problem: checked.problem, message: `GROUNDWORK_TOKEN is no longer accepted (${checked.problem}): ${checked.message}` };
+    };
+    const { closed } = await serveMcpStdio(new SurfaceOperations(app, surface), caller, caller === undefined ? undefined : recheck);
     stderr(
       caller === undefined
         ? `${surface.name} MCP server on stdio without an identity: read tools only\n`

@@ -10,10 +10,14 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller, SurfaceOperations } from './operations.js';
-import { callTool, toolsFor } from './tools.js';
+import type { SurfaceFailure } from './problems.js';
+import { callTool, errorResult, toolsFor } from './tools.js';
 
-/** An MCP server for one caller (undefined: no identity, read tools only, every call refused). */
-function mcpServer(operations: SurfaceOperations, caller: Caller | undefined): Server {
+/**
+ * An MCP server for one caller (undefined: no identity, read tools only, every call refused).
+ * `recheck` says whether the caller's credential still holds (a long-lived stdio server's token expires).
+ */
+function mcpServer(operations: SurfaceOperations, caller: Caller | undefined, recheck?: () => Promise<SurfaceFailure | undefined>): Server {
   const surface = operations.surface;
   const server = new Server({ name: surface.name, version: surface.version }, { capabilities: { tools: {} } });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
@@ -26,6 +30,8 @@ function mcpServer(operations: SurfaceOperations, caller: Caller | undefined): S
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const { name, arguments: args = {} } = request.params;
     const visible = toolsFor(surface, caller !== undefined).some((tool) => tool.name === name);
+    const expired = visible && caller !== undefined ? await recheck?.() : undefined;
+    if (expired !== undefined) return { ...errorResult(expired), content: [...errorResult(expired).content] };
     const result = visible
       ? await callTool(
           surface,
@@ -42,8 +48,12 @@ function mcpServer(operations: SurfaceOperations, caller: Caller | undefined): S
 }
 
 /** Serves MCP on stdin/stdout until the input ends. */
-export async function serveMcpStdio(operations: SurfaceOperations, caller: Caller | undefined): Promise<{ closed: Promise<void> }> {
-  const server = mcpServer(operations, caller);
+export async function serveMcpStdio(
+  operations: SurfaceOperations,
+  caller: Caller | undefined,
+  recheck?: () => Promise<SurfaceFailure | undefined>,
+): Promise<{ closed: Promise<void> }> {
+  const server = mcpServer(operations, caller, recheck);
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
     server.onclose = () => resolve();

@@ -13,7 +13,7 @@ import type { Identity } from '../core/identity.js';
 import { isErased } from '../core/pii.js';
 import type { CommandResult, DryRun, Refused } from '../core/pipeline.js';
 import type { CommandContext, DomainEvent, Via } from '../core/types.js';
-import type { CommandQuery } from '../ports/event-store.js';
+import type { AuditRecord, CommandQuery } from '../ports/event-store.js';
 import type { App } from '../app/open.js';
 import type { TimelineEntry } from '../trust/operations.js';
 import type { CommandEndpoint, ProjectionEndpoint, ReadAccess, SurfaceDefinition } from './definition.js';
@@ -108,11 +108,13 @@ export class SurfaceOperations {
       return fail(invalid(['approvalId'], `an approval id is 1 to ${MAX_ID_LENGTH} characters`));
     const scoped = key === undefined ? undefined : scopedKey(caller.identity, key);
     const context = this.#context(caller, {
+      // The same key is the same command id: a retry (also one queued on the bus) is that command, once.
+      commandId: key === undefined ? undefined : commandIdFor(caller.identity, key),
       idempotencyKey: call.approvalId === undefined ? scoped : undefined,
       approvalId: call.approvalId,
       expectedVersion: call.expectedVersion,
     });
-    if (call.dryRun === true) return this.#dryRun(endpoint, input, context);
+    if (call.dryRun === true) return this.#dryRun(endpoint, input, context, call, caller);
     const flight = `${caller.identity.tenant}\u0000${scoped ?? `approval:${call.approvalId}`}`;
     if (this.#inFlight.has(flight))
       return fail({ code: 'in-flight', message: 'a request with this idempotency key is still running: wait for its answer, then retry' });
@@ -124,32 +126,37 @@ export class SurfaceOperations {
       }
       const result = await this.#app.execute(endpoint.command, input, context);
       if (!result.ok) return refused(result, call);
-      return { ok: true, value: { kind: 'done', created: endpoint.command.creates, replayed: result.duplicate, body: bodyOf(result) } };
+      return { ok: true, value: { kind: 'done', created: endpoint.command.creates, replayed: result.duplicate, body: this.#bodyOf(result, caller) } };
+    } catch (error) {
+      return fail(thrown(error));
     } finally {
       this.#inFlight.delete(flight);
     }
   }
 
-  /** A command's status, for the actor who sent it or a caller who may read history. */
+  /** A command's status, for the caller who sent it or a caller who may read its history. */
   async status(commandId: string, caller: Caller): Promise<Answer<CommandStatusView>> {
     const { tenant } = caller.identity;
-    const records = (await this.#app.store.events.commands({ correlation: commandId }, tenant)).filter((c) => c.audit.commandId === commandId);
-    const own = records.every((r) => r.audit.actor.id === caller.identity.actor.id);
-    if (!own) {
+    const events = this.#app.store.events;
+    const accepted = await events.findAccepted(tenant, { commandId });
+    const records =
+      accepted !== undefined ? [accepted] : (await events.commands({ correlation: commandId }, tenant)).filter((c) => c.audit.commandId === commandId);
+    const mine = (audit: AuditRecord) => audit.actor.id === caller.identity.actor.id && audit.onBehalfOf === (caller.identity.onBehalfOf ?? null);
+    if (!records.every((r) => mine(r.audit))) {
       // Someone else's command: only for a caller who may read its history, and a bound caller only about its subject.
       const scope = this.#scope(this.#surface.history, caller, undefined);
       const subject = scope.ok ? scope.value?.subject : undefined;
       if (!scope.ok || (subject !== undefined && !records.every((r) => r.audit.subject === subject || r.audit.onBehalfOf === subject)))
         return fail(notFound(`command ${commandId}`));
     }
-    const accepted = records.find((r) => r.audit.outcome === 'accepted');
-    const last = accepted ?? records[records.length - 1];
+    const last = records[records.length - 1];
     if (last !== undefined) {
       const { audit } = last;
       const status = audit.outcome === 'accepted' ? 'succeeded' : audit.outcome === 'failed' ? 'failed' : 'rejected';
       return { ok: true, value: { commandId, status, command: audit.command, streamId: audit.streamId, versions: audit.versions, error: audit.error } };
     }
     try {
+      // Queued or on its way: the id is the hash of a caller's key, which nobody else can name.
       const known = await this.#app.commandStatus(commandId, tenant);
       if (known.status === 'queued' || known.status === 'accepted') return { ok: true, value: { commandId, status: known.status } };
     } catch {
@@ -162,7 +169,7 @@ export class SurfaceOperations {
   async undo(commandId: string, caller: Caller): Promise<Answer<CommandAnswer>> {
     const result = await this.#app.trust.undo(commandId, this.#context(caller, {}));
     if (!result.ok) return refused(result, {});
-    return { ok: true, value: { kind: 'done', created: false, replayed: false, body: bodyOf(result) } };
+    return { ok: true, value: { kind: 'done', created: false, replayed: false, body: this.#bodyOf(result, caller) } };
   }
 
   /** Approves or refuses a pending request for approval, as the caller (a human with an approving role, never the requester). */
@@ -208,9 +215,9 @@ export class SurfaceOperations {
     if (!scope.ok) return scope;
     if (scope.value !== undefined && !('subject' in query && query.subject === scope.value.subject))
       return fail({ code: 'forbidden', reason: 'subject', message: `${scope.value.because}: ask for the history of subject ${scope.value.subject}` });
-    const all = await this.#app.trust.history(query, caller.identity.tenant);
-    const entries = all.slice(-MAX_HISTORY).map((entry) => this.#entryShown(entry, caller));
-    return { ok: true, value: { entries, truncated: all.length > MAX_HISTORY } };
+    const found = await this.#app.trust.history(query, caller.identity.tenant, { last: MAX_HISTORY + 1 });
+    const entries = found.slice(-MAX_HISTORY).map((entry) => this.#entryShown(entry, caller));
+    return { ok: true, value: { entries, truncated: found.length > MAX_HISTORY } };
   }
 
   /** An aggregate's state as of a version or a time; outside the caller's subject it reads as missing. */
@@ -240,7 +247,7 @@ export class SurfaceOperations {
     return { ok: true as const, value: { ok: report.ok, rows: report.rows, checkpoints: report.checkpoints, findings: report.findings.slice(0, 100) } };
   }
 
-  #context(caller: Caller, extra: Pick<CommandContext, 'idempotencyKey' | 'approvalId' | 'expectedVersion'>): CommandContext {
+  #context(caller: Caller, extra: Pick<CommandContext, 'commandId' | 'idempotencyKey' | 'approvalId' | 'expectedVersion'>): CommandContext {
     const { identity, via } = caller;
     return {
       actor: identity.actor,
@@ -253,10 +260,28 @@ export class SurfaceOperations {
     };
   }
 
-  async #dryRun(endpoint: CommandEndpoint, input: unknown, context: CommandContext): Promise<Answer<CommandAnswer>> {
+  /** The answer to a command: its events, without the personal data the caller's roles may not read. */
+  #bodyOf(result: Extract<CommandResult, { ok: true }>, caller: Caller): CommandBody {
+    return {
+      commandId: result.commandId,
+      streamId: result.streamId,
+      version: result.version,
+      events: result.events.map((e) => ({ type: e.type, version: e.version, data: this.#eventData(e.type, e.data, caller) })),
+    };
+  }
+
+  /** Event data without its pii fields, unless the caller holds a role that may read personal data in the history. */
+  #eventData(type: string, data: object, caller: Caller): object {
+    const pii = this.#surface.history?.pii ?? [];
+    if (caller.identity.actor.roles.some((role) => pii.includes(role))) return data;
+    const hidden = this.#aggregateOf(type)?.pii[type] ?? [];
+    return hidden.length === 0 ? data : Object.fromEntries(Object.entries(data).filter(([name, value]) => !hidden.includes(name) || isErased(value)));
+  }
+
+  async #dryRun(endpoint: CommandEndpoint, input: unknown, context: CommandContext, call: CommandCall, caller: Caller): Promise<Answer<CommandAnswer>> {
     const plan: DryRun<DomainEvent> | Refused = await this.#app.dryRun(endpoint.command, input, context);
-    if (!plan.ok) return refused(plan, {});
-    const events = plan.events.map((e) => ({ type: e.type, version: e.version, data: e.data }));
+    if (!plan.ok) return refused(plan, call);
+    const events = plan.events.map((e) => ({ type: e.type, version: e.version, data: this.#eventData(e.type, e.data, caller) }));
     return {
       ok: true,
       value: {
@@ -295,15 +320,7 @@ export class SurfaceOperations {
   }
 
   #entryShown(entry: TimelineEntry, caller: Caller): TimelineEntry {
-    const access = this.#surface.history!;
-    if (caller.identity.actor.roles.some((role) => access.pii.includes(role))) return entry;
-    const events = entry.events.map((event) => {
-      const aggregate = this.#aggregateOf(event.type);
-      const hidden = aggregate?.pii[event.type] ?? [];
-      const data = Object.fromEntries(Object.entries(event.data).filter(([name, value]) => !hidden.includes(name) || isErased(value)));
-      return { ...event, data };
-    });
-    return { ...entry, events };
+    return { ...entry, events: entry.events.map((event) => ({ ...event, data: this.#eventData(event.type, event.data, caller) })) };
   }
 
   #aggregateOf(eventType: string): AnyAggregate | undefined {
@@ -313,24 +330,33 @@ export class SurfaceOperations {
 
 /** The key a caller's idempotency key is kept under: its own, so two callers' keys never meet. */
 export function scopedKey(identity: Identity, key: string): string {
-  const digest = createHash('sha256').update(`${identity.actor.kind}\u0000${identity.actor.id}\u0000${key}`).digest('hex');
-  return `key:${digest}`;
+  return `key:${callerDigest(identity, key)}`;
 }
 
-function bodyOf(result: Extract<CommandResult, { ok: true }>): CommandBody {
-  return {
-    commandId: result.commandId,
-    streamId: result.streamId,
-    version: result.version,
-    events: result.events.map((e) => ({ type: e.type, version: e.version, data: e.data })),
-  };
+/** The command id of a caller's key: the same on every retry, another for another caller. */
+export function commandIdFor(identity: Identity, key: string): string {
+  return `cmd-${callerDigest(identity, key).slice(0, 40)}`;
+}
+
+/** A caller is the actor and whom it acts for: an agent's key for one customer is not its key for another. */
+function callerDigest(identity: Identity, key: string): string {
+  const who = [identity.actor.kind, identity.actor.id, identity.onBehalfOf ?? '', key].join('\u0000');
+  return createHash('sha256').update(who).digest('hex');
 }
 
 function refused(result: { readonly error: SurfaceFailure }, call: CommandCall): Answer<never> {
   const error = result.error;
+  // Another tenant's aggregate reads as one that does not exist: its existence is not the caller's to learn.
+  if (error.code === 'forbidden' && error.reason === 'tenant') return fail(notFound('that aggregate'));
   if (error.code === 'conflict' && call.expectedVersion !== undefined)
     return fail({ code: 'precondition-failed', message: error.message, expectedVersion: error.expectedVersion, actualVersion: error.actualVersion });
   return fail(error);
+}
+
+/** An exception from below (the store gone, a bug): a storage failure says nothing was written; anything else is internal. */
+function thrown(error: unknown): SurfaceFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  return (error as { code?: unknown } | null)?.code === 'storage' ? { code: 'storage', message } : { code: 'internal', message };
 }
 
 function notFound(what: string): SurfaceFailure {

@@ -14,6 +14,7 @@ export type SurfaceFailure =
   | { readonly code: 'precondition-failed'; readonly message: string; readonly expectedVersion: number; readonly actualVersion: number }
   | { readonly code: 'rate-limited'; readonly message: string; readonly retryAfterSeconds: number }
   | { readonly code: 'unsupported-media-type'; readonly message: string }
+  | { readonly code: 'payload-too-large'; readonly message: string }
   | { readonly code: 'not-acceptable'; readonly message: string };
 
 export type SurfaceCode = SurfaceFailure['code'];
@@ -38,6 +39,7 @@ export const PROBLEMS: { readonly [C in SurfaceCode]: ProblemType } = {
   'already-undone': { status: 409, title: 'The command was already undone' },
   forgotten: { status: 410, title: 'The data subject was forgotten' },
   'precondition-failed': { status: 412, title: 'The stream is not at the version in If-Match' },
+  'payload-too-large': { status: 413, title: 'The body is too large' },
   'unsupported-media-type': { status: 415, title: 'The body must be application/json' },
   domain: { status: 422, title: 'A business rule refused the command' },
   'idempotency-mismatch': { status: 422, title: 'The idempotency key was used with another request' },

@@ -97,7 +97,14 @@ export async function callTool(
       problem: 'missing',
       message: 'this MCP server was started without an identity: set GROUNDWORK_TOKEN to a token of the configured issuer',
     });
-  const answer = await entry.call(args, { ...caller, via: { ...caller.via, route: name } }, operations);
+  let answer: Answer<unknown>;
+  try {
+    answer = await entry.call(args, { ...caller, via: { ...caller.via, route: name } }, operations);
+  } catch (error) {
+    // The store gone or a bug below: a result the model can read, never the exception's text as a protocol error.
+    const message = error instanceof Error ? error.message : String(error);
+    answer = { ok: false, failure: (error as { code?: unknown } | null)?.code === 'storage' ? { code: 'storage', message } : { code: 'internal', message } };
+  }
   if (!answer.ok) return errorResult(answer.failure);
   const value = answer.value as { readonly [key: string]: unknown };
   return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value };
@@ -281,10 +288,17 @@ function statusTool(): ToolEntry {
       title: 'Status of a command',
       description: 'Whether a command you sent was queued, succeeded (with its versions) or was refused (with why).',
       inputSchema: object({ commandId: text('The command id a command tool answered with.') }, ['commandId']),
-      outputSchema: object({ commandId: { type: 'string' }, status: { type: 'string' }, command: { type: 'string' }, streamId: { type: 'string' } }, [
-        'commandId',
-        'status',
-      ]),
+      outputSchema: object(
+        {
+          commandId: { type: 'string' },
+          status: { type: 'string', enum: ['queued', 'accepted', 'unknown', 'succeeded', 'rejected', 'failed'] },
+          command: { type: 'string' },
+          streamId: { type: 'string' },
+          versions: { anyOf: [object({ from: { type: 'integer' }, to: { type: 'integer' } }, ['from', 'to']), { type: 'null' }] },
+          error: { anyOf: [{ type: 'object' }, { type: 'null' }] },
+        },
+        ['commandId', 'status'],
+      ),
       annotations: READ,
     },
     writes: false,

@@ -94,15 +94,24 @@ export class Trust {
 
   /**
    * Every command (accepted, denied, invalid, rejected or failed) matching the query, in the order
-   * it was recorded, with the events it produced. Scoped to one tenant.
+   * it was recorded, with the events it produced (only the `last` ones when given). Scoped to one tenant.
    */
-  async history(query: HistoryQuery, tenant: string): Promise<TimelineEntry[]> {
+  async history(query: HistoryQuery, tenant: string, options: { readonly last?: number | undefined } = {}): Promise<TimelineEntry[]> {
+    const all = await this.#o.events.commands(query, tenant);
+    const records = options.last === undefined ? all : all.slice(-options.last);
+    // Each stream is read once, however many of its commands the history shows.
+    const streams = new Map<string, readonly StoredEvent[]>();
     const out: TimelineEntry[] = [];
-    for (const { recordedAt, audit } of await this.#o.events.commands(query, tenant)) {
+    for (const { recordedAt, audit } of records) {
       const events: TimelineEvent[] = [];
-      if (audit.versions !== null) {
-        for (const event of await this.#o.events.readStream(audit.streamId, audit.versions.from - 1)) {
-          if (event.version > audit.versions.to) break;
+      const range = audit.versions;
+      if (range !== null) {
+        let stream = streams.get(audit.streamId);
+        if (stream === undefined) {
+          stream = await this.#o.events.readStream(audit.streamId, 0);
+          streams.set(audit.streamId, stream);
+        }
+        for (const event of stream.slice(range.from - 1, range.to)) {
           const decoded = await this.decode(event);
           events.push({
             position: decoded.position,
