@@ -18,6 +18,7 @@ import { regressions, table, type BenchDocument } from './report.js';
 import { postgres } from './postgres.js';
 import { bus } from './bus.js';
 import { SUITES, type BenchContext, type Row } from './suites.js';
+import { surface } from './surface.js';
 
 export interface BenchArgs {
   readonly cwd: string;
@@ -78,7 +79,7 @@ export async function runBench(args: BenchArgs, io: Io = processIo()): Promise<n
     };
     const filter = args.filter === undefined ? undefined : new RegExp(args.filter, 'i');
     const rows: Row[] = [];
-    for (const [name, suite] of Object.entries(args.store === 'postgres' ? { postgres } : args.store === 'bus' ? { bus } : SUITES)) {
+    for (const [name, suite] of Object.entries(args.store === 'postgres' ? { postgres } : args.store === 'bus' ? { bus } : { ...SUITES, surface })) {
       if (filter !== undefined && !filter.test(name)) continue;
       rows.push(...(await suite(ctx)));
     }

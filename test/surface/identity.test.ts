@@ -107,6 +107,16 @@ describe('JWT credentials', () => {
     expect(await withSecret.check(hmac)).toMatchObject({ ok: false, problem: 'invalid' });
   });
 
+  it('remembers a verified token only until it expires', async () => {
+    const issuer = await testIssuer();
+    const credentials = jwtCredentials({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks, clockToleranceSeconds: 0 });
+    const token = await issuer.mint(human, { expiresIn: '2s' });
+    expect(await credentials.check(token)).toMatchObject({ ok: true });
+    expect(await credentials.check(token)).toMatchObject({ ok: true });
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(await credentials.check(token)).toMatchObject({ ok: false, problem: 'expired' });
+  });
+
   it('fetches the key set from the issuer URL', async () => {
     const issuer = await testIssuer();
     let fetched = 0;

@@ -18,7 +18,7 @@ export const bench: Registration = (program, { io, exit }) =>
     .description('measure the generated code beside its baselines (in a built project, or --fixture bank)')
     .option('--fixture <template>', 'benchmark a freshly scaffolded template (bank) instead of the current project')
     .option('--quick', 'tiny sizes: a smoke test, not a measurement')
-    .option('--filter <pattern>', 'only the suites whose name matches (replay, load, commands, group, trust, generator)')
+    .option('--filter <pattern>', 'only the suites whose name matches (replay, load, commands, group, trust, generator, surface)')
     .option('--json <file>', 'write the results and the environment as JSON')
     .option('--compare <file>', 'compare with an earlier --json run; exit 1 on a regression')
     .option('--threshold <percent>', 'how much worse counts as a regression', '20')

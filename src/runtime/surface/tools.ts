@@ -59,8 +59,19 @@ const COMMAND_OUTPUT = object(
   ['commandId', 'streamId', 'version', 'events'],
 );
 
-/** Every tool of the surface, in a fixed order: commands as the spec lists them, then the reads, then the trust tools. */
+const built = new WeakMap<SurfaceDefinition, readonly ToolEntry[]>();
+
+/** Every tool of the surface, in a fixed order: commands as the spec lists them, then the reads, then the trust tools. Built once per surface. */
 export function toolEntries(surface: SurfaceDefinition): readonly ToolEntry[] {
+  let entries = built.get(surface);
+  if (entries === undefined) {
+    entries = buildEntries(surface);
+    built.set(surface, entries);
+  }
+  return entries;
+}
+
+function buildEntries(surface: SurfaceDefinition): readonly ToolEntry[] {
   return [
     ...surface.commands.map(commandTool),
     ...surface.projections.flatMap((p) => [getTool(p), listTool(p)]),

@@ -21,27 +21,53 @@ export interface JwtOptions {
 /** Only asymmetric algorithms: a key set the server can read must not be able to mint tokens. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
+/** How many verified tokens are remembered, and for how long at most: a signature check costs far more than a request. */
+const CACHE_SIZE = 10_000;
+const CACHE_MS = 60_000;
+
 export function jwtCredentials(options: JwtOptions): Credentials {
   const keys = keySet(options);
+  // A token verified once is the same token until it expires: its identity is kept (by the token
+  // itself, bounded in number and to a minute) instead of checking its signature on every request.
+  const verified = new Map<string, { readonly check: CredentialCheck; readonly until: number }>();
   return {
     kind: 'jwt',
     check: async (token) => {
-      let claims: Claims;
-      try {
-        const verified = await jwtVerify(token, keys, {
-          issuer: options.issuer,
-          audience: options.audience,
-          algorithms: ALGORITHMS,
-          clockTolerance: options.clockToleranceSeconds ?? 30,
-          requiredClaims: ['exp', 'sub'],
-        });
-        claims = verified.payload;
-      } catch (error) {
-        return refusal(error);
+      const now = Date.now();
+      const cached = verified.get(token);
+      if (cached !== undefined && cached.until > now) return cached.check;
+      verified.delete(token);
+      const check = await verify(token);
+      if (check.ok) {
+        if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);
+        verified.set(token, { check, until: Math.min(now + CACHE_MS, expiryOf(token)) });
       }
-      return mapped(claims, token, options.mapping);
+      return check;
     },
   };
+
+  async function verify(token: string): Promise<CredentialCheck> {
+    let claims: Claims;
+    try {
+      const result = await jwtVerify(token, keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: ALGORITHMS,
+        clockTolerance: options.clockToleranceSeconds ?? 30,
+        requiredClaims: ['exp', 'sub'],
+      });
+      claims = result.payload;
+    } catch (error) {
+      return refusal(error);
+    }
+    return mapped(claims, token, options.mapping);
+  }
+}
+
+/** When a token (already verified) expires, in ms since the epoch. */
+function expiryOf(token: string): number {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+  return typeof payload.exp === 'number' ? payload.exp * 1000 : 0;
 }
 
 /**
