@@ -4,7 +4,10 @@
  * path, approvals, authorized reads, the audit's view of the surface, and every error as
  * problem+json from the one table.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulidGenerator } from '../../src/runtime/index.js';
@@ -326,6 +329,35 @@ describe('the HTTP API', () => {
       await limited.close();
     }
   });
+
+  it('starts as its own process (npm run serve), serves with development tokens it warns about, and stops on SIGTERM', async () => {
+    const tokensFile = join(served.project.dir, 'dev-tokens.json');
+    writeFileSync(tokensFile, JSON.stringify({ 'dev-sam': { sub: 'sam', actor_kind: 'human', roles: ['support'], tenant: 'acme' } }));
+    const env = { PATH: process.env['PATH'] ?? '', GROUNDWORK_DB: join(served.project.dir, 'entry.db'), GROUNDWORK_KEK: Buffer.alloc(32, 5).toString('base64'), GROUNDWORK_PORT: '0' };
+    const child = spawn(process.execPath, ['dist/serve.js'], { cwd: served.project.dir, env: { ...env, GROUNDWORK_AUTH_DEV_TOKENS: tokensFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
+    const deadline = Date.now() + 20_000;
+    while (!/API on (http:\/\/\S+) /.test(stderr) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const url = /API on (http:\/\/\S+) /.exec(stderr)![1]!;
+    expect(stderr).toContain('WARNING: DEVELOPMENT AUTHENTICATION');
+    const reply = await fetch(`${url}/commands/StartSubscription`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer dev-sam', 'content-type': 'application/json', 'idempotency-key': 'entry-1' },
+      body: JSON.stringify({ subscriptionId: ids(), customerId, plan: 'pro', price, email: 'e@example.com' }),
+    });
+    expect(reply.status).toBe(201);
+    expect((await fetch(`${url}/commands/x`, { headers: { authorization: 'Bearer made-up' } })).status).toBe(401);
+    child.kill('SIGTERM');
+    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
+    // Without any way to authenticate callers it refuses to start, saying what to set.
+    const refused = spawn(process.execPath, ['dist/serve.js'], { cwd: served.project.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let refusal = '';
+    refused.stderr.on('data', (chunk: Buffer) => void (refusal += chunk.toString('utf8')));
+    expect(await new Promise((resolve) => refused.on('exit', resolve))).toBe(1);
+    expect(refusal).toContain('error invalid-auth: no way to authenticate callers: set GROUNDWORK_AUTH_ISSUER');
+    expect(refusal).not.toContain('    at ');
+  }, 60_000);
 
   it('serves the OpenAPI document it generated, and the document is valid OpenAPI 3.1', async () => {
     const served_ = await call('GET', '/openapi.json', { who: null });
