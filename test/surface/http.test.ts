@@ -218,15 +218,23 @@ describe('the HTTP API', () => {
     expect(accepted.headers.get('retry-after')).toBe('1');
     const location = accepted.headers.get('location')!;
     expect(location).toBe(`/commands/${accepted.body['commandId'] as string}`);
-    const status = await call('GET', location, { who: 'customer' });
+    expect(accepted.body).toMatchObject({ status: 'accepted', via: 'outbox' });
+    let status = await call('GET', location, { who: 'customer' });
+    for (let i = 0; i < 100 && status.body['status'] !== 'succeeded'; i++) {
+      expect(['queued', 'succeeded']).toContain(status.body['status']);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      status = await call('GET', location, { who: 'customer' });
+    }
     expect(status.body).toMatchObject({ status: 'succeeded', command: 'StartSubscription', streamId: id, versions: { from: 1, to: 1 } });
     // Another customer cannot read it; it reads as missing.
     expectProblem(await call('GET', location, { who: 'other' }), 404, 'not-found');
-    // A retry with the same key is the same command: the same id, and its status.
+    // A retry with the same key is the same command: the same id, and its status; it runs once.
     const retried = await command('StartSubscription', { subscriptionId: id, customerId, plan: 'pro', price, email: 'a@example.com' }, 'customer', 'async-1', {
       prefer: 'respond-async',
     });
     expect(retried.body['commandId']).toBe(accepted.body['commandId']);
+    expect(await served.app.waitFor(retried.body['commandId'] as string, 'acme', 5000)).toMatchObject({ status: 'succeeded' });
+    expect(await served.app.store.events.readStream(id, 0)).toHaveLength(1);
   });
 
   it("runs an agent's refund after a human approves it; the requester cannot approve its own request", async () => {
@@ -333,8 +341,17 @@ describe('the HTTP API', () => {
   it('starts as its own process (npm run serve), serves with development tokens it warns about, and stops on SIGTERM', async () => {
     const tokensFile = join(served.project.dir, 'dev-tokens.json');
     writeFileSync(tokensFile, JSON.stringify({ 'dev-sam': { sub: 'sam', actor_kind: 'human', roles: ['support'], tenant: 'acme' } }));
-    const env = { PATH: process.env['PATH'] ?? '', GROUNDWORK_DB: join(served.project.dir, 'entry.db'), GROUNDWORK_KEK: Buffer.alloc(32, 5).toString('base64'), GROUNDWORK_PORT: '0' };
-    const child = spawn(process.execPath, ['dist/serve.js'], { cwd: served.project.dir, env: { ...env, GROUNDWORK_AUTH_DEV_TOKENS: tokensFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = {
+      PATH: process.env['PATH'] ?? '',
+      GROUNDWORK_DB: join(served.project.dir, 'entry.db'),
+      GROUNDWORK_KEK: Buffer.alloc(32, 5).toString('base64'),
+      GROUNDWORK_PORT: '0',
+    };
+    const child = spawn(process.execPath, ['dist/serve.js'], {
+      cwd: served.project.dir,
+      env: { ...env, GROUNDWORK_AUTH_DEV_TOKENS: tokensFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
     const deadline = Date.now() + 20_000;

@@ -9,14 +9,14 @@ import { openRabbitBus, type RabbitBus } from '../adapters/rabbitmq/index.js';
 import type { PostgresStore } from '../adapters/postgres/index.js';
 import type { AppDefinition, CommandDefinition } from '../core/definitions.js';
 import { PartitionBalancer } from '../core/balance.js';
-import { CommandRelay, CommandWorker, Dispatcher, EventRelay, type DispatchResult, type WorkerOptions } from '../core/dispatch.js';
+import { CommandRelay, CommandWorker, Dispatcher, EventRelay, LocalQueue, type DispatchResult, type WorkerOptions } from '../core/dispatch.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { Clock } from '../core/ids.js';
 import type { CommandPipeline } from '../core/pipeline.js';
 import type { ProjectionRunner } from '../core/projections.js';
 import type { CommandContext, DomainEvent } from '../core/types.js';
 import type { CommandMessage, Settlement } from '../ports/bus.js';
-import type { CommandStatus } from '../ports/command-outbox.js';
+import type { CommandOutbox, CommandStatus } from '../ports/command-outbox.js';
 
 export interface BusOptions {
   /** Command partitions (default 8); every process of a project must use the same number. */
@@ -49,6 +49,12 @@ export interface RunningWorker {
 
 export interface Scaling {
   dispatch<I, S, E extends DomainEvent>(command: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<DispatchResult>;
+  /**
+   * Accepts a command to run later and answers once it is durable: `dispatch` on a bus; on the
+   * embedded store it is kept in the command outbox and run in this process, in order, and what a
+   * crash left waiting runs when the app opens again. Refusals at the edge are answered at once.
+   */
+  enqueue<I, S, E extends DomainEvent>(command: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<DispatchResult>;
   /** What is known of a dispatched command: queued (in the outbox), accepted (by this process, on the bus), unknown, succeeded, rejected or failed. */
   commandStatus(commandId: string, tenant: string): Promise<CommandStatus>;
   /** Waits until the command has an outcome (succeeded, rejected, or failed and parked), or the timeout passes. */
@@ -71,26 +77,53 @@ interface Parts {
   readonly followProjections: (wake: (() => void) | undefined) => void;
 }
 
-/** In-process: dispatch is execute; there is no worker to start and no outbox to ask. */
-export function inProcess(parts: Parts): Scaling {
+/**
+ * In-process: dispatch is execute; there is no worker to start. With a command outbox (the embedded
+ * store), commands accepted to run later wait in it and run in this process.
+ */
+export function inProcess(parts: Parts, outbox?: CommandOutbox): Scaling {
   const noBus = (what: string) => new ConfigurationError('no-bus', `${what} needs a bus: set GROUNDWORK_BUS_URL (and GROUNDWORK_DATABASE_URL)`);
+  const execute: Scaling['dispatch'] = async (command, input, context) => {
+    const result = await parts.pipeline.execute(command, input, context);
+    return result.ok ? { ok: true, commandId: result.commandId, via: 'in-process' } : result;
+  };
+  const queue = outbox === undefined ? undefined : new LocalQueue(parts.pipeline, parts.definition.commands, outbox, parts.clock);
+  queue?.drain();
+  const status = async (commandId: string, tenant: string): Promise<CommandStatus> => {
+    if (outbox === undefined) throw noBus('command status');
+    return outbox.status(commandId, tenant);
+  };
   return {
-    dispatch: async (command, input, context) => {
-      const result = await parts.pipeline.execute(command, input, context);
-      return result.ok ? { ok: true, commandId: result.commandId, via: 'in-process' } : result;
-    },
-    commandStatus: async () => {
-      throw noBus('command status');
-    },
-    waitFor: async () => {
-      throw noBus('waiting for a command');
+    dispatch: execute,
+    enqueue: (command, input, context) => (queue === undefined ? execute(command, input, context) : queue.enqueue(command, input, context)),
+    commandStatus: status,
+    waitFor: async (commandId, tenant, timeoutMs) => {
+      if (outbox === undefined) throw noBus('waiting for a command');
+      return waitUntilSettled(status, commandId, tenant, timeoutMs);
     },
     startWorker: async () => {
       throw noBus('a worker');
     },
     followProjections: async (options = {}) => follow(parts.projections, options.pollMs ?? 1000),
-    close: async () => undefined,
+    close: async () => {
+      await queue?.stop();
+    },
   };
+}
+
+/** Asks for the status, ever less often, until the command has an outcome or the time is up. */
+async function waitUntilSettled(
+  status: (commandId: string, tenant: string) => Promise<CommandStatus>,
+  commandId: string,
+  tenant: string,
+  timeoutMs: number,
+): Promise<CommandStatus> {
+  const until = Date.now() + timeoutMs;
+  for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+    const known = await status(commandId, tenant);
+    if (settled(known) || Date.now() >= until) return known;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(wait, Math.max(0, until - Date.now()))));
+  }
 }
 
 /** Catches the projections up every `pollMs`, and at once on `wake()`; one catch-up at a time. */
@@ -147,15 +180,9 @@ export async function onBus(url: string, store: PostgresStore, parts: Parts, opt
   };
   return {
     dispatch: (command, input, context) => dispatcher.dispatch(command, input, context),
+    enqueue: (command, input, context) => dispatcher.dispatch(command, input, context),
     commandStatus: status,
-    waitFor: async (commandId, tenant, timeoutMs) => {
-      const until = Date.now() + timeoutMs;
-      for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
-        const known = await status(commandId, tenant);
-        if (settled(known) || Date.now() >= until) return known;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(wait, Math.max(0, until - Date.now()))));
-      }
-    },
+    waitFor: (commandId, tenant, timeoutMs) => waitUntilSettled(status, commandId, tenant, timeoutMs),
     startWorker: async (workerOptions = {}) => {
       const worker = await startWorker(bus, store, parts, workerOptions);
       workers.add(worker);

@@ -24,6 +24,7 @@ import { companions, openCheckedKeys, openEmbeddedStore, type OpenMode } from '.
 import { openSharedKeys, openSharedStore } from './shared.js';
 import { inProcess, onBus, type BusOptions, type Scaling } from './bus.js';
 import { isPostgresStore } from '../adapters/postgres/index.js';
+import { isSqliteStore } from '../adapters/sqlite/index.js';
 
 export interface AppOptions extends SqliteOptions, Omit<PipelineOptions, 'afterCommit' | 'codec'> {
   /**
@@ -182,6 +183,7 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
     };
     scaling = await scalingFor(
       busUrl,
+      mode,
       store,
       { definition, pipeline, projections, clock, followProjections },
       { partitions: env.busPartitions, ...options.bus },
@@ -235,6 +237,10 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
     status: () => ({ parked: Object.fromEntries(projections.parked()), afterCommit: afterCommitError ?? null }),
     lag: () => projections.lag(clock()),
     dispatch: (command, input, context) => scaling.dispatch(command, input, context),
+    enqueue: (command, input, context) => {
+      if (mode === 'read') throw new ConfigurationError('read-only', `${command.name}: this app was opened to read only`);
+      return scaling.enqueue(command, input, context);
+    },
     commandStatus: (commandId, tenant) => scaling.commandStatus(commandId, tenant),
     waitFor: (commandId, tenant, timeoutMs) => scaling.waitFor(commandId, tenant, timeoutMs),
     startWorker: (workerOptions) => scaling.startWorker(workerOptions),
@@ -248,8 +254,16 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
 }
 
 /** Dispatch over the bus when one is configured (which needs the shared store), in this process otherwise. */
-async function scalingFor(busUrl: string | undefined, store: Store, parts: Parameters<typeof inProcess>[0], options: BusOptions): Promise<Scaling> {
-  if (busUrl === undefined) return inProcess(parts);
+async function scalingFor(
+  busUrl: string | undefined,
+  mode: OpenMode,
+  store: Store,
+  parts: Parameters<typeof inProcess>[0],
+  options: BusOptions,
+): Promise<Scaling> {
+  // The embedded store keeps commands accepted to run later in its own command outbox; without a
+  // bus, the shared store runs them at once (another process must not run this one's queue).
+  if (busUrl === undefined) return inProcess(parts, mode === 'write' && isSqliteStore(store) ? store.commandOutbox : undefined);
   if (!isPostgresStore(store)) {
     throw new ConfigurationError(
       'invalid-bus',

@@ -5,8 +5,8 @@
  * Everything here speaks to ports; the composition root wires RabbitMQ and PostgreSQL in.
  */
 import type { CommandBus, CommandMessage, Delivery, EventBus, Settlement } from '../ports/bus.js';
-import type { CommandOutbox, Leases } from '../ports/command-outbox.js';
-import type { EventStore } from '../ports/event-store.js';
+import type { CommandOutbox, CommandStatus, Leases } from '../ports/command-outbox.js';
+import type { AuditRecord, EventStore, Outcome } from '../ports/event-store.js';
 import type { Outbox } from '../ports/outbox.js';
 import type { AnyCommand, CommandDefinition } from './definitions.js';
 import type { Clock } from './ids.js';
@@ -296,3 +296,115 @@ export class EventRelay extends LeasedLoop {
 
 /** The event relay's name in the outbox positions. */
 export const RELAY = 'rabbitmq';
+
+/**
+ * What the audit records of a command and its command-outbox row (if any) say about it: an
+ * accepted record wins, then a refusal, then a failure or parking, then the queue.
+ */
+export function commandStatusOf(
+  commandId: string,
+  audits: readonly { readonly outcome: Outcome; readonly streamId: string; readonly audit: AuditRecord }[],
+  queued: { readonly queued: boolean; readonly parked: string | null } | undefined,
+): CommandStatus {
+  const accepted = audits.find((a) => a.outcome === 'accepted');
+  if (accepted !== undefined) return { status: 'succeeded', commandId, streamId: accepted.streamId, versions: accepted.audit.versions };
+  const refused = audits.find((a) => a.outcome === 'rejected' || a.outcome === 'denied' || a.outcome === 'invalid');
+  if (refused !== undefined)
+    return { status: 'rejected', commandId, outcome: refused.outcome as 'rejected' | 'denied' | 'invalid', error: refused.audit.error };
+  const parked = queued?.parked ?? null;
+  const failed = audits[audits.length - 1];
+  if (failed !== undefined || parked !== null) return { status: 'failed', commandId, error: failed?.audit.error ?? null, parked };
+  if (queued?.queued === true) return { status: 'queued', commandId };
+  return { status: 'unknown', commandId };
+}
+
+/**
+ * Commands accepted to run later in this process (the embedded store's answer to "respond at
+ * once"): admitted at the edge like a dispatch, kept durable in the command outbox, and run in the
+ * order they were accepted by one loop; what a crash left waiting runs when the app opens again.
+ */
+export class LocalQueue {
+  readonly #pipeline: CommandPipeline;
+  readonly #commands: Readonly<Record<string, AnyCommand>>;
+  readonly #outbox: CommandOutbox;
+  readonly #clock: Clock;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(pipeline: CommandPipeline, commands: Readonly<Record<string, AnyCommand>>, outbox: CommandOutbox, clock: Clock) {
+    this.#pipeline = pipeline;
+    this.#commands = commands;
+    this.#outbox = outbox;
+    this.#clock = clock;
+  }
+
+  async enqueue<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, input: unknown, context: unknown): Promise<DispatchResult> {
+    const admitted = await this.#pipeline.admit(definition, input, context);
+    if (!admitted.ok) return admitted;
+    const message: CommandMessage = {
+      commandId: admitted.commandId,
+      command: definition.name,
+      input,
+      context: admitted.context,
+      bucket: admitted.bucket,
+      acceptedAt: this.#clock().toISOString(),
+    };
+    try {
+      await this.#outbox.add(message);
+    } catch (error) {
+      return {
+        ok: false,
+        commandId: message.commandId,
+        error: { code: 'storage', message: `the command could not be kept: ${error instanceof Error ? error.message : String(error)}` },
+      };
+    }
+    this.drain();
+    return { ok: true, commandId: message.commandId, via: 'outbox' };
+  }
+
+  /** Runs what waits in the outbox, oldest first; one loop at a time. */
+  drain(): void {
+    if (this.#stopped) return;
+    if (this.#running !== undefined) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#loop().finally(() => {
+      this.#running = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.drain();
+      }
+    });
+  }
+
+  /** Stops taking new rounds and waits for the command in hand; what still waits runs on the next open. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    await this.#running;
+  }
+
+  async #loop(): Promise<void> {
+    try {
+      for (let batch = await this.#outbox.pending(32); batch.length > 0 && !this.#stopped; batch = await this.#outbox.pending(32)) {
+        for (const message of batch) {
+          if (this.#stopped) return;
+          const definition = this.#commands[message.command];
+          if (definition === undefined) await this.#outbox.parked(message, `no command ${message.command} in this version of the project`);
+          // The command's own id is in its context: a run a crash interrupted replays its first outcome.
+          else await this.#pipeline.execute(definition, message.input, message.context);
+          await this.#outbox.published([message.commandId]);
+        }
+      }
+    } catch {
+      // The store failed under the loop: what was not marked runs again (once: the command id dedupes) a moment later.
+      if (!this.#stopped) {
+        this.#retry = setTimeout(() => this.drain(), 200);
+        this.#retry.unref();
+      }
+    }
+  }
+}

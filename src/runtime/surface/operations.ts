@@ -121,7 +121,7 @@ export class SurfaceOperations {
     this.#inFlight.add(flight);
     try {
       if (call.async === true) {
-        const dispatched = await this.#app.dispatch(endpoint.command, input, context);
+        const dispatched = await this.#app.enqueue(endpoint.command, input, context);
         return dispatched.ok ? { ok: true, value: { kind: 'accepted', commandId: dispatched.commandId, via: dispatched.via } } : refused(dispatched, call);
       }
       const result = await this.#app.execute(endpoint.command, input, context);

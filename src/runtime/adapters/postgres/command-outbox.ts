@@ -7,6 +7,7 @@ import type { AuditRecord, Outcome } from '../../ports/event-store.js';
 import type { CommandMessage } from '../../ports/bus.js';
 import type { CommandOutbox, CommandStatus, Leases } from '../../ports/command-outbox.js';
 import type { Pool } from './database.js';
+import { commandStatusOf } from '../../core/dispatch.js';
 
 export class PostgresCommandOutbox implements CommandOutbox {
   readonly #pool: Pool;
@@ -62,16 +63,8 @@ export class PostgresCommandOutbox implements CommandOutbox {
     const audits = rows
       .filter((row) => row.outcome !== null)
       .map((row) => ({ outcome: row.outcome!, streamId: row.stream_id!, audit: JSON.parse(row.audit!) as AuditRecord }));
-    const accepted = audits.find((a) => a.outcome === 'accepted');
-    if (accepted !== undefined) return { status: 'succeeded', commandId, streamId: accepted.streamId, versions: accepted.audit.versions };
-    const refused = audits.find((a) => a.outcome === 'rejected' || a.outcome === 'denied' || a.outcome === 'invalid');
-    if (refused !== undefined)
-      return { status: 'rejected', commandId, outcome: refused.outcome as 'rejected' | 'denied' | 'invalid', error: refused.audit.error };
-    const parked = rows[0]?.parked ?? null;
-    const failed = audits[audits.length - 1];
-    if (failed !== undefined || parked !== null) return { status: 'failed', commandId, error: failed?.audit.error ?? null, parked };
-    if (rows[0]?.queued === true) return { status: 'queued', commandId };
-    return { status: 'unknown', commandId };
+    const outbox = rows[0]?.queued === null || rows[0] === undefined ? undefined : { queued: rows[0].queued, parked: rows[0].parked };
+    return commandStatusOf(commandId, audits, outbox);
   }
 }
 

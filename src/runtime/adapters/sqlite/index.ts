@@ -1,5 +1,6 @@
 /** The embedded store: every port of one SQLite file. */
 import { SqliteApprovalStore } from './approvals.js';
+import { SqliteCommandOutbox } from './command-outbox.js';
 import type { Store } from '../../ports/store.js';
 import { SqliteChainReader } from './chain-reader.js';
 import { openDatabase, type Db, type SqliteOptions } from './database.js';
@@ -12,6 +13,8 @@ export interface SqliteStore extends Store {
   readonly events: SqliteEventStore;
   /** The database handle, for tests and tools that inspect the file itself. */
   readonly db: Db;
+  /** Commands accepted to run later in this process (the HTTP API's respond-async). */
+  readonly commandOutbox: SqliteCommandOutbox;
 }
 
 /** Opens (creating it if needed) an embedded store; `readOnly` never creates or changes the file's contents. */
@@ -35,6 +38,7 @@ export function openSqliteStore(path: string, options: SqliteOptions & { readonl
     chains: new SqliteChainReader(db, gate),
     projections: new SqliteProjectionStore(db, gate),
     approvals: new SqliteApprovalStore(db),
+    commandOutbox: new SqliteCommandOutbox(db),
     meta: {
       get: (key) => events.readMeta(key),
       setOnce: (key, value) => events.writeMetaOnce(key, value),
