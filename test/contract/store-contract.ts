@@ -20,6 +20,8 @@ import {
   type AuditRecord,
   type CommandContext,
   type CommandQuery,
+  type CommandMessage,
+  type CommandOutbox,
   type CommitRequest,
   type EventMetadata,
   type KeyStore,
@@ -408,6 +410,38 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
         expect(await store.projections.position('ContractTotals')).toEqual(at);
         expect(await runner.rebuild('ContractTotals')).toBe(3);
         expect(await runner.rows<Row>('ContractTotals').get('s1', 't1')).toEqual({ counterId: 's1', total: 6 });
+      }),
+    );
+
+    it(
+      'keeps commands accepted to run later in order, once each, and tells their status from the outbox and the audit log',
+      withStore(async ({ store }) => {
+        const outbox = (store as Store & { readonly commandOutbox?: CommandOutbox }).commandOutbox;
+        expect(outbox, 'every store adapter keeps a command outbox').toBeDefined();
+        const message = (commandId: string, tenant = 't1'): CommandMessage => ({
+          commandId,
+          command: 'Increment',
+          input: { counterId: 's1', by: 1 },
+          context: { ...human, tenant, commandId },
+          bucket: bucketOf('s1'),
+          acceptedAt: '2026-01-01T00:00:00.000Z',
+        });
+        for (const id of ['m1', 'm2', 'm3', 'm2']) await outbox!.add(message(id));
+        expect((await outbox!.pending(10)).map((m) => m.commandId)).toEqual(['m1', 'm2', 'm3']);
+        expect((await outbox!.pending(2)).map((m) => m.commandId)).toEqual(['m1', 'm2']);
+        expect((await outbox!.pending(1))[0]).toEqual(message('m1'));
+        expect(await outbox!.status('m2', 't1')).toEqual({ status: 'queued', commandId: 'm2' });
+        await outbox!.published(['m1']);
+        expect((await outbox!.pending(10)).map((m) => m.commandId)).toEqual(['m2', 'm3']);
+        expect(await outbox!.status('m1', 't1')).toEqual({ status: 'unknown', commandId: 'm1' });
+        await outbox!.parked(message('m3'), 'decide throws');
+        expect((await outbox!.pending(10)).map((m) => m.commandId)).toEqual(['m2']);
+        expect(await outbox!.status('m3', 't1')).toMatchObject({ status: 'failed', parked: 'decide throws' });
+        await store.events.commit(request('s1', 0, 1, { commandId: 'm2' }));
+        expect(await outbox!.status('m2', 't1')).toMatchObject({ status: 'succeeded', streamId: 's1', versions: { from: 1, to: 1 } });
+        expect(await outbox!.status('m2', 't2')).toEqual({ status: 'unknown', commandId: 'm2' });
+        await store.events.recordCommand(bucketOf('s2'), '2026-01-01T00:00:01.000Z', audit('s2', 't1', 'm4', 'denied', null));
+        expect(await outbox!.status('m4', 't1')).toMatchObject({ status: 'rejected', outcome: 'denied' });
       }),
     );
 
