@@ -13,9 +13,28 @@ export function toolName(name: string): string {
   return `${name.slice(0, 55)}_${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
 }
 
-export function readTools(p: Projection): { readonly get: string; readonly list: string } {
+/** The tools every surface offers besides its commands and projections (runtime/surface/tools.ts). */
+export const TRUST_TOOLS: ReadonlySet<string> = new Set([
+  'history',
+  'state_at',
+  'verify_store',
+  'command_status',
+  'undo_command',
+  'approve_request',
+  'refuse_request',
+]);
+
+/** A command's tool: its snake_case name, or `run_<name>` where that is one of the trust tools. */
+export function commandTool(c: CommandDef): string {
+  const base = toolName(snake(ident(c.name, 'pascal')));
+  return TRUST_TOOLS.has(base) ? toolName(`run_${base}`) : base;
+}
+
+/** A projection's read tools; `read_` in front where a command's tool (or a trust tool) has the name already. */
+export function readTools(p: Projection, taken: ReadonlySet<string>): { readonly get: string; readonly list: string } {
   const base = snake(ident(p.name, 'pascal'));
-  return { get: toolName(`get_${base}`), list: toolName(`list_${base}${base.endsWith('s') ? 'es' : 's'}`) };
+  const free = (name: string) => (taken.has(name) || TRUST_TOOLS.has(name) ? toolName(`read_${name}`) : toolName(name));
+  return { get: free(`get_${base}`), list: free(`list_${base}${base.endsWith('s') ? '' : 's'}`) };
 }
 
 export function inputSchema(context: Context, a: Aggregate, c: CommandDef): JsonSchema {

@@ -5,9 +5,9 @@
  * `serve.ts` (HTTP API with MCP at /mcp) and `mcp.ts` (MCP over stdio).
  */
 import type { Aggregate, CommandDef, Context, Project, Projection, ReadRule } from '../model/model.js';
-import { docComment, ident, jsonLiteral, snake, str, title } from './code.js';
+import { docComment, ident, jsonLiteral, str, title } from './code.js';
 import type { JsonSchema, JsonValue } from './json-schema.js';
-import { commandDescription, inputSchema, readTools, rowSchema, toolName } from './describe.js';
+import { commandDescription, commandTool, inputSchema, readTools, rowSchema } from './describe.js';
 import { APP_FILE, MCP_FILE, OPENAPI_FILE, OPENAPI_JSON, RUNTIME_SERVE, SERVE_FILE, SURFACE_FILE, files, names } from './layout.js';
 import { header, type PlannedFile } from './plan.js';
 import { imports, render, type Import } from './render.js';
@@ -49,7 +49,7 @@ function surfaceFile(project: Project, version: string): PlannedFile {
       aggregates.push(`    { aggregate: ${names.aggregate(a)}, piiState: ${jsonLiteral(a.state.filter((f) => f.encrypted).map((f) => f.name))} },`);
       for (const c of a.commands) commands.push(commandEntry(context, a, c));
     }
-    for (const p of context.projections) projections.push(projectionEntry(context, p));
+    for (const p of context.projections) projections.push(projectionEntry(context, p, commandTools(project)));
   }
   const body = [
     `${docComment('Every command as a route and a tool, the reads and who may make them, and the OpenAPI document: what the HTTP API and the MCP server offer.')}export const surface: SurfaceDefinition = {`,
@@ -67,6 +67,11 @@ function surfaceFile(project: Project, version: string): PlannedFile {
   return { path, ownership: 'wiring', source: null, content: render('generated-module', { header: header(null), imports: imports(path, list), body }) };
 }
 
+/** Every command's tool name in the project. */
+function commandTools(project: Project): ReadonlySet<string> {
+  return new Set(project.contexts.flatMap((c) => c.aggregates.flatMap((a) => a.commands.map(commandTool))));
+}
+
 /** An array literal of pre-indented entries, closed at two spaces; `[]` when empty. */
 function arrayOf(entries: readonly string[]): string {
   return entries.length === 0 ? '[]' : `[\n${entries.join('\n')}\n  ]`;
@@ -76,7 +81,7 @@ function commandEntry(context: Context, a: Aggregate, c: CommandDef): string {
   return [
     '    {',
     `      command: ${names.command(c)},`,
-    `      tool: ${str(toolName(snake(ident(c.name, 'pascal'))))},`,
+    `      tool: ${str(commandTool(c))},`,
     `      title: ${str(title(ident(c.name, 'pascal')))},`,
     `      description: ${str(commandDescription(a, c))},`,
     `      inputSchema: ${jsonLiteral(inputSchema(context, a, c), '      ')},`,
@@ -85,8 +90,8 @@ function commandEntry(context: Context, a: Aggregate, c: CommandDef): string {
   ].join('\n');
 }
 
-function projectionEntry(context: Context, p: Projection): string {
-  const tools = readTools(p);
+function projectionEntry(context: Context, p: Projection, taken: ReadonlySet<string>): string {
+  const tools = readTools(p, taken);
   return [
     '    {',
     `      projection: ${str(p.name)},`,

@@ -88,6 +88,7 @@ describe('the MCP server over Streamable HTTP', () => {
       expect(t.outputSchema?.type).toBe('object');
       expect(t.description?.length).toBeGreaterThan(40);
     }
+    expect(new Set(tools.map((t) => t.name)).size).toBe(tools.length);
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
     expect(byName['get_customer_account']?.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
     expect(byName['start_subscription']?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false });
