@@ -43,6 +43,7 @@ export const surface: Suite = async (ctx) => {
     rate: { perSecond: 1e9, burst: 1e9 },
     stderr: () => undefined,
   });
+  let agent: Agent | undefined;
   try {
     const app = running.app;
     const rows: Row[] = [];
@@ -51,8 +52,9 @@ export const surface: Suite = async (ctx) => {
     for (let i = 0; i < STREAMS; i++) await execute(ctx, app, work.open(i));
     let n = 0;
     // node:http with kept-alive connections: fetch in the same process would cost more than the server.
-    const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-    const post = (path: string, headers: Record<string, string>, body: string) => postJson(agent, `${running.url}${path}`, headers, body);
+    agent = new Agent({ keepAlive: true, maxSockets: 32 });
+    const kept = agent;
+    const post = (path: string, headers: Record<string, string>, body: string) => postJson(kept, `${running.url}${path}`, headers, body);
     const http = async (i: number) => {
       const { command, input } = work.act(i);
       const reply = await post(`/commands/${command}`, { authorization: `Bearer ${tokenFor(command)}`, 'idempotency-key': `h-${n++}` }, JSON.stringify(input));
@@ -118,9 +120,9 @@ export const surface: Suite = async (ctx) => {
         note: `p50 ${(again.medianMs * 1000).toFixed(1)} us`,
       },
     );
-    agent.destroy();
     return rows;
   } finally {
+    agent?.destroy();
     await running.close();
   }
 };
@@ -134,6 +136,7 @@ function postJson(agent: Agent, url: string, headers: Record<string, string>, bo
       response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
     });
     outgoing.on('error', reject);
+    outgoing.setTimeout(30_000, () => outgoing.destroy(new Error(`no answer from ${url} within 30 s`)));
     outgoing.end(body);
   });
 }

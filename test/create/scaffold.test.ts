@@ -87,7 +87,7 @@ describe('create-groundwork', () => {
         const stores = (await postgresAvailable(testDatabaseUrl())) ? ['sqlite', 'postgres'] : ['sqlite'];
         for (const kind of stores) {
           const env = { ...process.env, GROUNDWORK_DATABASE_URL: kind === 'postgres' ? testDatabaseUrl() : '' };
-          const story = execFileSync(process.execPath, [join(dir, 'dist/src/dispute.js')], { cwd: dir, encoding: 'utf8', stdio: 'pipe', env });
+          const story = execFileSync(process.execPath, [join(dir, 'dist/src/dispute.js')], { cwd: dir, encoding: 'utf8', stdio: 'pipe', env, timeout: 50_000 });
           expect(story).toContain(`(on ${kind}; API and MCP server on http://127.0.0.1:`);
           expect(story).toContain('CancelSubscription by the customer, of the other one: refused (forbidden) role customer acts only on its own data');
           expect(story).toContain("IssueRefund by the agent, against the other customer's subscription: refused (forbidden) subscriptionId names Subscription");

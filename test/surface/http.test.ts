@@ -240,8 +240,10 @@ describe('the HTTP API', () => {
   it("runs an agent's refund after a human approves it; the requester cannot approve its own request", async () => {
     const refundId = ids();
     const input = { refundId, subscriptionId, customerId, amount: price };
-    const asked = await command('IssueRefund', input, 'agent', 'refund-1');
+    // Asked to answer at once, it still answers now: the caller needs the approval id to come back with.
+    const asked = await command('IssueRefund', input, 'agent', 'refund-1', { prefer: 'respond-async' });
     expectProblem(asked, 403, 'approval-required');
+    expect(asked.headers.get('preference-applied')).toBeNull();
     const approvalId = asked.body['approvalId'] as string;
     expect(asked.body['by']).toEqual(['support_lead']);
     expectProblem(await call('POST', `/approvals/${approvalId}/approve`, { who: 'agent', body: {} }), 403, 'forbidden');

@@ -54,6 +54,35 @@ describe('commands accepted to run later, on the embedded store', () => {
     }
   });
 
+  it('retries a command that fails in code, then parks it with the reason, and moves on', async () => {
+    let calls = 0;
+    const flaky = {
+      ...increment,
+      name: 'Flaky',
+      decide: (): never => {
+        calls++;
+        throw new Error('decide always fails here');
+      },
+    };
+    const app = await openApp(
+      { ...counters, commands: { ...counters.commands, Flaky: flaky as unknown as AnyCommand } },
+      { path: join(dir, 'app.db'), env: {} },
+    );
+    try {
+      await app.execute(openCounter, { counterId: 'c1', owner: 'alice', limit: 100 }, human);
+      const bad = await app.enqueue(flaky, { counterId: 'c1', by: 1 }, human);
+      const good = await app.enqueue(increment, { counterId: 'c1', by: 1 }, human);
+      expect(await app.waitFor(good.commandId, 't1', 10_000)).toMatchObject({ status: 'succeeded', versions: { from: 2, to: 2 } });
+      expect(await app.commandStatus(bad.commandId, 't1')).toMatchObject({
+        status: 'failed',
+        parked: expect.stringContaining('failed 3 times: Error: decide always fails here'),
+      });
+      expect(calls).toBe(3);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('loses no acknowledged command to kill -9: the next open runs what waited, each once, in order', async () => {
     const path = join(dir, 'ledger.db');
     const child = spawnSync(process.execPath, [join(import.meta.dirname, 'enqueue-child.mjs'), path, '40'], { encoding: 'utf8' });
@@ -69,7 +98,12 @@ describe('commands accepted to run later, on the embedded store', () => {
       aggregates: { Ledger: ledger as unknown as AnyAggregate },
       projections: [],
     };
-    const app = await openApp(definition, { path, env: {} });
+    // A process that opens the file without running the queue (a command line, a reader) leaves it alone.
+    const bystander = await openApp(definition, { path, env: {} });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await bystander.commandStatus('post-1', 't1')).toEqual({ status: 'queued', commandId: 'post-1' });
+    await bystander.close();
+    const app = await openApp(definition, { path, env: {}, runQueue: true });
     try {
       expect(await app.waitFor('post-40', 't1', 20_000)).toMatchObject({ status: 'succeeded' });
       for (const id of acknowledged) expect(await app.commandStatus(id, 't1'), id).toMatchObject({ status: 'succeeded' });

@@ -16,7 +16,7 @@ import type { CommandPipeline } from '../core/pipeline.js';
 import type { ProjectionRunner } from '../core/projections.js';
 import type { CommandContext, DomainEvent } from '../core/types.js';
 import type { CommandMessage, Settlement } from '../ports/bus.js';
-import type { CommandOutbox, CommandStatus } from '../ports/command-outbox.js';
+import type { CommandOutbox, CommandStatus, Leases } from '../ports/command-outbox.js';
 
 export interface BusOptions {
   /** Command partitions (default 8); every process of a project must use the same number. */
@@ -55,6 +55,11 @@ export interface Scaling {
    * crash left waiting runs when the app opens again. Refusals at the edge are answered at once.
    */
   enqueue<I, S, E extends DomainEvent>(command: CommandDefinition<I, S, E>, input: unknown, context: CommandContext): Promise<DispatchResult>;
+  /**
+   * Makes this process the runner of the embedded store's queue (when no other process is): what
+   * waits runs now, what comes later as it comes. The first `enqueue` does it too; on a bus, workers run commands.
+   */
+  runQueue(): void;
   /** What is known of a dispatched command: queued (in the outbox), accepted (by this process, on the bus), unknown, succeeded, rejected or failed. */
   commandStatus(commandId: string, tenant: string): Promise<CommandStatus>;
   /** Waits until the command has an outcome (succeeded, rejected, or failed and parked), or the timeout passes. */
@@ -81,14 +86,15 @@ interface Parts {
  * In-process: dispatch is execute; there is no worker to start. With a command outbox (the embedded
  * store), commands accepted to run later wait in it and run in this process.
  */
-export function inProcess(parts: Parts, outbox?: CommandOutbox): Scaling {
+export function inProcess(parts: Parts, local?: { readonly outbox: CommandOutbox; readonly leases: Leases }): Scaling {
+  const outbox = local?.outbox;
   const noBus = (what: string) => new ConfigurationError('no-bus', `${what} needs a bus: set GROUNDWORK_BUS_URL (and GROUNDWORK_DATABASE_URL)`);
   const execute: Scaling['dispatch'] = async (command, input, context) => {
     const result = await parts.pipeline.execute(command, input, context);
     return result.ok ? { ok: true, commandId: result.commandId, via: 'in-process' } : result;
   };
-  const queue = outbox === undefined ? undefined : new LocalQueue(parts.pipeline, parts.definition.commands, outbox, parts.clock);
-  queue?.drain();
+  const holder = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  const queue = local === undefined ? undefined : new LocalQueue(parts.pipeline, parts.definition.commands, local.outbox, local.leases, parts.clock, holder);
   const status = async (commandId: string, tenant: string): Promise<CommandStatus> => {
     if (outbox === undefined) throw noBus('command status');
     return outbox.status(commandId, tenant);
@@ -96,6 +102,7 @@ export function inProcess(parts: Parts, outbox?: CommandOutbox): Scaling {
   return {
     dispatch: execute,
     enqueue: (command, input, context) => (queue === undefined ? execute(command, input, context) : queue.enqueue(command, input, context)),
+    runQueue: () => queue?.start(),
     commandStatus: status,
     waitFor: async (commandId, tenant, timeoutMs) => {
       if (outbox === undefined) throw noBus('waiting for a command');
@@ -181,6 +188,7 @@ export async function onBus(url: string, store: PostgresStore, parts: Parts, opt
   return {
     dispatch: (command, input, context) => dispatcher.dispatch(command, input, context),
     enqueue: (command, input, context) => dispatcher.dispatch(command, input, context),
+    runQueue: () => undefined,
     commandStatus: status,
     waitFor: (commandId, tenant, timeoutMs) => waitUntilSettled(status, commandId, tenant, timeoutMs),
     startWorker: async (workerOptions = {}) => {

@@ -68,6 +68,8 @@ export interface AppOptions extends SqliteOptions, Omit<PipelineOptions, 'afterC
   readonly mode?: OpenMode | undefined;
   /** For operations that never read personal data (verify): open without the KEK a store may need. */
   readonly withoutKeys?: boolean | undefined;
+  /** Run the embedded store's queue of commands accepted to run later (what waits runs once the app is open); the HTTP server does. */
+  readonly runQueue?: boolean | undefined;
 }
 
 export interface App extends Omit<Scaling, 'close'> {
@@ -205,7 +207,16 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
     forget: definition.forget,
     approvals: store.approvals,
   });
-  if (mode === 'write' && keys !== undefined) await trust.resumeForgets();
+  try {
+    if (mode === 'write' && keys !== undefined) await trust.resumeForgets();
+  } catch (error) {
+    await scaling.close();
+    await keys?.close();
+    await store.close();
+    throw error;
+  }
+  // Commands accepted earlier run only now that interrupted forgets are complete.
+  if (options.runQueue === true) scaling.runQueue();
   return {
     definition,
     store,
@@ -237,6 +248,7 @@ export async function openApp(definition: AppDefinition, options: AppOptions = {
     status: () => ({ parked: Object.fromEntries(projections.parked()), afterCommit: afterCommitError ?? null }),
     lag: () => projections.lag(clock()),
     dispatch: (command, input, context) => scaling.dispatch(command, input, context),
+    runQueue: () => scaling.runQueue(),
     enqueue: (command, input, context) => {
       if (mode === 'read') throw new ConfigurationError('read-only', `${command.name}: this app was opened to read only`);
       return scaling.enqueue(command, input, context);
@@ -263,7 +275,8 @@ async function scalingFor(
 ): Promise<Scaling> {
   // The embedded store keeps commands accepted to run later in its own command outbox; without a
   // bus, the shared store runs them at once (another process must not run this one's queue).
-  if (busUrl === undefined) return inProcess(parts, mode === 'write' && isSqliteStore(store) ? store.commandOutbox : undefined);
+  if (busUrl === undefined)
+    return inProcess(parts, mode === 'write' && isSqliteStore(store) ? { outbox: store.commandOutbox, leases: store.leases } : undefined);
   if (!isPostgresStore(store)) {
     throw new ConfigurationError(
       'invalid-bus',

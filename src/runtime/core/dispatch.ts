@@ -319,25 +319,34 @@ export function commandStatusOf(
 }
 
 /**
- * Commands accepted to run later in this process (the embedded store's answer to "respond at
- * once"): admitted at the edge like a dispatch, kept durable in the command outbox, and run in the
- * order they were accepted by one loop; what a crash left waiting runs when the app opens again.
+ * Commands accepted to run later on the embedded store (its answer to "respond at once"): admitted
+ * at the edge like a dispatch, kept durable in the command outbox, and run in the order accepted by
+ * one loop in the one process that holds the queue's lease (the files's other processes leave it
+ * alone). A store failure leaves the command waiting and retries it; a command that fails in code
+ * is retried, then parked with the reason; what a crash left waiting runs when a runner starts.
  */
 export class LocalQueue {
   readonly #pipeline: CommandPipeline;
   readonly #commands: Readonly<Record<string, AnyCommand>>;
   readonly #outbox: CommandOutbox;
+  readonly #leases: Leases;
   readonly #clock: Clock;
+  readonly #holder: string;
+  readonly #attempts = new Map<string, number>();
   #running: Promise<void> | undefined;
   #again = false;
+  #started = false;
   #stopped = false;
-  #retry: ReturnType<typeof setTimeout> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #backoffMs = 100;
 
-  constructor(pipeline: CommandPipeline, commands: Readonly<Record<string, AnyCommand>>, outbox: CommandOutbox, clock: Clock) {
+  constructor(pipeline: CommandPipeline, commands: Readonly<Record<string, AnyCommand>>, outbox: CommandOutbox, leases: Leases, clock: Clock, holder: string) {
     this.#pipeline = pipeline;
     this.#commands = commands;
     this.#outbox = outbox;
+    this.#leases = leases;
     this.#clock = clock;
+    this.#holder = holder;
   }
 
   async enqueue<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, input: unknown, context: unknown): Promise<DispatchResult> {
@@ -360,51 +369,102 @@ export class LocalQueue {
         error: { code: 'storage', message: `the command could not be kept: ${error instanceof Error ? error.message : String(error)}` },
       };
     }
-    this.drain();
+    this.start();
     return { ok: true, commandId: message.commandId, via: 'outbox' };
   }
 
-  /** Runs what waits in the outbox, oldest first; one loop at a time. */
-  drain(): void {
+  /** Runs what waits now and whenever more comes (looking again every second, for work a crashed runner left). */
+  start(): void {
     if (this.#stopped) return;
+    this.#started = true;
+    this.#kick();
+  }
+
+  /** Stops taking new rounds, waits for the command in hand, and lets another process run the queue. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    await this.#running;
+    if (this.#started) await this.#leases.release(LOCAL_QUEUE, this.#holder).catch(() => undefined);
+  }
+
+  #kick(): void {
+    if (this.#stopped || !this.#started) return;
     if (this.#running !== undefined) {
       this.#again = true;
       return;
     }
-    this.#running = this.#loop().finally(() => {
-      this.#running = undefined;
-      if (this.#again) {
-        this.#again = false;
-        this.drain();
-      }
-    });
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#running = this.#round().then(
+      (waitMs) => this.#settle(waitMs),
+      () => this.#settle(this.#backoff()),
+    );
   }
 
-  /** Stops taking new rounds and waits for the command in hand; what still waits runs on the next open. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#retry !== undefined) clearTimeout(this.#retry);
-    await this.#running;
+  #settle(waitMs: number): void {
+    this.#running = undefined;
+    if (this.#again) {
+      this.#again = false;
+      this.#kick();
+      return;
+    }
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => this.#kick(), waitMs);
+    this.#timer.unref();
   }
 
-  async #loop(): Promise<void> {
-    try {
-      for (let batch = await this.#outbox.pending(32); batch.length > 0 && !this.#stopped; batch = await this.#outbox.pending(32)) {
-        for (const message of batch) {
-          if (this.#stopped) return;
-          const definition = this.#commands[message.command];
-          if (definition === undefined) await this.#outbox.parked(message, `no command ${message.command} in this version of the project`);
-          // The command's own id is in its context: a run a crash interrupted replays its first outcome.
-          else await this.#pipeline.execute(definition, message.input, message.context);
-          await this.#outbox.published([message.commandId]);
-        }
+  /** One round: everything that waits, in order, while this process holds the lease; answers how long to wait before the next. */
+  async #round(): Promise<number> {
+    for (;;) {
+      if (this.#stopped) return 1000;
+      if (!(await this.#leases.acquire(LOCAL_QUEUE, this.#holder, LEASE_MS))) return 1000;
+      const [message] = await this.#outbox.pending(1);
+      if (message === undefined) {
+        this.#backoffMs = 100;
+        return 1000;
       }
-    } catch {
-      // The store failed under the loop: what was not marked runs again (once: the command id dedupes) a moment later.
-      if (!this.#stopped) {
-        this.#retry = setTimeout(() => this.drain(), 200);
-        this.#retry.unref();
-      }
+      if (!(await this.#run(message))) return this.#backoff();
     }
   }
+
+  /** Runs one waiting command; false when it must be tried again later (it keeps its place). */
+  async #run(message: CommandMessage): Promise<boolean> {
+    const definition = this.#commands[message.command];
+    if (definition === undefined) {
+      await this.#outbox.parked(message, `no command ${message.command} in this version of the project`);
+      return true;
+    }
+    let failure: string | undefined;
+    try {
+      // The command's own id is in its context: a run a crash interrupted replays its first outcome.
+      const result = await this.#pipeline.execute(definition, message.input, message.context);
+      // Nothing was written: the store is failing; the command waits for it, in its place.
+      if (!result.ok && result.error.code === 'storage') return false;
+      if (!result.ok && result.error.code === 'internal') failure = result.error.message;
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error);
+    }
+    if (failure !== undefined) {
+      const attempts = (this.#attempts.get(message.commandId) ?? 0) + 1;
+      this.#attempts.set(message.commandId, attempts);
+      if (attempts < LOCAL_ATTEMPTS) return false;
+      await this.#outbox.parked(message, `failed ${attempts} times: ${failure}`);
+    }
+    this.#attempts.delete(message.commandId);
+    await this.#outbox.published([message.commandId]);
+    this.#backoffMs = 100;
+    return true;
+  }
+
+  #backoff(): number {
+    const wait = this.#backoffMs;
+    this.#backoffMs = Math.min(this.#backoffMs * 2, 5000);
+    return wait;
+  }
 }
+
+/** The lease naming the process that runs an embedded file's command queue, and how long it holds without renewing. */
+const LOCAL_QUEUE = 'local-queue';
+const LEASE_MS = 10_000;
+/** Runs of a command that fails in code before it is parked. */
+const LOCAL_ATTEMPTS = 3;

@@ -584,7 +584,9 @@ export class CommandPipeline {
         ? `as ${original.command}`
         : audit.payloadHash !== null && original.payloadHash !== audit.payloadHash
           ? 'with a different payload'
-          : original.actor.id !== caller.actor.id || original.onBehalfOf !== (caller.onBehalfOf ?? null)
+          : original.actor.id !== caller.actor.id ||
+              original.onBehalfOf !== (caller.onBehalfOf ?? null) ||
+              (original.delegatedBy ?? null) !== (caller.delegatedBy ?? null)
             ? 'for another caller'
             : undefined;
     if (differs !== undefined) {

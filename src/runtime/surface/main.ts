@@ -44,7 +44,8 @@ export async function startServer(definition: AppDefinition, surface: SurfaceDef
   const stderr = options.stderr ?? ((text: string) => void process.stderr.write(text));
   const credentials = options.credentials ?? credentialsFrom(env, stderr);
   if (credentials === undefined) throw noAuth();
-  const app = await openApp(definition, { env: options.env, ...options.app });
+  // The server runs the embedded store's queue: commands it answered 202 for, and any a crash left.
+  const app = await openApp(definition, { env: options.env, runQueue: true, ...options.app });
   const operations = new SurfaceOperations(app, surface);
   const host = options.host ?? env.host;
   const port = options.port ?? env.port;

@@ -120,7 +120,9 @@ export class SurfaceOperations {
       return fail({ code: 'in-flight', message: 'a request with this idempotency key is still running: wait for its answer, then retry' });
     this.#inFlight.add(flight);
     try {
-      if (call.async === true) {
+      // A command that needs a human's approval first is answered at once, with the approval id to come back with.
+      const needsApproval = endpoint.command.approval?.actors.includes(caller.identity.actor.kind) === true && call.approvalId === undefined;
+      if (call.async === true && !needsApproval) {
         const dispatched = await this.#app.enqueue(endpoint.command, input, context);
         return dispatched.ok ? { ok: true, value: { kind: 'accepted', commandId: dispatched.commandId, via: dispatched.via } } : refused(dispatched, call);
       }
@@ -141,7 +143,10 @@ export class SurfaceOperations {
     const accepted = await events.findAccepted(tenant, { commandId });
     const records =
       accepted !== undefined ? [accepted] : (await events.commands({ correlation: commandId }, tenant)).filter((c) => c.audit.commandId === commandId);
-    const mine = (audit: AuditRecord) => audit.actor.id === caller.identity.actor.id && audit.onBehalfOf === (caller.identity.onBehalfOf ?? null);
+    const mine = (audit: AuditRecord) =>
+      audit.actor.id === caller.identity.actor.id &&
+      audit.onBehalfOf === (caller.identity.onBehalfOf ?? null) &&
+      (audit.delegatedBy ?? null) === (caller.identity.delegatedBy ?? null);
     if (!records.every((r) => mine(r.audit))) {
       // Someone else's command: only for a caller who may read its history, and a bound caller only about its subject.
       const scope = this.#scope(this.#surface.history, caller, undefined);
@@ -159,6 +164,7 @@ export class SurfaceOperations {
       // Queued or on its way: the id is the hash of a caller's key, which nobody else can name.
       const known = await this.#app.commandStatus(commandId, tenant);
       if (known.status === 'queued' || known.status === 'accepted') return { ok: true, value: { commandId, status: known.status } };
+      if (known.status === 'failed') return { ok: true, value: { commandId, status: 'failed', error: known.error } };
     } catch {
       // Without a bus there is nothing queued anywhere: an unrecorded command is unknown.
     }
@@ -340,7 +346,7 @@ export function commandIdFor(identity: Identity, key: string): string {
 
 /** A caller is the actor and whom it acts for: an agent's key for one customer is not its key for another. */
 function callerDigest(identity: Identity, key: string): string {
-  const who = [identity.actor.kind, identity.actor.id, identity.onBehalfOf ?? '', key].join('\u0000');
+  const who = [identity.tenant, identity.actor.kind, identity.actor.id, identity.onBehalfOf ?? '', identity.delegatedBy ?? '', key].join('\u0000');
   return createHash('sha256').update(who).digest('hex');
 }
 

@@ -83,7 +83,8 @@ CREATE TABLE IF NOT EXISTS gw_checkpoint_heads (seq INTEGER NOT NULL, bucket INT
 CREATE TABLE IF NOT EXISTS gw_checkpoint_latest (bucket INTEGER PRIMARY KEY, bseq INTEGER NOT NULL, event_head TEXT NOT NULL, cseq INTEGER NOT NULL, command_head TEXT NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS gw_projection_positions (name TEXT PRIMARY KEY, position INTEGER NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS gw_approvals (approval_id TEXT NOT NULL, tenant TEXT NOT NULL, record TEXT NOT NULL, decision TEXT NOT NULL, decided_by TEXT, decided_at TEXT, reason TEXT, PRIMARY KEY (tenant, approval_id)) STRICT;
-CREATE TABLE IF NOT EXISTS gw_command_outbox (seq INTEGER PRIMARY KEY, command_id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, message TEXT NOT NULL, published_at TEXT, parked_reason TEXT) STRICT;
+CREATE TABLE IF NOT EXISTS gw_command_outbox (seq INTEGER PRIMARY KEY, command_id TEXT NOT NULL, tenant TEXT NOT NULL, message TEXT NOT NULL, published_at TEXT, parked_reason TEXT, UNIQUE (tenant, command_id)) STRICT;
+CREATE TABLE IF NOT EXISTS gw_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until INTEGER NOT NULL) STRICT;
 CREATE INDEX IF NOT EXISTS gw_command_outbox_pending ON gw_command_outbox (seq) WHERE published_at IS NULL;
 CREATE INDEX IF NOT EXISTS gw_commands_command_id ON gw_commands (command_id);
 `;

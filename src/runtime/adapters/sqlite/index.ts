@@ -1,6 +1,6 @@
 /** The embedded store: every port of one SQLite file. */
 import { SqliteApprovalStore } from './approvals.js';
-import { SqliteCommandOutbox } from './command-outbox.js';
+import { SqliteCommandOutbox, SqliteLeases } from './command-outbox.js';
 import type { Store } from '../../ports/store.js';
 import { SqliteChainReader } from './chain-reader.js';
 import { openDatabase, type Db, type SqliteOptions } from './database.js';
@@ -15,6 +15,8 @@ export interface SqliteStore extends Store {
   readonly db: Db;
   /** Commands accepted to run later in this process (the HTTP API's respond-async). */
   readonly commandOutbox: SqliteCommandOutbox;
+  /** Which of the processes sharing the file runs those commands. */
+  readonly leases: SqliteLeases;
 }
 
 /** Opens (creating it if needed) an embedded store; `readOnly` never creates or changes the file's contents. */
@@ -39,6 +41,7 @@ export function openSqliteStore(path: string, options: SqliteOptions & { readonl
     projections: new SqliteProjectionStore(db, gate),
     approvals: new SqliteApprovalStore(db),
     commandOutbox: new SqliteCommandOutbox(db),
+    leases: new SqliteLeases(db),
     meta: {
       get: (key) => events.readMeta(key),
       setOnce: (key, value) => events.writeMetaOnce(key, value),
