@@ -11,6 +11,8 @@ const context = { actor: { id: 'kill9', kind: 'job', roles: [] }, tenant: 't' };
 const writers = Number(inFlight);
 const ledgers = Array.from({ length: Math.max(4, writers) }, (_, i) => `ledger-${i}`);
 for (const id of ledgers) await pipeline.execute(open, { ledgerId: id, n: 0 }, { ...context, commandId: `open-${id}` });
+// The parent's random kill moment counts from here: how long Node takes to start is not the test.
+writeSync(1, 'ready\n');
 let next = Number(start);
 await Promise.all(
   Array.from({ length: writers }, async (_, w) => {
