@@ -47,7 +47,8 @@ export async function runWorker(open: (options: AppOptions) => Promise<WorkerApp
   return 0;
 }
 
-function firstSignal(): Promise<NodeJS.Signals> {
+/** Resolves on the first SIGTERM or SIGINT: how a long-running entry learns to stop. */
+export function firstSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGTERM', stop);

@@ -19,6 +19,26 @@ export type DispatchResult =
   /** Refused at the edge (invalid, forbidden: audited), or not durable anywhere (`storage`). */
   | { readonly ok: false; readonly commandId: string; readonly error: Failure };
 
+/** The checks made before a command is queued, and the message it travels as once it passed them (a refusal otherwise). */
+async function admitted<I, S, E extends DomainEvent>(
+  pipeline: CommandPipeline,
+  clock: Clock,
+  definition: CommandDefinition<I, S, E>,
+  input: unknown,
+  context: unknown,
+): Promise<CommandMessage | Extract<DispatchResult, { ok: false }>> {
+  const admission = await pipeline.admit(definition, input, context);
+  if (!admission.ok) return admission;
+  return {
+    commandId: admission.commandId,
+    command: definition.name,
+    input,
+    context: admission.context,
+    bucket: admission.bucket,
+    acceptedAt: clock().toISOString(),
+  };
+}
+
 export class Dispatcher {
   readonly #pipeline: CommandPipeline;
   readonly #bus: CommandBus;
@@ -38,16 +58,8 @@ export class Dispatcher {
   }
 
   async dispatch<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, input: unknown, context: unknown): Promise<DispatchResult> {
-    const admitted = await this.#pipeline.admit(definition, input, context);
-    if (!admitted.ok) return admitted;
-    const message: CommandMessage = {
-      commandId: admitted.commandId,
-      command: definition.name,
-      input,
-      context: admitted.context,
-      bucket: admitted.bucket,
-      acceptedAt: this.#clock().toISOString(),
-    };
+    const message = await admitted(this.#pipeline, this.#clock, definition, input, context);
+    if (!('bucket' in message)) return message;
     if (!(await this.#outboxInTheWay())) {
       try {
         await this.#bus.publish(message);
@@ -350,16 +362,8 @@ export class LocalQueue {
   }
 
   async enqueue<I, S, E extends DomainEvent>(definition: CommandDefinition<I, S, E>, input: unknown, context: unknown): Promise<DispatchResult> {
-    const admitted = await this.#pipeline.admit(definition, input, context);
-    if (!admitted.ok) return admitted;
-    const message: CommandMessage = {
-      commandId: admitted.commandId,
-      command: definition.name,
-      input,
-      context: admitted.context,
-      bucket: admitted.bucket,
-      acceptedAt: this.#clock().toISOString(),
-    };
+    const message = await admitted(this.#pipeline, this.#clock, definition, input, context);
+    if (!('bucket' in message)) return message;
     try {
       await this.#outbox.add(message);
     } catch (error) {

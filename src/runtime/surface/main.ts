@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { developmentCredentials, jwtCredentials } from '../adapters/jwt/index.js';
 import { readSurfaceEnvironment, type SurfaceEnvironment } from '../app/config.js';
 import { openApp, type App, type AppOptions } from '../app/open.js';
+import { firstSignal } from '../app/worker-main.js';
 import type { AppDefinition } from '../core/definitions.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { ClaimsMapping, Claims } from '../core/identity.js';
@@ -184,16 +185,4 @@ function readText(path: string): string {
   } catch (error) {
     throw new ConfigurationError('invalid-auth', `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-function firstSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve(signal);
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
 }

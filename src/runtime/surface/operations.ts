@@ -17,7 +17,7 @@ import type { AuditRecord, CommandQuery } from '../ports/event-store.js';
 import type { App } from '../app/open.js';
 import type { TimelineEntry } from '../trust/operations.js';
 import type { CommandEndpoint, ProjectionEndpoint, ReadAccess, SurfaceDefinition } from './definition.js';
-import { invalid, type SurfaceFailure } from './problems.js';
+import { invalid, thrown, type SurfaceFailure } from './problems.js';
 
 /** Who calls, as verified, and through which surface. */
 export interface Caller {
@@ -357,12 +357,6 @@ function refused(result: { readonly error: SurfaceFailure }, call: CommandCall):
   if (error.code === 'conflict' && call.expectedVersion !== undefined)
     return fail({ code: 'precondition-failed', message: error.message, expectedVersion: error.expectedVersion, actualVersion: error.actualVersion });
   return fail(error);
-}
-
-/** An exception from below (the store gone, a bug): a storage failure says nothing was written; anything else is internal. */
-function thrown(error: unknown): SurfaceFailure {
-  const message = error instanceof Error ? error.message : String(error);
-  return (error as { code?: unknown } | null)?.code === 'storage' ? { code: 'storage', message } : { code: 'internal', message };
 }
 
 function notFound(what: string): SurfaceFailure {

@@ -78,3 +78,9 @@ export function invalid(path: readonly (string | number)[], message: string): Su
   const issues: ValidationIssue[] = [{ path, message }];
   return { code: 'validation', message: `${path.join('.')}: ${message}`, issues };
 }
+
+/** An exception from below (the store gone, a bug): a storage failure says nothing was written; anything else is internal. */
+export function thrown(error: unknown): SurfaceFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  return (error as { code?: unknown } | null)?.code === 'storage' ? { code: 'storage', message } : { code: 'internal', message };
+}

@@ -7,7 +7,7 @@
 import type { CommandQuery } from '../ports/event-store.js';
 import type { CommandEndpoint, Json, JsonObject, ProjectionEndpoint, SurfaceDefinition, ToolAnnotations } from './definition.js';
 import { type Answer, type Caller, MAX_PAGE, type SurfaceOperations } from './operations.js';
-import { invalid, PROBLEMS, problemOf, type SurfaceFailure } from './problems.js';
+import { invalid, PROBLEMS, problemOf, thrown, type SurfaceFailure } from './problems.js';
 
 export interface Tool {
   readonly name: string;
@@ -113,8 +113,7 @@ export async function callTool(
     answer = await entry.call(args, { ...caller, via: { ...caller.via, route: name } }, operations);
   } catch (error) {
     // The store gone or a bug below: a result the model can read, never the exception's text as a protocol error.
-    const message = error instanceof Error ? error.message : String(error);
-    answer = { ok: false, failure: (error as { code?: unknown } | null)?.code === 'storage' ? { code: 'storage', message } : { code: 'internal', message } };
+    answer = { ok: false, failure: thrown(error) };
   }
   if (!answer.ok) return errorResult(answer.failure);
   const value = answer.value as { readonly [key: string]: unknown };
